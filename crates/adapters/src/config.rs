@@ -1,0 +1,78 @@
+//! Configuration from the environment (template parameters in AWS, the local stack's settings locally).
+
+use jiff::SignedDuration;
+use pt4c_domain::link::LinkSigner;
+use pt4c_domain::timings::Timings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is missing")]
+    Missing(&'static str),
+    #[error("environment variable {0} is not valid: {1}")]
+    Invalid(&'static str, String),
+    #[error("the link signing key could not be loaded: {0}")]
+    Key(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub event_bus_name: String,
+    pub sender_email: String,
+    /// Links in emails are absolute, built on this.
+    pub public_base_url: String,
+    pub timings: Timings,
+    /// How old an outbox event must be before the relay republishes it.
+    pub outbox_grace: SignedDuration,
+}
+
+fn var(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError::Missing(name))
+}
+
+fn number(name: &'static str, default: i64) -> Result<i64, ConfigError> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => v.trim().parse().map_err(|_| ConfigError::Invalid(name, "not a whole number".into())),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: var("TABLE_NAME")?,
+            event_bus_name: var("EVENT_BUS_NAME")?,
+            sender_email: var("SENDER_EMAIL")?,
+            public_base_url: var("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
+            timings: Timings {
+                activation_link: SignedDuration::from_hours(number("ACTIVATION_LINK_HOURS", 72)?),
+                link_validity: SignedDuration::from_hours(24 * number("LINK_VALIDITY_DAYS", 30)?),
+                retention: SignedDuration::from_hours(24 * number("RETENTION_DAYS", 365)?),
+            },
+            outbox_grace: SignedDuration::from_secs(number("OUTBOX_GRACE_SECONDS", 60)?),
+        })
+    }
+}
+
+/// The key that signs parents' links: `LINK_SIGNING_KEY` where set (local runs), otherwise the
+/// SSM SecureString named by `LINK_KEY_PARAMETER`, read once at cold start.
+pub async fn link_signer_from_env(sdk: &aws_config::SdkConfig) -> Result<LinkSigner, ConfigError> {
+    let key = match std::env::var("LINK_SIGNING_KEY") {
+        Ok(k) => k,
+        Err(_) => {
+            let name = var("LINK_KEY_PARAMETER")?;
+            let ssm = aws_sdk_ssm::Client::new(sdk);
+            let out = ssm
+                .get_parameter()
+                .name(&name)
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(|e| ConfigError::Key(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))?;
+            out.parameter
+                .and_then(|p| p.value)
+                .ok_or_else(|| ConfigError::Key("the parameter has no value".into()))?
+        }
+    };
+    LinkSigner::new(key.as_bytes()).map_err(|e| ConfigError::Key(e.to_string()))
+}

@@ -1,0 +1,52 @@
+//! What every handler needs, built once per cold start.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use pt4c_domain::link::LinkSigner;
+use pt4c_domain::{Clock, SystemClock};
+
+use crate::bus::EventBridgeBus;
+use crate::config::{link_signer_from_env, Config, ConfigError};
+use crate::dynamo::DynamoStore;
+use crate::mailer::SesMailer;
+
+#[derive(Clone)]
+pub struct Deps {
+    pub config: Arc<Config>,
+    pub store: DynamoStore,
+    pub bus: EventBridgeBus,
+    pub mailer: SesMailer,
+    pub links: LinkSigner,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Deps {
+    /// Builds the AWS clients from an SDK config (the region's in Lambda; moto's locally).
+    pub fn new(sdk: &aws_config::SdkConfig, config: Config, links: LinkSigner, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
+            bus: EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), &config.event_bus_name),
+            mailer: SesMailer::new(aws_sdk_ses::Client::new(sdk), &config.sender_email),
+            links,
+            clock,
+            config: Arc::new(config),
+        }
+    }
+
+    /// As in Lambda: configuration from the environment, the region's clients, the real clock.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = Config::from_env()?;
+        let links = link_signer_from_env(&sdk).await?;
+        Ok(Self::new(&sdk, config, links, Arc::new(SystemClock)))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn link_url(&self, path: &str, token: &str) -> String {
+        format!("{}/{path}/{token}", self.config.public_base_url)
+    }
+}

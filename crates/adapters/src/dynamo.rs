@@ -1,0 +1,641 @@
+//! The single-table DynamoDB store.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | referral | `REFERRAL#{referralId}` | `REFERRAL` |
+//! | parent | `REFERRAL#{referralId}` | `PARENT#{parentRef}` |
+//! | notice (an email, once) | `REFERRAL#{referralId}` | `NOTICE#{parentRef}#{kind}#{subject}` |
+//! | outbox event | `OUTBOX#{eventId}` | `OUTBOX` (in the due-index under `duePk = OUTBOX`) |
+//!
+//! One Query of the referral's partition reads its whole progress record.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use pt4c_domain::events::OutboxEvent;
+use pt4c_domain::notice::NoticeKind;
+use pt4c_domain::ports::{
+    Intake, NoticeClaim, NoticeLedger, Outbox, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal,
+};
+use pt4c_domain::progress::{
+    ElearningProgress, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus,
+};
+use pt4c_domain::referral::{Contact, NewReferral, ParentDetails};
+use pt4c_domain::{ParentId, ParentRef, ReferralId};
+use serde::{Deserialize, Serialize};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// A claim on an email older than this was left by a crashed sender: a retry may take it over.
+const CLAIM_LEASE: SignedDuration = SignedDuration::from_secs(300);
+const OUTBOX_DUE_PK: &str = "OUTBOX";
+pub const DUE_INDEX: &str = "due-index";
+/// An undelivered outbox item is kept this long at most (the relay retries until then).
+const OUTBOX_TTL: SignedDuration = SignedDuration::from_hours(24 * 14);
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn referral_pk(id: &ReferralId) -> String {
+    format!("REFERRAL#{id}")
+}
+fn parent_sk(r: &ParentRef) -> String {
+    format!("PARENT#{r}")
+}
+fn notice_sk(r: &ParentRef, kind: NoticeKind, subject: &str) -> String {
+    format!("NOTICE#{r}#{}#{subject}", kind.as_str())
+}
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReferralItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    referral_id: ReferralId,
+    case_number: String,
+    court: Contact,
+    family_court_adviser: Contact,
+    referred_on: Date,
+    complete_by: Date,
+    status: ReferralStatus,
+    content_hash: String,
+    received_at: Timestamp,
+    parent_refs: Vec<ParentRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    withdrawn_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    withdraw_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ParentItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    parent_id: ParentId,
+    case_number: String,
+    details: ParentDetails,
+    status: ParentStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    activated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    completed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NoticeItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    parent_ref: ParentRef,
+    kind: NoticeKind,
+    subject: String,
+    state: String,
+    claim_id: String,
+    claimed_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sent_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutboxItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    due_pk: String,
+    due_at: String,
+    /// The event as JSON text: its shape is the domain's, not the table's.
+    event: String,
+    expires_at: i64,
+}
+
+fn to_item<T: Serialize>(v: &T) -> Result<Item, PortError> {
+    serde_dynamo::to_item(v).map_err(|e| PortError::Permanent(format!("item encoding: {e}")))
+}
+fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, PortError> {
+    serde_dynamo::from_item(item).map_err(|e| PortError::Permanent(format!("item decoding: {e}")))
+}
+
+/// Throttling, timeouts and 5xx are worth retrying; everything else is a defect or a refusal.
+fn sdk_error<E, R>(op: &str, e: SdkError<E, R>) -> PortError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let retryable = match &e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(se) => matches!(
+            se.err().code(),
+            Some(
+                "ThrottlingException"
+                    | "ProvisionedThroughputExceededException"
+                    | "RequestLimitExceeded"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+                    | "TransactionConflictException"
+                    | "TransactionInProgressException"
+            )
+        ),
+        _ => false,
+    };
+    let msg = format!("{op}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e));
+    if retryable {
+        PortError::Retryable(msg)
+    } else {
+        PortError::Permanent(msg)
+    }
+}
+
+/// Key an item in the due-index sorts on: whole seconds, so the text sorts as the time does.
+pub fn due_key(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn outbox_item(event: &OutboxEvent) -> Result<Item, PortError> {
+    let expires = event.created_at + OUTBOX_TTL;
+    to_item(&OutboxItem {
+        pk: format!("OUTBOX#{}", event.event_id),
+        sk: "OUTBOX".into(),
+        item_type: "outbox".into(),
+        due_pk: OUTBOX_DUE_PK.into(),
+        due_at: due_key(event.created_at),
+        event: serde_json::to_string(event).map_err(|e| PortError::Permanent(e.to_string()))?,
+        expires_at: expires.as_second(),
+    })
+}
+
+enum Cancelled {
+    /// The condition on the item at this index of the transaction failed.
+    Condition(Option<Item>),
+    Conflict,
+    Other(PortError),
+}
+
+fn cancellation(op: &str, e: SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>) -> Cancelled {
+    if let SdkError::ServiceError(se) = &e {
+        if let TransactWriteItemsError::TransactionCanceledException(tc) = se.err() {
+            let reasons: &[CancellationReason] = tc.cancellation_reasons();
+            if let Some(r) = reasons.iter().find(|r| r.code() == Some("ConditionalCheckFailed")) {
+                return Cancelled::Condition(r.item().cloned());
+            }
+            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                return Cancelled::Conflict;
+            }
+        }
+    }
+    Cancelled::Other(sdk_error(op, e))
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    async fn partition(&self, pk: String) -> Result<Vec<Item>, PortError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), Cancelled> {
+        // Conflicts with a concurrent transaction on the same items are retried a few times.
+        let mut attempt = 0;
+        loop {
+            match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(()),
+                Err(e) => match cancellation("TransactWriteItems", e) {
+                    Cancelled::Conflict if attempt < 3 => {
+                        attempt += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                    }
+                    Cancelled::Conflict => {
+                        return Err(Cancelled::Other(PortError::Retryable("transaction conflict".into())))
+                    }
+                    other => return Err(other),
+                },
+            }
+        }
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, PortError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| PortError::Permanent(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+/// Reads a partition's items into the progress record.
+fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
+    let mut referral: Option<ReferralItem> = None;
+    let mut parents: Vec<ParentItem> = Vec::new();
+    let mut notices: Vec<NoticeItem> = Vec::new();
+    for item in items {
+        match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
+            Some("referral") => referral = Some(from_item(item)?),
+            Some("parent") => parents.push(from_item(item)?),
+            Some("notice") => notices.push(from_item(item)?),
+            _ => {}
+        }
+    }
+    let Some(referral) = referral else { return Ok(None) };
+    let parents = referral
+        .parent_refs
+        .iter()
+        .filter_map(|r| parents.iter().find(|p| &p.details.parent_ref == r))
+        .map(|p| {
+            let mut sent: Vec<NoticeSent> = notices
+                .iter()
+                .filter(|n| n.parent_ref == p.details.parent_ref && n.state == "sent")
+                .filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at }))
+                .collect();
+            sent.sort_by_key(|n| n.sent_at);
+            let invited_at = sent.iter().find(|n| n.kind == NoticeKind::Welcome).map(|n| n.sent_at);
+            ParentProgress {
+                parent_id: p.parent_id.clone(),
+                parent_ref: p.details.parent_ref.clone(),
+                status: p.status,
+                invited_at,
+                activated_at: p.activated_at,
+                elearning: ElearningProgress::default(),
+                workshop: None,
+                completed_at: p.completed_at,
+                follow_up: None,
+                notices: sent,
+            }
+        })
+        .collect();
+    Ok(Some(ProgressRecord {
+        referral_id: referral.referral_id,
+        case_number: referral.case_number,
+        referred_on: referral.referred_on,
+        complete_by: referral.complete_by,
+        status: referral.status,
+        parents,
+    }))
+}
+
+impl ReferralStore for DynamoStore {
+    async fn create_referral(
+        &self,
+        referral: &NewReferral,
+        content_hash: &str,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> Result<Intake, PortError> {
+        let pk = referral_pk(&referral.referral_id);
+        let mut writes = vec![self.put(
+            to_item(&ReferralItem {
+                pk: pk.clone(),
+                sk: "REFERRAL".into(),
+                item_type: "referral".into(),
+                referral_id: referral.referral_id.clone(),
+                case_number: referral.case_number.clone(),
+                court: referral.court.clone(),
+                family_court_adviser: referral.family_court_adviser.clone(),
+                referred_on: referral.referred_on,
+                complete_by: referral.complete_by,
+                status: ReferralStatus::Open,
+                content_hash: content_hash.to_owned(),
+                received_at: now,
+                parent_refs: referral.parents.iter().map(|p| p.parent_ref.clone()).collect(),
+                withdrawn_at: None,
+                withdraw_reason: None,
+                expires_at: None,
+            })?,
+            Some("attribute_not_exists(pk)"),
+        )?];
+        for (details, parent_id) in referral.parents.iter().zip(referral.parent_ids()) {
+            writes.push(self.put(
+                to_item(&ParentItem {
+                    pk: pk.clone(),
+                    sk: parent_sk(&details.parent_ref),
+                    item_type: "parent".into(),
+                    parent_id,
+                    case_number: referral.case_number.clone(),
+                    details: details.clone(),
+                    status: ParentStatus::Invited,
+                    activated_at: None,
+                    completed_at: None,
+                })?,
+                Some("attribute_not_exists(pk)"),
+            )?);
+        }
+        writes.push(self.put(outbox_item(event)?, None)?);
+
+        match self.transact(writes).await {
+            Ok(()) => Ok(Intake::Created),
+            Err(Cancelled::Condition(old)) => {
+                let item = match old {
+                    Some(item) if item.contains_key("contentHash") => Some(item),
+                    _ => self.get(pk, "REFERRAL").await?,
+                };
+                let hash = item
+                    .as_ref()
+                    .and_then(|i| i.get("contentHash"))
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .ok_or_else(|| PortError::Retryable("referral condition failed but no referral found".into()))?;
+                Ok(Intake::AlreadyTaken { content_hash: hash })
+            }
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
+        }
+    }
+
+    async fn progress(&self, id: &ReferralId) -> Result<Option<ProgressRecord>, PortError> {
+        record_from(self.partition(referral_pk(id)).await?)
+    }
+
+    async fn withdraw(
+        &self,
+        id: &ReferralId,
+        reason: &str,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> Result<Withdrawal, PortError> {
+        // The parents' keys come from the referral; the transaction's condition guards the state.
+        let Some(item) = self.get(referral_pk(id), "REFERRAL").await? else {
+            return Ok(Withdrawal::NotFound);
+        };
+        let referral: ReferralItem = from_item(item)?;
+        match referral.status {
+            ReferralStatus::Open => {}
+            ReferralStatus::Withdrawn => return Ok(Withdrawal::AlreadyWithdrawn),
+            _ => return Ok(Withdrawal::Closed),
+        }
+        let pk = referral_pk(id);
+        let update = |sk: String, expr: &str, cond: &str, values: Vec<(&str, AttributeValue)>| {
+            let mut b = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(pk.clone()))
+                .key("sk", s(sk))
+                .update_expression(expr)
+                .condition_expression(cond)
+                .expression_attribute_names("#status", "status");
+            for (k, v) in values {
+                b = b.expression_attribute_values(k, v);
+            }
+            b.build().map(|u| TransactWriteItem::builder().update(u).build()).map_err(|e| PortError::Permanent(e.to_string()))
+        };
+        let mut writes = vec![update(
+            "REFERRAL".into(),
+            "SET #status = :withdrawn, withdrawnAt = :now, withdrawReason = :reason",
+            "#status = :open",
+            vec![
+                (":withdrawn", s("withdrawn")),
+                (":open", s("open")),
+                (":now", s(now.to_string())),
+                (":reason", s(reason)),
+            ],
+        )?];
+        for r in &referral.parent_refs {
+            writes.push(update(
+                parent_sk(r),
+                "SET #status = :withdrawn",
+                "attribute_exists(pk)",
+                vec![(":withdrawn", s("withdrawn"))],
+            )?);
+        }
+        writes.push(self.put(outbox_item(event)?, None)?);
+        match self.transact(writes).await {
+            Ok(()) => Ok(Withdrawal::Withdrawn),
+            // Withdrawn (or closed) by someone else between the read and the write.
+            Err(Cancelled::Condition(_)) => match self.get(referral_pk(id), "REFERRAL").await? {
+                None => Ok(Withdrawal::NotFound),
+                Some(item) => match from_item::<ReferralItem>(item)?.status {
+                    ReferralStatus::Withdrawn => Ok(Withdrawal::AlreadyWithdrawn),
+                    _ => Ok(Withdrawal::Closed),
+                },
+            },
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
+        }
+    }
+
+    async fn contacts(&self, id: &ReferralId) -> Result<Option<ReferralContacts>, PortError> {
+        let mut referral: Option<ReferralItem> = None;
+        let mut parents = Vec::new();
+        for item in self.partition(referral_pk(id)).await? {
+            match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                Some("referral") => referral = Some(from_item(item)?),
+                Some("parent") => {
+                    let p: ParentItem = from_item(item)?;
+                    parents.push(ParentContact {
+                        parent_id: p.parent_id,
+                        first_name: p.details.first_name,
+                        email: p.details.email.as_str().to_owned(),
+                        withdrawn: p.status == ParentStatus::Withdrawn,
+                    })
+                }
+                _ => {}
+            }
+        }
+        Ok(referral.map(|r| ReferralContacts {
+            referral_id: r.referral_id,
+            complete_by: r.complete_by,
+            withdrawn: r.status == ReferralStatus::Withdrawn,
+            parents,
+        }))
+    }
+}
+
+impl NoticeLedger for DynamoStore {
+    async fn claim(&self, parent: &ParentId, kind: NoticeKind, subject: &str, now: Timestamp) -> Result<NoticeClaim, PortError> {
+        let claim_id = uuid::Uuid::new_v4().to_string();
+        let item = to_item(&NoticeItem {
+            pk: referral_pk(parent.referral_id()),
+            sk: notice_sk(parent.parent_ref(), kind, subject),
+            item_type: "notice".into(),
+            parent_ref: parent.parent_ref().clone(),
+            kind,
+            subject: subject.to_owned(),
+            state: "sending".into(),
+            claim_id: claim_id.clone(),
+            claimed_at: now,
+            sent_at: None,
+            message_id: None,
+        })?;
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :stale)")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":stale", s((now - CLAIM_LEASE).to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(NoticeClaim::Claimed { claim_id }),
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => {
+                let state = match se.err() {
+                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) => {
+                        c.item().and_then(|i| i.get("state")).and_then(|v| v.as_s().ok()).cloned()
+                    }
+                    _ => None,
+                };
+                let state = match state {
+                    Some(st) => Some(st),
+                    None => self
+                        .get(referral_pk(parent.referral_id()), &notice_sk(parent.parent_ref(), kind, subject))
+                        .await?
+                        .and_then(|i| i.get("state").and_then(|v| v.as_s().ok()).cloned()),
+                };
+                Ok(match state.as_deref() {
+                    Some("sent") => NoticeClaim::AlreadySent,
+                    _ => NoticeClaim::InProgress,
+                })
+            }
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    async fn mark_sent(
+        &self,
+        parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &str,
+        message_id: &str,
+        sent_at: Timestamp,
+    ) -> Result<(), PortError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(referral_pk(parent.referral_id())))
+            .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
+            .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid")
+            .condition_expression("claimId = :claim")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":at", s(sent_at.to_string()))
+            .expression_attribute_values(":mid", s(message_id))
+            .expression_attribute_values(":claim", s(claim_id))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            // Taken over after our lease ran out: the email went, the record says so already or will.
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &str) -> Result<(), PortError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(referral_pk(parent.referral_id())))
+            .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
+            .condition_expression("claimId = :claim AND #state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":claim", s(claim_id))
+            .expression_attribute_values(":sending", s("sending"))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk_error("DeleteItem", e)),
+        }
+    }
+}
+
+impl Outbox for DynamoStore {
+    async fn pending(&self, before: Timestamp, limit: i32) -> Result<Vec<OutboxEvent>, PortError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(DUE_INDEX)
+            .key_condition_expression("duePk = :pk AND dueAt <= :before")
+            .expression_attribute_values(":pk", s(OUTBOX_DUE_PK))
+            .expression_attribute_values(":before", s(due_key(before)))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        let mut events = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            let o: OutboxItem = from_item(item)?;
+            match serde_json::from_str::<OutboxEvent>(&o.event) {
+                Ok(e) => events.push(e),
+                Err(e) => tracing::error!(item = %o.pk, error = %e, "outbox item is unreadable; left for inspection"),
+            }
+        }
+        Ok(events)
+    }
+
+    async fn delivered(&self, event_id: &str) -> Result<(), PortError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("OUTBOX#{event_id}")))
+            .key("sk", s("OUTBOX"))
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(())
+    }
+}

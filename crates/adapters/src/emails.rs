@@ -1,0 +1,108 @@
+//! The emails' words, as askama templates (text and HTML alternatives of each).
+
+use askama::Template;
+use jiff::civil::Date;
+use pt4c_domain::notice::Email;
+
+/// How people in England read a date: "Friday 29 January 2027".
+pub fn long_date(d: Date) -> String {
+    d.strftime("%A %-d %B %Y").to_string()
+}
+
+#[derive(Template)]
+#[template(path = "welcome.txt")]
+struct WelcomeText<'a> {
+    first_name: &'a str,
+    hub_url: &'a str,
+    complete_by: &'a str,
+    link_hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "welcome.html")]
+struct WelcomeHtml<'a> {
+    first_name: &'a str,
+    hub_url: &'a str,
+    complete_by: &'a str,
+    link_hours: i64,
+}
+
+pub struct Welcome<'a> {
+    pub to: &'a str,
+    pub first_name: &'a str,
+    pub hub_url: &'a str,
+    pub complete_by: Date,
+    pub link_hours: i64,
+}
+
+pub fn welcome(w: &Welcome<'_>) -> Result<Email, askama::Error> {
+    let complete_by = long_date(w.complete_by);
+    Ok(Email {
+        to: vec![w.to.to_owned()],
+        subject: "Welcome to Planning Together for Children: set up your Parent Hub".into(),
+        text: WelcomeText { first_name: w.first_name, hub_url: w.hub_url, complete_by: &complete_by, link_hours: w.link_hours }
+            .render()?,
+        html: WelcomeHtml { first_name: w.first_name, hub_url: w.hub_url, complete_by: &complete_by, link_hours: w.link_hours }
+            .render()?,
+        attachments: vec![],
+    })
+}
+
+#[derive(Template)]
+#[template(path = "new_link.txt")]
+struct NewLinkText<'a> {
+    first_name: &'a str,
+    hub_url: &'a str,
+    valid_until: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "new_link.html")]
+struct NewLinkHtml<'a> {
+    first_name: &'a str,
+    hub_url: &'a str,
+    valid_until: &'a str,
+}
+
+pub struct NewLink<'a> {
+    pub to: &'a str,
+    pub first_name: &'a str,
+    pub hub_url: &'a str,
+    pub valid_until: Date,
+}
+
+pub fn new_link(n: &NewLink<'_>) -> Result<Email, askama::Error> {
+    let valid_until = long_date(n.valid_until);
+    Ok(Email {
+        to: vec![n.to.to_owned()],
+        subject: "Your new Parent Hub link".into(),
+        text: NewLinkText { first_name: n.first_name, hub_url: n.hub_url, valid_until: &valid_until }.render()?,
+        html: NewLinkHtml { first_name: n.first_name, hub_url: n.hub_url, valid_until: &valid_until }.render()?,
+        attachments: vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_welcome_names_the_parent_the_stages_the_date_and_the_link() {
+        let e = welcome(&Welcome {
+            to: "alex@example.com",
+            first_name: "Alex <b>",
+            hub_url: "http://127.0.0.1:3000/hub/abc.def",
+            complete_by: jiff::civil::date(2027, 1, 29),
+            link_hours: 72,
+        })
+        .unwrap();
+        for part in [&e.text, &e.html] {
+            assert!(part.contains("Friday 29 January 2027"));
+            assert!(part.contains("http://127.0.0.1:3000/hub/abc.def"));
+            assert!(part.contains("72 hours"));
+            assert!(part.contains("e-learning") && part.contains("workshop") && part.contains("parenting plan"));
+        }
+        assert!(e.text.contains("Alex <b>"));
+        assert!(e.html.contains("Alex &#60;b&#62;") || e.html.contains("Alex &lt;b&gt;"), "{}", e.html);
+    }
+}

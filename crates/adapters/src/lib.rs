@@ -1,0 +1,14 @@
+//! Adapters for the domain's ports: DynamoDB, SES, EventBridge, plus configuration,
+//! email templates and HTTP problem details shared by the functions.
+
+pub mod bus;
+pub mod config;
+pub mod deps;
+pub mod dynamo;
+pub mod emails;
+pub mod mailer;
+pub mod problem;
+pub mod telemetry;
+
+pub use config::Config;
+pub use deps::Deps;

@@ -1,0 +1,75 @@
+//! Events on the bus. Details carry ids and times only, never personal data.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::{ParentId, ReferralId};
+
+pub const SOURCE: &str = "pt4c";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralReceived {
+    pub referral_id: ReferralId,
+    pub parent_ids: Vec<ParentId>,
+    pub received_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkRequested {
+    pub parent_id: ParentId,
+    pub request_id: String,
+    pub requested_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralWithdrawn {
+    pub referral_id: ReferralId,
+    pub parent_ids: Vec<ParentId>,
+    pub withdrawn_at: Timestamp,
+}
+
+/// Every event the domain raises, tagged by its detail-type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "detailType", content = "detail")]
+pub enum DomainEvent {
+    ReferralReceived(ReferralReceived),
+    LinkRequested(LinkRequested),
+    ReferralWithdrawn(ReferralWithdrawn),
+}
+
+impl DomainEvent {
+    pub fn detail_type(&self) -> &'static str {
+        match self {
+            Self::ReferralReceived(_) => "ReferralReceived",
+            Self::LinkRequested(_) => "LinkRequested",
+            Self::ReferralWithdrawn(_) => "ReferralWithdrawn",
+        }
+    }
+
+    pub fn detail_json(&self) -> String {
+        match self {
+            Self::ReferralReceived(d) => serde_json::to_string(d),
+            Self::LinkRequested(d) => serde_json::to_string(d),
+            Self::ReferralWithdrawn(d) => serde_json::to_string(d),
+        }
+        .expect("event details always serialise")
+    }
+
+    /// Rebuilds an event from what the bus delivered.
+    pub fn from_parts(detail_type: &str, detail: serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(serde_json::json!({"detailType": detail_type, "detail": detail}))
+    }
+}
+
+/// An event waiting in the outbox: written in the same transaction as the change it reports,
+/// published straight after, and republished by the relay if that publish failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEvent {
+    pub event_id: String,
+    pub created_at: Timestamp,
+    pub event: DomainEvent,
+}

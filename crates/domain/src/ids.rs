@@ -1,0 +1,133 @@
+//! Identifiers, parsed once at the edge.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+/// Cafcass's id for a referral: 1-64 of `A-Z a-z 0-9 . _ -`; the idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReferralId(String);
+
+impl ReferralId {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        if s.is_empty() || s.len() > 64 {
+            return Err("must be 1 to 64 characters");
+        }
+        if !s.chars().all(is_id_char) {
+            return Err("may contain only letters, digits, '.', '_' and '-'");
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReferralId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The referral's own label for a parent ("A", "B"): 1-16 of `A-Z a-z 0-9 _ -`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ParentRef(String);
+
+impl ParentRef {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        if s.is_empty() || s.len() > 16 {
+            return Err("must be 1 to 16 characters");
+        }
+        if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-')) {
+            return Err("may contain only letters, digits, '_' and '-'");
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ParentRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A parent's id: `{referralId}.{parentRef}`. Derived, never random, so a replayed
+/// referral names the same parents, and any parent's record is found from its id alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ParentId {
+    referral: ReferralId,
+    parent_ref: ParentRef,
+}
+
+impl ParentId {
+    pub fn new(referral: ReferralId, parent_ref: ParentRef) -> Self {
+        Self { referral, parent_ref }
+    }
+    /// Parent refs have no '.', so the last '.' splits the id unambiguously.
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let (referral, parent_ref) = s.rsplit_once('.').ok_or("is not a parent id")?;
+        Ok(Self {
+            referral: ReferralId::parse(referral).map_err(|_| "is not a parent id")?,
+            parent_ref: ParentRef::parse(parent_ref).map_err(|_| "is not a parent id")?,
+        })
+    }
+    pub fn referral_id(&self) -> &ReferralId {
+        &self.referral
+    }
+    pub fn parent_ref(&self) -> &ParentRef {
+        &self.parent_ref
+    }
+}
+
+impl fmt::Display for ParentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.referral, self.parent_ref)
+    }
+}
+
+impl TryFrom<String> for ParentId {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<ParentId> for String {
+    fn from(id: ParentId) -> String {
+        id.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_id_round_trips_through_its_string_form() {
+        let id = ParentId::new(ReferralId::parse("CAF-2026.000123").unwrap(), ParentRef::parse("A").unwrap());
+        assert_eq!(id.to_string(), "CAF-2026.000123.A");
+        let back = ParentId::parse("CAF-2026.000123.A").unwrap();
+        assert_eq!(back, id);
+        assert_eq!(back.referral_id().as_str(), "CAF-2026.000123");
+    }
+
+    #[test]
+    fn ids_refuse_bad_characters_and_lengths() {
+        assert!(ReferralId::parse("").is_err());
+        assert!(ReferralId::parse(&"x".repeat(65)).is_err());
+        assert!(ReferralId::parse("CAF 1").is_err());
+        assert!(ReferralId::parse("CAF/1").is_err());
+        assert!(ParentRef::parse("A.B").is_err());
+        assert!(ParentId::parse("noparent").is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! The ports the handlers use. Adapters (DynamoDB, SES, EventBridge) implement them.
+
+use std::future::Future;
+
+use jiff::Timestamp;
+
+use crate::events::OutboxEvent;
+use crate::notice::{Email, NoticeKind};
+use crate::progress::ProgressRecord;
+use crate::referral::NewReferral;
+use crate::{ParentId, ReferralId};
+
+/// What a store or gateway failure means to the caller: try again, or give up.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error("temporarily unavailable: {0}")]
+    Retryable(String),
+    #[error("failed: {0}")]
+    Permanent(String),
+}
+
+/// The outcome of taking a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intake {
+    Created,
+    /// The same referralId was taken before, with this content digest.
+    AlreadyTaken { content_hash: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withdrawal {
+    Withdrawn,
+    AlreadyWithdrawn,
+    NotFound,
+    /// Completed or not completed: too late to withdraw.
+    Closed,
+}
+
+/// The claim on sending one email: at most once per (parent, kind, subject).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeClaim {
+    /// Ours to send; `claim_id` proves it when marking sent or releasing.
+    Claimed { claim_id: String },
+    AlreadySent,
+    /// Another delivery is sending it right now.
+    InProgress,
+}
+
+/// A parent and what the welcome email needs about them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentContact {
+    pub parent_id: ParentId,
+    pub first_name: String,
+    pub email: String,
+    pub withdrawn: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralContacts {
+    pub referral_id: ReferralId,
+    pub complete_by: jiff::civil::Date,
+    pub withdrawn: bool,
+    pub parents: Vec<ParentContact>,
+}
+
+pub trait ReferralStore: Send + Sync {
+    /// Writes the referral, its parents and the outbox event in one transaction.
+    fn create_referral(
+        &self,
+        referral: &NewReferral,
+        content_hash: &str,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<Intake, PortError>> + Send;
+
+    fn progress(&self, id: &ReferralId) -> impl Future<Output = Result<Option<ProgressRecord>, PortError>> + Send;
+
+    fn withdraw(
+        &self,
+        id: &ReferralId,
+        reason: &str,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<Withdrawal, PortError>> + Send;
+
+    fn contacts(&self, id: &ReferralId) -> impl Future<Output = Result<Option<ReferralContacts>, PortError>> + Send;
+}
+
+pub trait NoticeLedger: Send + Sync {
+    fn claim(
+        &self,
+        parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<NoticeClaim, PortError>> + Send;
+
+    fn mark_sent(
+        &self,
+        parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &str,
+        message_id: &str,
+        sent_at: Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Gives a claim back after a failed send, so a retry may send.
+    fn release(
+        &self,
+        parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &str,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+pub trait Outbox: Send + Sync {
+    /// Events still waiting, created at or before `before`, oldest first.
+    fn pending(&self, before: Timestamp, limit: i32) -> impl Future<Output = Result<Vec<OutboxEvent>, PortError>> + Send;
+    fn delivered(&self, event_id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+pub trait EventPublisher: Send + Sync {
+    /// Publishes all, or fails: a partial failure is a failure.
+    fn publish(&self, events: &[OutboxEvent]) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+pub trait Mailer: Send + Sync {
+    /// Sends one email; returns the provider's message id.
+    fn send(&self, email: &Email) -> impl Future<Output = Result<String, PortError>> + Send;
+}

@@ -1,0 +1,96 @@
+//! The progress record Cafcass reads (GET /referrals/{id}).
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::notice::NoticeKind;
+use crate::{ParentId, ParentRef, ReferralId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStatus {
+    Open,
+    Completed,
+    NotCompleted,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentStatus {
+    Invited,
+    Activated,
+    ElearningStarted,
+    ElearningCompleted,
+    WorkshopBooked,
+    DidNotAttend,
+    Completed,
+    NotCompleted,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressRecord {
+    pub referral_id: ReferralId,
+    pub case_number: String,
+    pub referred_on: Date,
+    pub complete_by: Date,
+    pub status: ReferralStatus,
+    pub parents: Vec<ParentProgress>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParentProgress {
+    pub parent_id: ParentId,
+    pub parent_ref: ParentRef,
+    pub status: ParentStatus,
+    pub invited_at: Option<Timestamp>,
+    pub activated_at: Option<Timestamp>,
+    pub elearning: ElearningProgress,
+    pub workshop: Option<WorkshopAttendance>,
+    pub completed_at: Option<Timestamp>,
+    pub follow_up: Option<FollowUp>,
+    pub notices: Vec<NoticeSent>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ElearningProgress {
+    pub modules: Vec<ModuleCompletion>,
+    pub completed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleCompletion {
+    pub module_id: String,
+    pub completed_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopAttendance {
+    pub workshop_id: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub mode: String,
+    pub attended: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUp {
+    pub due_by: Timestamp,
+    pub completed_at: Option<Timestamp>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeSent {
+    pub kind: NoticeKind,
+    pub sent_at: Timestamp,
+}

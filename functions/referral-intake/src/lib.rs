@@ -1,0 +1,432 @@
+//! Referral intake: Cafcass posts referrals, reads progress records, withdraws referrals.
+//!
+//! `router` serves the same routes in Lambda (through lambda_http) and in the local stack.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pt4c_adapters::problem::Problem;
+use pt4c_adapters::Deps;
+use pt4c_domain::events::{DomainEvent, OutboxEvent, ReferralReceived, ReferralWithdrawn};
+use pt4c_domain::ports::{EventPublisher, Intake, Outbox, PortError, ReferralStore, Withdrawal};
+use pt4c_domain::progress::{ElearningProgress, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
+use pt4c_domain::referral::{unknown_fields, NewReferral, ReferralRequest, Refusal};
+use pt4c_domain::{london_date, FieldError, ReferralId};
+
+/// Bodies over this are refused whole (413).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The one error type of this boundary, mapped to HTTP in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("refused: {}", .0.code())]
+    Refused(Problem),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        Self::Refused(p)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Refused(p) => p.into_response(),
+            ApiError::Port(PortError::Retryable(e)) => {
+                tracing::warn!(error = %e, "a dependency is unavailable");
+                let mut r = Problem::unavailable().into_response();
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                r
+            }
+            ApiError::Port(PortError::Permanent(e)) => {
+                tracing::error!(error = %e, "request failed");
+                Problem::internal().into_response()
+            }
+        }
+    }
+}
+
+pub fn router(deps: Deps) -> Router {
+    Router::new()
+        .route("/referrals", post(post_referral))
+        .route("/referrals/{referral_id}", get(get_referral))
+        .route("/referrals/{referral_id}/withdraw", post(post_withdraw))
+        .with_state(deps)
+}
+
+/// Reads a body of at most 64 KiB.
+pub async fn read_body(body: Body) -> Result<Bytes, Problem> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| Problem::too_large())
+}
+
+/// A JSON route's body: the right content type, then well-formed JSON.
+pub fn decode_json(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, Problem> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(Problem::unsupported_media_type());
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Problem::too_large());
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        Problem::invalid_json(format!("The body is not JSON: {} at line {} column {}.", category(&e), e.line(), e.column()), vec![])
+    })?;
+    if !value.is_object() {
+        return Err(Problem::invalid_json("The body must be a JSON object.", vec![]));
+    }
+    Ok(value)
+}
+
+fn category(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "it ends too soon",
+        serde_json::error::Category::Syntax => "a syntax error",
+        _ => "a malformed value",
+    }
+}
+
+/// Deserialises into a typed request, naming the field whose JSON type is wrong.
+fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let message = if e.inner().to_string().starts_with("invalid type") {
+            "has the wrong JSON type".to_owned()
+        } else {
+            "is not valid here".to_owned()
+        };
+        Problem::invalid_json(format!("The field {field} {message}."), vec![FieldError::new(field, message)])
+    })
+}
+
+/// POST /referrals, from raw request to a referral: every refusal says which fields, at once.
+pub fn decode_referral(headers: &HeaderMap, body: &[u8], today: jiff::civil::Date) -> Result<NewReferral, Problem> {
+    let value = decode_json(headers, body)?;
+    let mut errors = unknown_fields(&value);
+    let request: ReferralRequest = typed(value)?;
+    match NewReferral::parse(request, today) {
+        Err(Refusal::NotEligible) => Err(Problem::not_eligible()),
+        Err(Refusal::Invalid(more)) => {
+            errors.extend(more);
+            Err(Problem::validation(errors))
+        }
+        Ok(_) if !errors.is_empty() => Err(Problem::validation(errors)),
+        Ok(referral) => Ok(referral),
+    }
+}
+
+/// The record of a referral just taken: parents invited, nothing sent yet.
+fn fresh_record(r: &NewReferral) -> ProgressRecord {
+    ProgressRecord {
+        referral_id: r.referral_id.clone(),
+        case_number: r.case_number.clone(),
+        referred_on: r.referred_on,
+        complete_by: r.complete_by,
+        status: ReferralStatus::Open,
+        parents: r
+            .parents
+            .iter()
+            .zip(r.parent_ids())
+            .map(|(p, id)| ParentProgress {
+                parent_id: id,
+                parent_ref: p.parent_ref.clone(),
+                status: ParentStatus::Invited,
+                invited_at: None,
+                activated_at: None,
+                elearning: ElearningProgress::default(),
+                workshop: None,
+                completed_at: None,
+                follow_up: None,
+                notices: vec![],
+            })
+            .collect(),
+    }
+}
+
+/// Publishes an event whose outbox item is already committed. A failure leaves it for the relay.
+pub async fn publish_committed(deps: &Deps, event: &OutboxEvent) {
+    match deps.bus.publish(std::slice::from_ref(event)).await {
+        Ok(()) => {
+            if let Err(e) = deps.store.delivered(&event.event_id).await {
+                // Harmless: the relay publishes it again and consumers are idempotent.
+                tracing::warn!(event_id = %event.event_id, error = %e, "published event left in the outbox");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(event_id = %event.event_id, detail_type = event.event.detail_type(), error = %e,
+                "publish failed; the relay will publish the event from the outbox");
+        }
+    }
+}
+
+fn new_event_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub async fn take_referral(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let now = deps.now();
+    let referral = decode_referral(headers, body, london_date(now))?;
+    let hash = referral.content_hash();
+    let event = OutboxEvent {
+        event_id: new_event_id(),
+        created_at: now,
+        event: DomainEvent::ReferralReceived(ReferralReceived {
+            referral_id: referral.referral_id.clone(),
+            parent_ids: referral.parent_ids(),
+            received_at: now,
+        }),
+    };
+    let location = format!("/referrals/{}", referral.referral_id);
+    match deps.store.create_referral(&referral, &hash, now, &event).await? {
+        Intake::Created => {
+            tracing::info!(referral_id = %referral.referral_id, parents = referral.parents.len(), "referral taken");
+            publish_committed(deps, &event).await;
+            let mut response = (StatusCode::CREATED, Json(fresh_record(&referral))).into_response();
+            response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
+            Ok(response)
+        }
+        Intake::AlreadyTaken { content_hash } if content_hash == hash => {
+            tracing::info!(referral_id = %referral.referral_id, "referral replayed; nothing new");
+            let record = deps
+                .store
+                .progress(&referral.referral_id)
+                .await?
+                .ok_or_else(|| PortError::Retryable("replayed referral not readable yet".into()))?;
+            let mut response = (StatusCode::OK, Json(record)).into_response();
+            response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
+            Ok(response)
+        }
+        Intake::AlreadyTaken { .. } => {
+            tracing::info!(referral_id = %referral.referral_id, "referralId reused for other content");
+            Err(Problem::conflict(
+                "referral-conflict",
+                "Referral already exists",
+                "This referralId was already used for a referral with different content; nothing was changed.",
+            )
+            .into())
+        }
+    }
+}
+
+pub async fn read_referral(deps: &Deps, referral_id: &str) -> Result<Response, ApiError> {
+    let Ok(id) = ReferralId::parse(referral_id) else {
+        return Err(Problem::not_found("referral").into());
+    };
+    match deps.store.progress(&id).await? {
+        Some(record) => Ok(Json(record).into_response()),
+        None => Err(Problem::not_found("referral").into()),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct WithdrawRequest {
+    reason: Option<String>,
+}
+
+pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let Ok(id) = ReferralId::parse(referral_id) else {
+        return Err(Problem::not_found("referral").into());
+    };
+    let value = decode_json(headers, body)?;
+    let mut errors: Vec<FieldError> = value
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| k.as_str() != "reason")
+        .map(|k| FieldError::new(k.clone(), "is not a known field"))
+        .collect();
+    let request: WithdrawRequest = typed(value)?;
+    let reason = request.reason.as_deref().map(str::trim).unwrap_or("");
+    if reason.is_empty() {
+        errors.push(FieldError::new("reason", "is required"));
+    } else if reason.chars().count() > 500 {
+        errors.push(FieldError::new("reason", "must be at most 500 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors).into());
+    }
+
+    let now = deps.now();
+    let Some(record) = deps.store.progress(&id).await? else {
+        return Err(Problem::not_found("referral").into());
+    };
+    let event = OutboxEvent {
+        event_id: new_event_id(),
+        created_at: now,
+        event: DomainEvent::ReferralWithdrawn(ReferralWithdrawn {
+            referral_id: id.clone(),
+            parent_ids: record.parents.iter().map(|p| p.parent_id.clone()).collect(),
+            withdrawn_at: now,
+        }),
+    };
+    match deps.store.withdraw(&id, reason, now, &event).await? {
+        Withdrawal::Withdrawn => {
+            tracing::info!(referral_id = %id, "referral withdrawn");
+            publish_committed(deps, &event).await;
+        }
+        Withdrawal::AlreadyWithdrawn => tracing::info!(referral_id = %id, "referral already withdrawn"),
+        Withdrawal::NotFound => return Err(Problem::not_found("referral").into()),
+        Withdrawal::Closed => {
+            return Err(Problem::conflict(
+                "referral-conflict",
+                "Referral already closed",
+                "The referral has already completed or not completed; it cannot be withdrawn.",
+            )
+            .into())
+        }
+    }
+    let record = deps.store.progress(&id).await?.ok_or_else(|| PortError::Retryable("withdrawn referral not readable".into()))?;
+    Ok(Json(record).into_response())
+}
+
+async fn post_referral(State(deps): State<Deps>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let body = read_body(body).await?;
+    take_referral(&deps, &headers, &body).await
+}
+
+async fn get_referral(State(deps): State<Deps>, Path(referral_id): Path<String>) -> Result<Response, ApiError> {
+    read_referral(&deps, &referral_id).await
+}
+
+async fn post_withdraw(
+    State(deps): State<Deps>,
+    Path(referral_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = read_body(body).await?;
+    withdraw_referral(&deps, &referral_id, &headers, &body).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_headers() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h
+    }
+    fn today() -> jiff::civil::Date {
+        jiff::civil::date(2026, 11, 22)
+    }
+    fn sample() -> serde_json::Value {
+        serde_json::from_str(include_str!("../../../events/referral.json")).unwrap()
+    }
+
+    #[test]
+    fn the_sample_referral_decodes() {
+        let r = decode_referral(&json_headers(), &serde_json::to_vec(&sample()).unwrap(), today()).unwrap();
+        assert_eq!(r.referral_id.as_str(), "CAF-2026-000123");
+    }
+
+    #[test]
+    fn a_wrong_content_type_is_415() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert_eq!(decode_referral(&h, b"{}", today()).unwrap_err().status, 415);
+        assert_eq!(decode_referral(&HeaderMap::new(), b"{}", today()).unwrap_err().status, 415);
+    }
+
+    #[test]
+    fn malformed_json_is_400_and_a_wrong_type_names_its_field() {
+        assert_eq!(decode_referral(&json_headers(), b"{\"referralId\":", today()).unwrap_err().status, 400);
+        let mut v = sample();
+        v["parents"][1]["email"] = 5.into();
+        let p = decode_referral(&json_headers(), &serde_json::to_vec(&v).unwrap(), today()).unwrap_err();
+        assert_eq!((p.status, p.code()), (400, "invalid-json"));
+        assert_eq!(p.errors[0].field, "parents[1].email");
+    }
+
+    #[test]
+    fn unknown_and_invalid_fields_come_back_together() {
+        let mut v = sample();
+        v["surprise"] = true.into();
+        v["parents"][0]["email"] = "nope".into();
+        let p = decode_referral(&json_headers(), &serde_json::to_vec(&v).unwrap(), today()).unwrap_err();
+        assert_eq!((p.status, p.code()), (422, "validation-failed"));
+        let fields: Vec<_> = p.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["surprise", "parents[0].email"]);
+    }
+
+    fn arb_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(serde_json::Value::from),
+            ".{0,40}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::hash_map(
+                    prop_oneof![
+                        Just("referralId".to_string()), Just("parents".to_string()), Just("court".to_string()),
+                        Just("email".to_string()), Just("referredOn".to_string()), Just("completeBy".to_string()),
+                        Just("safeguardingConcerns".to_string()), ".{0,12}".prop_map(|s| s)
+                    ],
+                    inner,
+                    0..8
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A referral with any field replaced by any JSON value.
+    fn arb_mutated_referral() -> impl Strategy<Value = serde_json::Value> {
+        (arb_json(), 0usize..12, 0usize..8).prop_map(|(junk, field, parent_field)| {
+            let mut v = sample();
+            let top = ["referralId", "caseNumber", "court", "familyCourtAdviser", "referredOn", "completeBy",
+                "safeguardingConcerns", "parents", "extra"];
+            let pf = ["parentRef", "firstName", "lastName", "email", "phone", "workshopMode", "interpreterLanguage", "adjustments"];
+            if field < top.len() {
+                v[top[field]] = junk;
+            } else {
+                v["parents"][0][pf[parent_field % pf.len()]] = junk;
+            }
+            v
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn no_bytes_make_decoding_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode_referral(&json_headers(), &body, today());
+        }
+
+        #[test]
+        fn no_json_makes_decoding_panic_and_refusals_are_4xx(v in arb_json()) {
+            if let Err(p) = decode_referral(&json_headers(), &serde_json::to_vec(&v).unwrap(), today()) {
+                prop_assert!((400..500).contains(&p.status));
+            }
+        }
+
+        #[test]
+        fn a_mutated_referral_is_taken_or_refused_with_named_fields(v in arb_mutated_referral()) {
+            match decode_referral(&json_headers(), &serde_json::to_vec(&v).unwrap(), today()) {
+                Ok(_) => {}
+                Err(p) if p.code() == "validation-failed" || p.code() == "invalid-json" && !p.errors.is_empty() => {
+                    prop_assert!(!p.errors.is_empty());
+                }
+                Err(p) => prop_assert!(matches!(p.code(), "not-eligible" | "invalid-json"), "{:?}", p),
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Welcome emails: each parent of a new referral is invited to the Parent Hub, once;
+//! and a parent who asked for a fresh link gets one.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use futures::future::join_all;
+use pt4c_adapters::emails::{self, NewLink, Welcome};
+use pt4c_adapters::Deps;
+use pt4c_domain::events::{DomainEvent, LinkRequested, ReferralReceived};
+use pt4c_domain::link::Purpose;
+use pt4c_domain::notice::{send_once, NoticeKind, Sending};
+use pt4c_domain::ports::{PortError, ReferralStore};
+use pt4c_domain::{london_date, ParentId};
+use serde::Serialize;
+
+/// What one delivery did; returned to the caller (and logged), ids and counts only.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub sent: usize,
+    pub already_sent: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WelcomeError {
+    /// Worth another delivery: the event is retried, then dead-lettered.
+    #[error("will retry: {0}")]
+    Retry(String),
+    /// The event itself is wrong; it goes to the dead-letter queue for a person to look at.
+    #[error("event refused: {0}")]
+    BadEvent(String),
+}
+
+impl From<PortError> for WelcomeError {
+    fn from(e: PortError) -> Self {
+        match e {
+            PortError::Retryable(m) | PortError::Permanent(m) => Self::Retry(m),
+        }
+    }
+}
+
+pub async fn handle(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
+    let detail_type = event.detail_type.clone();
+    let domain = DomainEvent::from_parts(&detail_type, event.detail)
+        .map_err(|e| WelcomeError::BadEvent(format!("{detail_type}: {e}")))?;
+    let summary = match domain {
+        DomainEvent::ReferralReceived(e) => welcome(deps, &e).await?,
+        DomainEvent::LinkRequested(e) => new_link(deps, &e).await?,
+        other => return Err(WelcomeError::BadEvent(format!("not for this function: {}", other.detail_type()))),
+    };
+    tracing::info!(detail_type = %detail_type, sent = summary.sent, already_sent = summary.already_sent,
+        skipped = summary.skipped, "delivery handled");
+    Ok(summary)
+}
+
+async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, WelcomeError> {
+    let Some(referral) = deps.store.contacts(&event.referral_id).await? else {
+        return Err(WelcomeError::BadEvent(format!("no referral {}", event.referral_id)));
+    };
+    let mut summary = Summary::default();
+    if referral.withdrawn {
+        tracing::info!(referral_id = %event.referral_id, "referral withdrawn; no welcome sent");
+        summary.skipped = referral.parents.len();
+        return Ok(summary);
+    }
+    let now = deps.now();
+    let link_hours = deps.config.timings.activation_link.as_hours();
+    let expires = now + deps.config.timings.activation_link;
+    let sends = referral.parents.iter().filter(|p| !p.withdrawn).map(|parent| async move {
+        let token = deps.links.sign(&parent.parent_id, Purpose::Hub, expires);
+        let hub_url = deps.link_url("hub", &token);
+        let email = emails::welcome(&Welcome {
+            to: &parent.email,
+            first_name: &parent.first_name,
+            hub_url: &hub_url,
+            complete_by: referral.complete_by,
+            link_hours,
+        })
+        .map_err(|e| PortError::Permanent(format!("welcome template: {e}")))?;
+        let result = send_once(&deps.store, &deps.mailer, &parent.parent_id, NoticeKind::Welcome, "referral", now, &email).await;
+        log_sending(&parent.parent_id, NoticeKind::Welcome, &result);
+        result
+    });
+    summary.skipped = referral.parents.iter().filter(|p| p.withdrawn).count();
+    let mut failure = None;
+    for result in join_all(sends).await {
+        match result {
+            Ok(Sending::Sent { .. }) => summary.sent += 1,
+            Ok(Sending::AlreadySent) => summary.already_sent += 1,
+            Err(e) => failure = Some(e),
+        }
+    }
+    match failure {
+        // The parents already welcomed are recorded; the retry welcomes only the rest.
+        Some(e) => Err(e.into()),
+        None => Ok(summary),
+    }
+}
+
+async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, WelcomeError> {
+    let Some(referral) = deps.store.contacts(event.parent_id.referral_id()).await? else {
+        return Err(WelcomeError::BadEvent(format!("no referral for parent {}", event.parent_id)));
+    };
+    let Some(parent) = referral.parents.iter().find(|p| p.parent_id == event.parent_id) else {
+        return Err(WelcomeError::BadEvent(format!("no parent {}", event.parent_id)));
+    };
+    let mut summary = Summary::default();
+    if referral.withdrawn || parent.withdrawn {
+        summary.skipped = 1;
+        return Ok(summary);
+    }
+    let now = deps.now();
+    let expires = now + deps.config.timings.link_validity;
+    let token = deps.links.sign(&parent.parent_id, Purpose::Hub, expires);
+    let hub_url = deps.link_url("hub", &token);
+    let email = emails::new_link(&NewLink {
+        to: &parent.email,
+        first_name: &parent.first_name,
+        hub_url: &hub_url,
+        valid_until: london_date(expires),
+    })
+    .map_err(|e| WelcomeError::Retry(format!("new-link template: {e}")))?;
+    let result = send_once(&deps.store, &deps.mailer, &parent.parent_id, NoticeKind::NewLink, &event.request_id, now, &email).await;
+    log_sending(&parent.parent_id, NoticeKind::NewLink, &result);
+    match result? {
+        Sending::Sent { .. } => summary.sent = 1,
+        Sending::AlreadySent => summary.already_sent = 1,
+    }
+    Ok(summary)
+}
+
+fn log_sending(parent: &ParentId, kind: NoticeKind, result: &Result<Sending, PortError>) {
+    match result {
+        Ok(Sending::Sent { message_id }) => tracing::info!(parent_id = %parent, kind = kind.as_str(), message_id = %message_id, "email sent"),
+        Ok(Sending::AlreadySent) => tracing::info!(parent_id = %parent, kind = kind.as_str(), "email already sent"),
+        Err(e) => tracing::warn!(parent_id = %parent, kind = kind.as_str(), error = %e, "email not sent"),
+    }
+}

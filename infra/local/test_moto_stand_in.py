@@ -1,0 +1,357 @@
+"""Tests of the local AWS stand-in (infra/local/moto_stand_in.py).
+
+Each test session starts the wrapper as a subprocess on a free loopback port and
+talks to it with boto3, as the Rust AWS SDK does.  Run: .venv/bin/pytest infra/local
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = Path(__file__).resolve().parent
+REGION = "eu-west-2"
+SEATS = 6
+CONTENDERS = 50
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def endpoint():
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "moto_stand_in.py"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_pt4c/health", timeout=1) as resp:
+                assert json.loads(resp.read()) == {"ok": True}
+                break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                proc.kill()
+                pytest.fail(f"stand-in did not start:\n{out}")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def client(endpoint: str, service: str, **config):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
+    )
+
+
+def call(endpoint: str, method: str, path: str, payload=None):
+    data = None if payload is None else json.dumps(payload).encode()
+    req = urllib.request.Request(endpoint + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+@pytest.fixture(autouse=True)
+def _no_faults_left(endpoint):
+    yield
+    call(endpoint, "DELETE", "/_pt4c/faults")
+
+
+def test_health(endpoint):
+    assert call(endpoint, "GET", "/_pt4c/health") == (200, {"ok": True})
+
+
+def test_unknown_control_path_and_bad_requests_do_not_crash(endpoint):
+    assert call(endpoint, "GET", "/_pt4c/nope")[0] == 404
+    # garbage sent where AWS calls go
+    for body, ctype in [(b"\x00\xff{not json", "application/x-amz-json-1.0"), (b"Action=%zz&&=", "application/x-www-form-urlencoded"), (b"", "")]:
+        req = urllib.request.Request(endpoint + "/", data=body, method="POST")
+        if ctype:
+            req.add_header("Content-Type", ctype)
+        req.add_header("X-Amz-Target", "DynamoDB_20120810.Nonsense")
+        try:
+            urllib.request.urlopen(req, timeout=10).read()
+        except urllib.error.HTTPError:
+            pass
+    # a bad fault definition is refused, not fatal
+    assert call(endpoint, "POST", "/_pt4c/faults", {"action": "", "times": 0})[0] == 400
+    req = urllib.request.Request(endpoint + "/_pt4c/faults", data=b"{{{", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 400
+    assert call(endpoint, "GET", "/_pt4c/health") == (200, {"ok": True})
+
+
+def test_concurrent_conditional_transactions_are_atomic(endpoint):
+    ddb = client(endpoint, "dynamodb", max_pool_connections=CONTENDERS)
+    table = f"seats-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    rounds = []
+    for round_no in range(3):
+        workshop = f"WORKSHOP#{round_no}"
+        ddb.put_item(TableName=table, Item={"pk": {"S": workshop}, "seats": {"N": "0"}})
+        barrier = threading.Barrier(CONTENDERS)
+        outcomes: list[str] = []
+        lock = threading.Lock()
+
+        def book(n: int) -> None:
+            barrier.wait()
+            try:
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": table,
+                                "Key": {"pk": {"S": workshop}},
+                                "UpdateExpression": "SET seats = seats + :one",
+                                "ConditionExpression": "seats < :max",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}, ":max": {"N": str(SEATS)}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": {"pk": {"S": f"BOOKING#{round_no}#{n}"}},
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    ]
+                )
+                result = "ok"
+            except ClientError as exc:
+                result = exc.response["Error"]["Code"]
+            except Exception as exc:  # pragma: no cover - reported in the assertion
+                result = repr(exc)
+            with lock:
+                outcomes.append(result)
+
+        threads = [threading.Thread(target=book, args=(n,)) for n in range(CONTENDERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ok = outcomes.count("ok")
+        rounds.append(ok)
+        refused = [o for o in outcomes if o != "ok"]
+        assert set(refused) <= {"TransactionCanceledException"}, refused
+        seats = ddb.get_item(TableName=table, Key={"pk": {"S": workshop}}, ConsistentRead=True)["Item"]["seats"]["N"]
+        assert seats == str(SEATS)
+    print(f"successful bookings per round: {rounds}")
+    assert rounds == [SEATS, SEATS, SEATS]
+
+
+def _raw_email(sender: str, to: str, subject: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"PT4C Hub <{sender}>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content("Hello in plain text")
+    msg.add_alternative("<p>Hello in HTML</p>", subtype="html")
+    return msg.as_bytes()
+
+
+def test_ses_raw_email_is_listed(endpoint):
+    ses = client(endpoint, "ses")
+    sender = f"noreply-{uuid.uuid4().hex[:6]}@pt4c.test"
+    ses.verify_email_identity(EmailAddress=sender)
+    subject = f"Welcome {uuid.uuid4().hex[:6]}"
+    # no Source parameter: SES takes the From header
+    first = ses.send_raw_email(RawMessage={"Data": _raw_email(sender, "parent@example.com", subject)})
+    # with Source and explicit Destinations
+    second = ses.send_raw_email(
+        Source=sender,
+        Destinations=["court@example.com"],
+        RawMessage={"Data": _raw_email(sender, "court@example.com", subject + " again")},
+    )
+    status, listed = call(endpoint, "GET", f"/_pt4c/ses/messages?source={sender}")
+    assert status == 200
+    assert [m["messageId"] for m in listed] == [first["MessageId"], second["MessageId"]]
+    assert listed[0]["source"] == sender
+    assert listed[0]["destinations"] == ["parent@example.com"]
+    assert listed[1]["destinations"] == ["court@example.com"]
+    assert f"Subject: {subject}" in listed[0]["raw"]
+    assert "multipart/alternative" in listed[0]["raw"]
+    assert listed[0]["sentAt"].endswith("Z") and listed[0]["sentAt"] <= listed[1]["sentAt"]
+    # the unfiltered list has them too; another source's filter does not
+    _, everything = call(endpoint, "GET", "/_pt4c/ses/messages")
+    assert {first["MessageId"], second["MessageId"]} <= {m["messageId"] for m in everything}
+    _, none = call(endpoint, "GET", "/_pt4c/ses/messages?source=nobody@pt4c.test")
+    assert none == []
+    # SendEmail is listed as well
+    ses.send_email(
+        Source=sender,
+        Destination={"ToAddresses": ["fca@example.com"]},
+        Message={"Subject": {"Data": "plain"}, "Body": {"Text": {"Data": "text body"}}},
+    )
+    _, listed = call(endpoint, "GET", f"/_pt4c/ses/messages?source={sender}")
+    assert len(listed) == 3 and listed[2]["destinations"] == ["fca@example.com"]
+    assert "text body" in listed[2]["raw"]
+
+
+def _bus_with_queue(endpoint: str):
+    events = client(endpoint, "events")
+    sqs = client(endpoint, "sqs")
+    suffix = uuid.uuid4().hex[:8]
+    bus = f"pt4c-{suffix}"
+    events.create_event_bus(Name=bus)
+    queue_url = sqs.create_queue(QueueName=f"welcome-{suffix}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name=f"referral-received-{suffix}",
+        EventBusName=bus,
+        EventPattern=json.dumps({"source": ["pt4c"], "detail-type": ["ReferralReceived"]}),
+        State="ENABLED",
+    )
+    events.put_targets(
+        Rule=f"referral-received-{suffix}",
+        EventBusName=bus,
+        Targets=[{"Id": "welcome", "Arn": queue_arn}],
+    )
+    return events, sqs, bus, queue_url
+
+
+def _drain(sqs, queue_url):
+    got = []
+    while True:
+        msgs = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not msgs:
+            return got
+        for m in msgs:
+            got.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def test_eventbridge_rule_routes_matching_events_to_sqs(endpoint):
+    events, sqs, bus, queue_url = _bus_with_queue(endpoint)
+    out = events.put_events(
+        Entries=[
+            {"Source": "pt4c", "DetailType": "ReferralReceived", "Detail": json.dumps({"referralId": "r-1"}), "EventBusName": bus},
+            {"Source": "pt4c", "DetailType": "WorkshopBooked", "Detail": json.dumps({"referralId": "r-2"}), "EventBusName": bus},
+            {"Source": "elsewhere", "DetailType": "ReferralReceived", "Detail": json.dumps({"referralId": "r-3"}), "EventBusName": bus},
+        ]
+    )
+    assert out["FailedEntryCount"] == 0
+    got = _drain(sqs, queue_url)
+    assert [e["detail"] for e in got] == [{"referralId": "r-1"}]
+    envelope = got[0]
+    assert envelope["source"] == "pt4c" and envelope["detail-type"] == "ReferralReceived"
+    assert envelope["id"] == out["Entries"][0]["EventId"]
+    assert envelope["region"] == REGION and envelope["time"].endswith("Z")
+    # the default bus does not see the custom bus's events
+    events.put_events(Entries=[{"Source": "pt4c", "DetailType": "ReferralReceived", "Detail": "{}"}])
+    assert _drain(sqs, queue_url) == []
+
+
+def test_fault_on_put_events(endpoint):
+    events, sqs, bus, queue_url = _bus_with_queue(endpoint)
+    assert call(endpoint, "DELETE", "/_pt4c/requests")[0] == 200
+    status, created = call(
+        endpoint,
+        "POST",
+        "/_pt4c/faults",
+        {
+            "action": "AWSEvents.PutEvents",
+            "match": "ReferralReceived",
+            "times": 1,
+            "status": 200,
+            "body": {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "injected"}]},
+        },
+    )
+    assert status == 201 and created["id"]
+    entry = {"Source": "pt4c", "DetailType": "ReferralReceived", "Detail": json.dumps({"referralId": "f-1"}), "EventBusName": bus}
+    # a non-matching body passes through and does not use the fault up
+    ok = events.put_events(Entries=[dict(entry, DetailType="WorkshopBooked")])
+    assert ok["FailedEntryCount"] == 0
+    assert call(endpoint, "GET", "/_pt4c/faults")[1][0]["remaining"] == 1
+    refused = events.put_events(Entries=[entry])
+    assert refused["FailedEntryCount"] == 1
+    assert refused["Entries"][0]["ErrorCode"] == "InternalFailure"
+    assert _drain(sqs, queue_url) == []  # it never reached moto
+    assert call(endpoint, "GET", "/_pt4c/faults")[1][0]["remaining"] == 0
+    # used up: the next call goes through
+    assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    assert [e["detail"]["referralId"] for e in _drain(sqs, queue_url)] == ["f-1"]
+    # all three were seen and counted
+    assert call(endpoint, "GET", f"/_pt4c/requests?action=AWSEvents.PutEvents&match={bus}")[1] == {"count": 3}
+    assert call(endpoint, "GET", "/_pt4c/requests?action=AWSEvents.PutEvents&match=ReferralReceived")[1] == {"count": 2}
+    assert call(endpoint, "DELETE", "/_pt4c/faults")[0] == 200
+    assert call(endpoint, "GET", "/_pt4c/faults")[1] == []
+
+
+def test_fault_on_send_raw_email(endpoint):
+    ses = client(endpoint, "ses")
+    sender = f"noreply-{uuid.uuid4().hex[:6]}@pt4c.test"
+    ses.verify_email_identity(EmailAddress=sender)
+    victim = f"victim-{uuid.uuid4().hex[:6]}@example.com"
+    status, _ = call(
+        endpoint,
+        "POST",
+        "/_pt4c/faults",
+        {
+            "action": "SendRawEmail",
+            "match": victim,  # found in the base64-decoded MIME message
+            "times": 2,
+            "status": 400,
+            "body": "<ErrorResponse><Error><Type>Sender</Type><Code>MessageRejected</Code>"
+            "<Message>injected</Message></Error><RequestId>x</RequestId></ErrorResponse>",
+            "contentType": "text/xml",
+        },
+    )
+    assert status == 201
+    for _ in range(2):
+        with pytest.raises(ClientError) as err:
+            ses.send_raw_email(RawMessage={"Data": _raw_email(sender, victim, "refused")})
+        assert err.value.response["Error"]["Code"] == "MessageRejected"
+        assert err.value.response["Error"]["Message"] == "injected"
+    # other recipients are unaffected, and the fault is used up after two
+    ses.send_raw_email(RawMessage={"Data": _raw_email(sender, "other@example.com", "fine")})
+    ses.send_raw_email(RawMessage={"Data": _raw_email(sender, victim, "third time")})
+    _, listed = call(endpoint, "GET", f"/_pt4c/ses/messages?source={sender}")
+    assert [m["destinations"] for m in listed] == [["other@example.com"], [victim]]
+    assert call(endpoint, "GET", f"/_pt4c/requests?action=SendRawEmail&match={victim}")[1] == {"count": 3}
