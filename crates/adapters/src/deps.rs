@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use pt4c_domain::link::LinkSigner;
+use pt4c_domain::ports::PortError;
 use pt4c_domain::{Clock, SystemClock};
 
 use crate::bus::EventBridgeBus;
@@ -17,13 +18,14 @@ pub struct Deps {
     pub store: DynamoStore,
     pub bus: EventBridgeBus,
     pub mailer: SesMailer,
-    pub links: LinkSigner,
+    /// Only the functions that sign or read parents' links load the key.
+    pub links: Option<LinkSigner>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl Deps {
     /// Builds the AWS clients from an SDK config (the region's in Lambda; moto's locally).
-    pub fn new(sdk: &aws_config::SdkConfig, config: Config, links: LinkSigner, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, config: Config, links: Option<LinkSigner>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
             bus: EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), &config.event_bus_name),
@@ -35,11 +37,16 @@ impl Deps {
     }
 
     /// As in Lambda: configuration from the environment, the region's clients, the real clock.
-    pub async fn from_env() -> Result<Self, ConfigError> {
+    /// `with_links`: load the link signing key (only the functions allowed to read it).
+    pub async fn from_env(with_links: bool) -> Result<Self, ConfigError> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let config = Config::from_env()?;
-        let links = link_signer_from_env(&sdk).await?;
+        let links = if with_links { Some(link_signer_from_env(&sdk).await?) } else { None };
         Ok(Self::new(&sdk, config, links, Arc::new(SystemClock)))
+    }
+
+    pub fn links(&self) -> Result<&LinkSigner, PortError> {
+        self.links.as_ref().ok_or_else(|| PortError::Permanent("this function has no link signing key".into()))
     }
 
     pub fn now(&self) -> Timestamp {

@@ -1,0 +1,243 @@
+//! The local stack: every function's handler in one process, wired to the moto stand-in as
+//! `template.yaml` wires them in AWS.
+//!
+//! - the API: each HTTP function's router, on one port, as API Gateway serves them;
+//! - EventBridge rules created in moto with SQS targets, polled and delivered to the consumer
+//!   handlers as Lambda delivers them (retries, then the function's dead-letter queue);
+//! - scheduled functions run on a timer (the outbox relay) or on invoke (sweeps);
+//! - the control plane: the Lambda Invoke API, the mailbox and the clock.
+
+pub mod control;
+pub mod mailbox;
+pub mod resources;
+pub mod runner;
+pub mod template;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use jiff::{SignedDuration, Timestamp};
+use pt4c_adapters::problem::Problem;
+use pt4c_adapters::{Config, Deps};
+use pt4c_domain::link::LinkSigner;
+use pt4c_domain::timings::Timings;
+use pt4c_domain::Clock;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+/// The clock every function of the stack reads: real time unless set.
+#[derive(Debug, Default)]
+pub struct ControlledClock {
+    fixed: RwLock<Option<Timestamp>>,
+}
+
+impl ControlledClock {
+    pub fn set(&self, now: Option<Timestamp>) {
+        *self.fixed.write().unwrap_or_else(|e| e.into_inner()) = now.map(pt4c_domain::clock::to_the_second);
+    }
+}
+
+impl Clock for ControlledClock {
+    fn now(&self) -> Timestamp {
+        match *self.fixed.read().unwrap_or_else(|e| e.into_inner()) {
+            Some(t) => t,
+            None => pt4c_domain::SystemClock.now(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    pub moto_endpoint: String,
+    pub api_addr: SocketAddr,
+    pub control_addr: SocketAddr,
+    /// Names every resource of this stack in moto, so stacks can share one stand-in.
+    pub prefix: String,
+    /// Links in emails; defaults to the API's own address.
+    pub public_base_url: Option<String>,
+    pub template_path: std::path::PathBuf,
+    pub link_key: Vec<u8>,
+    pub timings: Timings,
+    pub outbox_grace: SignedDuration,
+    pub relay_every: Duration,
+    pub poll_every: Duration,
+}
+
+impl StackConfig {
+    pub fn new(moto_endpoint: impl Into<String>) -> Self {
+        Self {
+            moto_endpoint: moto_endpoint.into(),
+            api_addr: "127.0.0.1:0".parse().expect("literal address"),
+            control_addr: "127.0.0.1:0".parse().expect("literal address"),
+            prefix: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            public_base_url: None,
+            template_path: workspace_file("template.yaml"),
+            link_key: random_key(),
+            timings: Timings::default(),
+            outbox_grace: SignedDuration::from_secs(30),
+            relay_every: Duration::from_millis(500),
+            poll_every: Duration::from_millis(100),
+        }
+    }
+}
+
+pub fn random_key() -> Vec<u8> {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()).into_bytes()
+}
+
+/// A file of the workspace, wherever the binary or test runs from.
+pub fn workspace_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(name)
+}
+
+/// An event seen on the bus (local only: the audit rule's queue).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeenEvent {
+    pub detail_type: String,
+    pub detail: serde_json::Value,
+    pub time: Option<String>,
+}
+
+pub struct Shared {
+    pub deps: Deps,
+    pub clock: Arc<ControlledClock>,
+    pub sdk: aws_config::SdkConfig,
+    pub created: resources::Created,
+    pub template: template::Template,
+    pub moto_endpoint: String,
+    pub http: reqwest::Client,
+    pub events: Mutex<Vec<SeenEvent>>,
+}
+
+pub struct Stack {
+    pub api_url: String,
+    pub control_url: String,
+    pub shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// The SDK configuration that points every client at the stand-in.
+pub async fn moto_sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("eu-west-2"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "pt4c-local"))
+        .load()
+        .await
+}
+
+/// Adds a request id to every log line of a request and logs its route (never its path:
+/// paths carry parents' link tokens).
+async fn request_span(req: Request, next: Next) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let span = tracing::info_span!("request", request_id = %request_id);
+    async move {
+        let started = std::time::Instant::now();
+        let mut response = next.run(req).await;
+        tracing::info!(%method, route = %route, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+        if let Ok(v) = request_id.parse() {
+            response.headers_mut().insert("x-request-id", v);
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// The API as API Gateway serves it: every HTTP function's routes.
+pub fn api_router(deps: Deps) -> Router {
+    referral_intake::router(deps)
+        .fallback(|| async { Problem::not_found("route").into_response() })
+        .layer(axum::middleware::from_fn(request_span))
+}
+
+pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
+    let yaml = std::fs::read_to_string(&cfg.template_path).with_context(|| format!("read {}", cfg.template_path.display()))?;
+    let template = template::Template::parse(&yaml)?;
+    let sdk = moto_sdk(&cfg.moto_endpoint).await;
+    let created = resources::create(&sdk, &template, &cfg.prefix)
+        .await
+        .with_context(|| format!("create the template's resources in the AWS stand-in at {}", cfg.moto_endpoint))?;
+
+    let api = tokio::net::TcpListener::bind(cfg.api_addr).await.with_context(|| format!("bind the API to {}", cfg.api_addr))?;
+    let control = tokio::net::TcpListener::bind(cfg.control_addr)
+        .await
+        .with_context(|| format!("bind the control plane to {}", cfg.control_addr))?;
+    let api_url = format!("http://{}", api.local_addr()?);
+    let control_url = format!("http://{}", control.local_addr()?);
+
+    let clock = Arc::new(ControlledClock::default());
+    let config = Config {
+        table_name: created.table.clone(),
+        event_bus_name: created.bus.clone(),
+        sender_email: created.sender.clone(),
+        public_base_url: cfg.public_base_url.clone().unwrap_or_else(|| api_url.clone()),
+        timings: cfg.timings,
+        outbox_grace: cfg.outbox_grace,
+    };
+    let links = LinkSigner::new(&cfg.link_key).context("link key")?;
+    let deps = Deps::new(&sdk, config, Some(links), clock.clone());
+
+    let shared = Arc::new(Shared {
+        deps: deps.clone(),
+        clock,
+        sdk,
+        created,
+        template,
+        moto_endpoint: cfg.moto_endpoint.clone(),
+        http: reqwest::Client::new(),
+        events: Mutex::new(Vec::new()),
+    });
+
+    let mut tasks = Vec::new();
+    let api_app = api_router(deps);
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = axum::serve(api, api_app).await {
+            tracing::error!(error = %e, "the API server stopped");
+        }
+    }));
+    let control_app = control::router(shared.clone());
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = axum::serve(control, control_app).await {
+            tracing::error!(error = %e, "the control plane stopped");
+        }
+    }));
+    tasks.extend(runner::spawn(shared.clone(), cfg.poll_every, cfg.relay_every));
+
+    Ok(Stack { api_url, control_url, shared, tasks })
+}
+
+impl Stack {
+    pub fn deps(&self) -> &Deps {
+        &self.shared.deps
+    }
+    pub fn links(&self) -> &LinkSigner {
+        self.shared.deps.links.as_ref().expect("the local stack signs links")
+    }
+    pub async fn mail(&self) -> anyhow::Result<Vec<mailbox::Mail>> {
+        mailbox::fetch(&self.shared.http, &self.shared.moto_endpoint, &self.shared.created.sender).await
+    }
+    pub fn events(&self) -> Vec<SeenEvent> {
+        self.shared.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn set_clock(&self, now: Option<Timestamp>) {
+        self.shared.clock.set(now)
+    }
+}

@@ -5,6 +5,6 @@ use lambda_http::{run, Error};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     pt4c_adapters::telemetry::init();
-    let deps = pt4c_adapters::Deps::from_env().await?;
+    let deps = pt4c_adapters::Deps::from_env(false).await?;
     run(referral_intake::router(deps)).await
 }

@@ -66,8 +66,9 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Welco
     let now = deps.now();
     let link_hours = deps.config.timings.activation_link.as_hours();
     let expires = now + deps.config.timings.activation_link;
+    let links = deps.links()?;
     let sends = referral.parents.iter().filter(|p| !p.withdrawn).map(|parent| async move {
-        let token = deps.links.sign(&parent.parent_id, Purpose::Hub, expires);
+        let token = links.sign(&parent.parent_id, Purpose::Hub, expires);
         let hub_url = deps.link_url("hub", &token);
         let email = emails::welcome(&Welcome {
             to: &parent.email,
@@ -111,7 +112,7 @@ async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, Welcome
     }
     let now = deps.now();
     let expires = now + deps.config.timings.link_validity;
-    let token = deps.links.sign(&parent.parent_id, Purpose::Hub, expires);
+    let token = deps.links()?.sign(&parent.parent_id, Purpose::Hub, expires);
     let hub_url = deps.link_url("hub", &token);
     let email = emails::new_link(&NewLink {
         to: &parent.email,

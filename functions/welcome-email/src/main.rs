@@ -6,7 +6,7 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     pt4c_adapters::telemetry::init();
-    let deps = pt4c_adapters::Deps::from_env().await?;
+    let deps = pt4c_adapters::Deps::from_env(true).await?;
     let deps = &deps;
     run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| async move {
         welcome_email::handle(deps, event.payload).await.map_err(Error::from)

@@ -1,0 +1,134 @@
+//! The control plane: Lambda Invoke API, mailbox, clock, and (local only) the events seen.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use base64::Engine;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::runner::{invoke, InvokeError};
+use crate::{mailbox, Shared};
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/2015-03-31/functions/{function}/invocations", post(invoke_function))
+        .route("/mail", get(mail))
+        .route("/clock", put(set_clock).delete(reset_clock).get(read_clock))
+        .route("/events", get(events))
+        .with_state(shared)
+}
+
+async fn invoke_function(State(shared): State<Arc<Shared>>, Path(function): Path<String>, body: axum::body::Bytes) -> Response {
+    let payload: serde_json::Value = if body.is_empty() {
+        serde_json::json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) => {
+                return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"Type": "User", "message": "InvalidRequestContentException"})))
+                    .into_response()
+            }
+        }
+    };
+    match invoke(&shared, &function, payload).await {
+        Ok(v) => (StatusCode::OK, [("x-amz-executed-version", "$LATEST")], Json(v)).into_response(),
+        Err(InvokeError::UnknownFunction(f)) => (
+            StatusCode::NOT_FOUND,
+            [("x-amzn-errortype", "ResourceNotFoundException")],
+            Json(serde_json::json!({"Type": "User", "message": format!("Function not found: {f}")})),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::OK,
+            [("x-amz-function-error", "Unhandled")],
+            Json(serde_json::json!({"errorType": "HandlerError", "errorMessage": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("application/json")).unwrap_or(false)
+}
+
+async fn mail(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    match mailbox::fetch(&shared.http, &shared.moto_endpoint, &shared.created.sender).await {
+        Ok(mails) if wants_json(&headers) => Json(mails).into_response(),
+        Ok(mails) => Html(mailbox::page(&mails)).into_response(),
+        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ClockBody {
+    now: String,
+}
+
+async fn set_clock(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let Ok(ClockBody { now }) = serde_json::from_slice(&body) else {
+        return (StatusCode::BAD_REQUEST, "expected {\"now\": \"<RFC 3339 timestamp>\"}").into_response();
+    };
+    match now.parse::<jiff::Timestamp>() {
+        Ok(t) => {
+            shared.clock.set(Some(t));
+            read_clock(State(shared)).await
+        }
+        Err(_) => (StatusCode::BAD_REQUEST, "now must be an RFC 3339 timestamp").into_response(),
+    }
+}
+
+async fn reset_clock(State(shared): State<Arc<Shared>>) -> Response {
+    shared.clock.set(None);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn read_clock(State(shared): State<Arc<Shared>>) -> Response {
+    use pt4c_domain::Clock;
+    Json(serde_json::json!({"now": shared.clock.now().to_string()})).into_response()
+}
+
+async fn events(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.events.lock().unwrap_or_else(|e| e.into_inner()).clone()).into_response()
+}
+
+/// Invokes an HTTP function with an API Gateway HTTP API (v2) payload, answering as Lambda does.
+pub async fn invoke_http(deps: pt4c_adapters::Deps, payload: serde_json::Value) -> Result<serde_json::Value, InvokeError> {
+    let bad = |m: &str| InvokeError::BadPayload("an HTTP function".into(), m.to_owned());
+    let method = payload["requestContext"]["http"]["method"].as_str().ok_or_else(|| bad("requestContext.http.method is missing"))?;
+    let path = payload["rawPath"].as_str().ok_or_else(|| bad("rawPath is missing"))?;
+    let query = payload["rawQueryString"].as_str().unwrap_or("");
+    let uri = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
+    let body = match payload["body"].as_str() {
+        None => Vec::new(),
+        Some(b) if payload["isBase64Encoded"].as_bool() == Some(true) => {
+            base64::engine::general_purpose::STANDARD.decode(b).map_err(|_| bad("body is not base64"))?
+        }
+        Some(b) => b.as_bytes().to_vec(),
+    };
+    let mut request = Request::builder().method(Method::from_bytes(method.as_bytes()).map_err(|_| bad("bad method"))?).uri(uri);
+    for (k, v) in payload["headers"].as_object().into_iter().flatten() {
+        if let Some(v) = v.as_str() {
+            request = request.header(k.as_str(), v);
+        }
+    }
+    let request = request.body(Body::from(body)).map_err(|e| bad(&e.to_string()))?;
+    let response = crate::api_router(deps).oneshot(request).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+    let status = response.status().as_u16();
+    let headers: serde_json::Map<String, serde_json::Value> = response
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), serde_json::Value::from(v.to_str().ok()?))))
+        .collect();
+    let bytes = response.into_body().collect().await.map_err(|e| InvokeError::Failed(e.to_string()))?.to_bytes();
+    Ok(match std::str::from_utf8(&bytes) {
+        Ok(text) => serde_json::json!({"statusCode": status, "headers": headers, "body": text, "isBase64Encoded": false}),
+        Err(_) => serde_json::json!({"statusCode": status, "headers": headers,
+            "body": base64::engine::general_purpose::STANDARD.encode(&bytes), "isBase64Encoded": true}),
+    })
+}

@@ -1,0 +1,144 @@
+//! Delivers events to functions as Lambda does, and runs the scheduled ones.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_sdk_sqs::types::MessageSystemAttributeName;
+use futures::future::join_all;
+use tokio::task::JoinHandle;
+
+use crate::resources::RuleQueue;
+use crate::{SeenEvent, Shared};
+
+/// A function's failure, as Lambda reports it to the invoker.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    #[error("no function {0} in the template")]
+    UnknownFunction(String),
+    #[error("the payload does not fit {0}: {1}")]
+    BadPayload(String, String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Runs a function's handler with a payload, as the Lambda Invoke API does.
+pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value) -> Result<serde_json::Value, InvokeError> {
+    let deps = &shared.deps;
+    match function {
+        "WelcomeEmailFunction" => {
+            let event: EventBridgeEvent = serde_json::from_value(payload)
+                .map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let summary = welcome_email::handle(deps, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            Ok(serde_json::to_value(summary).unwrap_or_default())
+        }
+        "EventRelayFunction" => {
+            let summary = event_relay::relay(deps).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            Ok(serde_json::to_value(summary).unwrap_or_default())
+        }
+        "ReferralIntakeFunction" => crate::control::invoke_http(deps.clone(), payload).await,
+        other => Err(InvokeError::UnknownFunction(other.to_owned())),
+    }
+}
+
+pub fn spawn(shared: Arc<Shared>, poll_every: Duration, relay_every: Duration) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for (i, _) in shared.created.rule_queues.iter().enumerate() {
+        let shared = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let rule = &shared.created.rule_queues[i];
+                if let Err(e) = deliver_batch(&shared, rule).await {
+                    tracing::warn!(function = %rule.function, error = %e, "event delivery poll failed");
+                }
+                tokio::time::sleep(poll_every).await;
+            }
+        }));
+    }
+    {
+        let shared = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                if let Err(e) = audit(&shared).await {
+                    tracing::warn!(error = %e, "audit poll failed");
+                }
+                tokio::time::sleep(poll_every).await;
+            }
+        }));
+    }
+    if shared.template.schedules.iter().any(|s| s.function == "EventRelayFunction") {
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(relay_every).await;
+                if let Err(e) = event_relay::relay(&shared.deps).await {
+                    tracing::warn!(error = %e, "outbox relay failed");
+                }
+            }
+        }));
+    }
+    tasks
+}
+
+async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> {
+    let sqs = aws_sdk_sqs::Client::new(&shared.sdk);
+    let out = sqs
+        .receive_message()
+        .queue_url(&rule.queue_url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+        .send()
+        .await?;
+    let deliveries = out.messages.unwrap_or_default().into_iter().map(|m| {
+        let sqs = sqs.clone();
+        async move {
+            let body = m.body.clone().unwrap_or_default();
+            let receipt = m.receipt_handle.clone().unwrap_or_default();
+            let attempts: u32 = m
+                .attributes
+                .as_ref()
+                .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1);
+            let payload: serde_json::Value = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+            match invoke(shared, &rule.function, payload).await {
+                Ok(_) => {
+                    sqs.delete_message().queue_url(&rule.queue_url).receipt_handle(&receipt).send().await.ok();
+                }
+                Err(e) if attempts > rule.max_retries => {
+                    tracing::error!(function = %rule.function, attempts, error = %e, "delivery failed for good; event sent to the dead-letter queue");
+                    if let Some(url) = rule.dead_letter_queue.as_ref().and_then(|d| shared.created.dead_letter_queues.get(d)) {
+                        sqs.send_message().queue_url(url).message_body(&body).send().await.ok();
+                    }
+                    sqs.delete_message().queue_url(&rule.queue_url).receipt_handle(&receipt).send().await.ok();
+                }
+                Err(e) => {
+                    // Left on the queue: it comes back when its visibility timeout passes.
+                    tracing::warn!(function = %rule.function, attempts, error = %e, "delivery failed; will retry");
+                }
+            }
+        }
+    });
+    join_all(deliveries).await;
+    Ok(())
+}
+
+async fn audit(shared: &Shared) -> anyhow::Result<()> {
+    let sqs = aws_sdk_sqs::Client::new(&shared.sdk);
+    let out = sqs.receive_message().queue_url(&shared.created.audit_queue).max_number_of_messages(10).send().await?;
+    for m in out.messages.unwrap_or_default() {
+        if let Ok(e) = serde_json::from_str::<EventBridgeEvent>(m.body().unwrap_or_default()) {
+            shared.events.lock().unwrap_or_else(|e| e.into_inner()).push(SeenEvent {
+                detail_type: e.detail_type,
+                detail: e.detail,
+                time: e.time.map(|t| t.to_rfc3339()),
+            });
+        }
+        sqs.delete_message()
+            .queue_url(&shared.created.audit_queue)
+            .receipt_handle(m.receipt_handle().unwrap_or_default())
+            .send()
+            .await
+            .ok();
+    }
+    Ok(())
+}

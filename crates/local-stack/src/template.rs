@@ -1,0 +1,180 @@
+//! Reads what the local stack needs from `template.yaml`, so local and AWS cannot drift.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, Context};
+use serde_yaml_ng::Value;
+
+pub type KeyPair = (String, String);
+
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub attributes: Vec<(String, String)>,
+    pub key: Vec<KeyPair>,
+    pub indexes: Vec<IndexSpec>,
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexSpec {
+    pub name: String,
+    pub key: Vec<KeyPair>,
+    pub projection: String,
+}
+
+/// An EventBridge rule with its target function.
+#[derive(Debug, Clone)]
+pub struct RuleSpec {
+    pub function: String,
+    pub event_id: String,
+    pub pattern: serde_json::Value,
+    /// Logical id of the function's dead-letter queue.
+    pub dead_letter_queue: Option<String>,
+    /// Retries after the first attempt before the dead-letter queue (the function's async retries).
+    pub max_retries: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScheduleSpec {
+    pub function: String,
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RouteSpec {
+    pub function: String,
+    pub method: String,
+    pub path: String,
+    pub auth: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub table: TableSpec,
+    pub rules: Vec<RuleSpec>,
+    pub schedules: Vec<ScheduleSpec>,
+    pub routes: Vec<RouteSpec>,
+    pub functions: BTreeMap<String, String>,
+}
+
+fn s(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_owned)
+}
+
+fn key_schema(v: &Value) -> Vec<(String, String)> {
+    v.as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| Some((s(&k["AttributeName"])?, s(&k["KeyType"])?)))
+        .collect()
+}
+
+/// `!GetAtt Queue.Arn` → `Queue`.
+fn get_att_resource(v: &Value) -> Option<String> {
+    match v {
+        Value::Tagged(t) if t.tag == "GetAtt" => {
+            let target = t.value.as_str()?;
+            Some(target.split('.').next()?.to_owned())
+        }
+        _ => None,
+    }
+}
+
+impl Template {
+    pub fn parse(yaml: &str) -> anyhow::Result<Self> {
+        let doc: Value = serde_yaml_ng::from_str(yaml).context("template.yaml is not YAML")?;
+        let resources = doc["Resources"].as_mapping().ok_or_else(|| anyhow!("template has no Resources"))?;
+        let globals = &doc["Globals"]["Function"];
+
+        let table = resources
+            .iter()
+            .find(|(_, r)| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
+            .map(|(_, r)| &r["Properties"])
+            .ok_or_else(|| anyhow!("template has no DynamoDB table"))?;
+        let table = TableSpec {
+            attributes: table["AttributeDefinitions"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| Some((s(&a["AttributeName"])?, s(&a["AttributeType"])?)))
+                .collect(),
+            key: key_schema(&table["KeySchema"]),
+            indexes: table["GlobalSecondaryIndexes"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| {
+                    Some(IndexSpec {
+                        name: s(&i["IndexName"])?,
+                        key: key_schema(&i["KeySchema"]),
+                        projection: s(&i["Projection"]["ProjectionType"]).unwrap_or_else(|| "ALL".into()),
+                    })
+                })
+                .collect(),
+            ttl_attribute: s(&table["TimeToLiveSpecification"]["AttributeName"]),
+        };
+
+        let mut rules = Vec::new();
+        let mut schedules = Vec::new();
+        let mut routes = Vec::new();
+        let mut functions = BTreeMap::new();
+        for (id, r) in resources {
+            if r["Type"].as_str() != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let id = s(id).ok_or_else(|| anyhow!("a resource id is not text"))?;
+            let props = &r["Properties"];
+            let binary = s(&r["Metadata"]["BuildProperties"]["Binary"]).unwrap_or_default();
+            functions.insert(id.clone(), binary);
+            let dlq = get_att_resource(&props["DeadLetterQueue"]["TargetArn"]);
+            let max_retries = props["EventInvokeConfig"]["MaximumRetryAttempts"]
+                .as_u64()
+                .or_else(|| globals["EventInvokeConfig"]["MaximumRetryAttempts"].as_u64())
+                .unwrap_or(2) as u32;
+            for (event_id, ev) in props["Events"].as_mapping().into_iter().flatten() {
+                let event_id = s(event_id).unwrap_or_default();
+                let ep = &ev["Properties"];
+                match ev["Type"].as_str() {
+                    Some("EventBridgeRule") => rules.push(RuleSpec {
+                        function: id.clone(),
+                        event_id,
+                        pattern: serde_json::to_value(&ep["Pattern"]).context("rule pattern")?,
+                        dead_letter_queue: dlq.clone(),
+                        max_retries,
+                    }),
+                    Some("Schedule") | Some("ScheduleV2") => schedules.push(ScheduleSpec {
+                        function: id.clone(),
+                        expression: s(&ep["ScheduleExpression"]).or_else(|| s(&ep["Schedule"])).unwrap_or_default(),
+                    }),
+                    Some("HttpApi") => routes.push(RouteSpec {
+                        function: id.clone(),
+                        method: s(&ep["Method"]).unwrap_or_default().to_ascii_uppercase(),
+                        path: s(&ep["Path"]).unwrap_or_default(),
+                        auth: s(&ep["Auth"]["Authorizer"]),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        routes.sort();
+        Ok(Self { table, rules, schedules, routes, functions })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_template_describes_table_rules_and_routes() {
+        let t = Template::parse(include_str!("../../../template.yaml")).unwrap();
+        assert_eq!(t.table.key, vec![("pk".into(), "HASH".into()), ("sk".into(), "RANGE".into())]);
+        assert!(t.table.indexes.iter().any(|i| i.name == "due-index"));
+        assert_eq!(t.table.ttl_attribute.as_deref(), Some("expiresAt"));
+        let welcome = t.rules.iter().find(|r| r.function == "WelcomeEmailFunction").unwrap();
+        assert_eq!(welcome.pattern["detail-type"], serde_json::json!(["ReferralReceived", "LinkRequested"]));
+        assert!(welcome.dead_letter_queue.is_some());
+        assert!(t.routes.iter().any(|r| r.method == "POST" && r.path == "/referrals" && r.auth.as_deref() == Some("AWS_IAM")));
+        assert!(t.schedules.iter().any(|s| s.function == "EventRelayFunction"));
+    }
+}
