@@ -1,1 +1,209 @@
+//! Referral intake, through the local stack's API, against the AWS stand-in.
 
+use pt4c_tests::{referral, spawn_app, spawn_app_with};
+use serde_json::{json, Value};
+
+fn codes(body: &Value) -> String {
+    body["type"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()
+}
+
+fn fields(body: &Value) -> Vec<String> {
+    body["errors"].as_array().into_iter().flatten().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_referral_is_taken_and_each_parent_is_welcomed() {
+    let app = spawn_app().await;
+
+    let answer = app.post_referral(&referral("CAF-2026-000123")).await;
+
+    assert_eq!(answer.status, 201);
+    assert_eq!(answer.headers["location"], "/referrals/CAF-2026-000123");
+    assert_eq!(answer.body["status"], "open");
+    let parents = answer.body["parents"].as_array().unwrap();
+    assert_eq!(parents.len(), 2);
+    assert_eq!(parents[0]["parentId"], "CAF-2026-000123.A");
+    assert!(parents.iter().all(|p| p["status"] == "invited"));
+
+    let mail = app.wait_for_mail(2).await;
+    let mut to: Vec<_> = mail.iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(to, vec!["alex.hartley@example.com", "morgan.quill@example.com"]);
+
+    let record = app.get_referral("CAF-2026-000123").await;
+    assert_eq!(record.status, 200);
+    for p in record.body["parents"].as_array().unwrap() {
+        assert_eq!(p["status"], "invited");
+        assert_eq!(p["notices"][0]["kind"], "welcome");
+        assert_eq!(p["invitedAt"], p["notices"][0]["sentAt"]);
+    }
+    assert_eq!(app.events("ReferralReceived").len(), 1);
+    assert_eq!(app.events("ReferralReceived")[0].detail["parentIds"], json!(["CAF-2026-000123.A", "CAF-2026-000123.B"]));
+}
+
+#[tokio::test]
+async fn every_bad_field_is_named_in_one_answer_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let mut body = referral("CAF-2026-BAD");
+    body["parents"][0]["email"] = "not-an-email".into();
+    body["parents"][1]["parentRef"] = "A".into();
+    body["completeBy"] = "2026-11-01".into();
+    body["parents"][1]["workshopMode"] = "by-carrier-pigeon".into();
+    body["court"]["fax"] = "01234".into();
+
+    let answer = app.post_referral(&body).await;
+
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.headers["content-type"], "application/problem+json");
+    assert_eq!(codes(&answer.body), "validation-failed");
+    let named = fields(&answer.body);
+    for f in ["court.fax", "completeBy", "parents[0].email", "parents[1].parentRef", "parents[1].workshopMode"] {
+        assert!(named.contains(&f.to_string()), "{f} not named in {named:?}");
+    }
+    app.settle().await;
+    assert_eq!(app.stored_items().await, 0);
+    assert_eq!(app.get_referral("CAF-2026-BAD").await.status, 404);
+    assert!(app.mail().await.is_empty());
+    assert!(app.stack.events().is_empty());
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_mistyped_bodies_are_refused_with_their_codes() {
+    let app = spawn_app().await;
+    use reqwest::Method;
+
+    let malformed = app.send(Method::POST, "/referrals", Some("application/json"), b"{\"referralId\": ".to_vec()).await;
+    assert_eq!((malformed.status, codes(&malformed.body)), (400, "invalid-json".into()));
+
+    let mut wrong_type = referral("CAF-X");
+    wrong_type["parents"][1]["email"] = json!(42);
+    let wrong_type = app.post_referral(&wrong_type).await;
+    assert_eq!((wrong_type.status, codes(&wrong_type.body)), (400, "invalid-json".into()));
+    assert_eq!(fields(&wrong_type.body), vec!["parents[1].email"]);
+
+    let mut huge = referral("CAF-HUGE");
+    huge["parents"][0]["adjustments"] = "x".repeat(70 * 1024).into();
+    let huge = app.post_referral(&huge).await;
+    assert_eq!((huge.status, codes(&huge.body)), (413, "payload-too-large".into()));
+
+    let text = app.send(Method::POST, "/referrals", Some("text/plain"), serde_json::to_vec(&referral("CAF-T")).unwrap()).await;
+    assert_eq!((text.status, codes(&text.body)), (415, "unsupported-media-type".into()));
+
+    let mut unknown = referral("CAF-U");
+    unknown["priority"] = "high".into();
+    let unknown = app.post_referral(&unknown).await;
+    assert_eq!((unknown.status, codes(&unknown.body)), (422, "validation-failed".into()));
+    assert_eq!(fields(&unknown.body), vec!["priority"]);
+
+    let mut concerns = referral("CAF-S");
+    concerns["safeguardingConcerns"] = true.into();
+    let concerns = app.post_referral(&concerns).await;
+    assert_eq!((concerns.status, codes(&concerns.body)), (422, "not-eligible".into()));
+
+    app.settle().await;
+    assert_eq!(app.stored_items().await, 0, "a refused referral stores nothing");
+    assert!(app.mail().await.is_empty(), "a refused referral sends nothing");
+}
+
+#[tokio::test]
+async fn the_same_referral_posted_again_is_the_same_referral() {
+    let app = spawn_app().await;
+    let first = app.post_referral(&referral("CAF-REPLAY")).await;
+    app.wait_for_mail(2).await;
+
+    let again = app.post_referral(&referral("CAF-REPLAY")).await;
+
+    assert_eq!((first.status, again.status), (201, 200));
+    assert_eq!(again.headers["location"], "/referrals/CAF-REPLAY");
+    assert_eq!(again.body["parents"][0]["parentId"], first.body["parents"][0]["parentId"]);
+    app.settle().await;
+    assert_eq!(app.mail().await.len(), 2, "one welcome per parent");
+    assert_eq!(app.events("ReferralReceived").len(), 1);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_posts_make_one_referral() {
+    let app = spawn_app().await;
+    let body = referral("CAF-RACE");
+
+    let answers = futures::future::join_all((0..20).map(|_| app.post_referral(&body))).await;
+
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    let replayed = answers.iter().filter(|a| a.status == 200).count();
+    assert_eq!((created, replayed), (1, 19), "statuses: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    app.wait_for_mail(2).await;
+    app.settle().await;
+    assert_eq!(app.mail().await.len(), 2, "one welcome per parent");
+    assert_eq!(app.events("ReferralReceived").len(), 1);
+    // one referral, two parents, two welcome notices
+    assert_eq!(app.stored_items().await, 5);
+}
+
+#[tokio::test]
+async fn a_used_referral_id_with_other_content_is_a_conflict() {
+    let app = spawn_app().await;
+    app.post_referral(&referral("CAF-CONFLICT")).await;
+    let mut other = referral("CAF-CONFLICT");
+    other["completeBy"] = "2027-02-26".into();
+
+    let answer = app.post_referral(&other).await;
+
+    assert_eq!((answer.status, codes(&answer.body)), (409, "referral-conflict".into()));
+    assert_eq!(app.get_referral("CAF-CONFLICT").await.body["completeBy"], "2027-01-29");
+}
+
+#[tokio::test]
+async fn an_event_the_bus_refused_is_delivered_later_from_the_outbox() {
+    let app = spawn_app_with(|cfg| {
+        cfg.outbox_grace = jiff::SignedDuration::ZERO;
+        cfg.relay_every = std::time::Duration::from_millis(300);
+    })
+    .await;
+    app.bus_refuses(1).await;
+
+    let answer = app.post_referral(&referral("CAF-OUTBOX")).await;
+
+    assert_eq!(answer.status, 201, "the referral is taken even though the bus refused its event");
+    let mail = app.wait_for_mail(2).await;
+    assert_eq!(mail.len(), 2, "the relay delivered the event, and each parent was welcomed");
+    assert!(app.eventually(|| async { app.stored_items().await == 5 }).await, "the outbox item is gone once delivered");
+    assert_eq!(app.events("ReferralReceived").len(), 1);
+}
+
+#[tokio::test]
+async fn a_withdrawn_referral_sends_nothing_more() {
+    let app = spawn_app().await;
+    app.post_referral(&referral("CAF-WD")).await;
+    app.wait_for_mail(2).await;
+
+    let answer = app.withdraw("CAF-WD", &json!({"reason": "Case closed by the court"})).await;
+
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["status"], "withdrawn");
+    assert!(answer.body["parents"].as_array().unwrap().iter().all(|p| p["status"] == "withdrawn"));
+    assert!(app.eventually(|| async { app.events("ReferralWithdrawn").len() == 1 }).await);
+
+    // A late or replayed delivery of the referral's event, or a new-link request, sends nothing.
+    let replay = pt4c_tests::eventbridge("ReferralReceived", json!({"referralId": "CAF-WD", "parentIds": ["CAF-WD.A", "CAF-WD.B"], "receivedAt": "2026-11-22T10:00:00Z"}));
+    let (status, error, summary) = app.invoke("WelcomeEmailFunction", &replay).await;
+    assert_eq!((status, error), (200, None));
+    assert_eq!(summary["sent"], 0);
+    let link = pt4c_tests::eventbridge("LinkRequested", json!({"parentId": "CAF-WD.A", "requestId": "r-1", "requestedAt": "2026-11-22T10:00:00Z"}));
+    assert_eq!(app.invoke("WelcomeEmailFunction", &link).await.2["sent"], 0);
+    assert_eq!(app.mail().await.len(), 2);
+
+    let again = app.withdraw("CAF-WD", &json!({"reason": "again"})).await;
+    assert_eq!((again.status, again.body["status"].as_str()), (200, Some("withdrawn")));
+    assert_eq!(app.withdraw("CAF-NOPE", &json!({"reason": "x"})).await.status, 404);
+    let bad = app.withdraw("CAF-WD", &json!({"why": "x"})).await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(fields(&bad.body), vec!["why", "reason"]);
+}
+
+#[tokio::test]
+async fn an_unknown_referral_is_not_found() {
+    let app = spawn_app().await;
+    let answer = app.get_referral("CAF-NEVER").await;
+    assert_eq!((answer.status, codes(&answer.body)), (404, "not-found".into()));
+    assert_eq!(app.get_referral("bad%20id").await.status, 404);
+}

@@ -1,1 +1,114 @@
+//! The welcome-email function: content, signed links, exactly-once sending, retries, dead letters.
 
+use jiff::{SignedDuration, Timestamp};
+use pt4c_domain::link::Purpose;
+use pt4c_tests::{eventbridge, hub_link, referral, spawn_app};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_welcome_email_carries_the_name_the_stages_the_date_and_a_link_that_verifies() {
+    let app = spawn_app().await;
+    let before = Timestamp::now() - SignedDuration::from_secs(2);
+    app.post_referral(&referral("CAF-CONTENT")).await;
+
+    let mail = app.wait_for_mail(2).await;
+    let alex = mail.iter().find(|m| m.to == vec!["alex.hartley@example.com"]).expect("Alex's welcome");
+
+    assert!(alex.subject.contains("Welcome"));
+    assert!(!alex.text.is_empty() && !alex.html.is_empty(), "text and HTML alternatives");
+    for part in [&alex.text, &alex.html] {
+        assert!(part.contains("Dear Alex"));
+        assert!(part.contains("E-learning") && part.contains("workshop") && part.contains("parenting plan"));
+        assert!(part.contains("Friday 29 January 2027"));
+        assert!(!part.contains("Morgan") && !part.contains("Quill"), "never names the other parent");
+    }
+    let link = hub_link(alex);
+    assert!(link.starts_with(&format!("{}/hub/", app.stack.api_url)));
+    assert!(alex.html.contains(&link));
+    let token = link.rsplit('/').next().unwrap();
+    let verified = app.stack.links().verify(token, Purpose::Hub, Timestamp::now()).expect("the link verifies");
+    assert_eq!(verified.parent.to_string(), "CAF-CONTENT.A");
+    let validity = verified.expires_at.duration_since(before);
+    assert!(validity >= SignedDuration::from_hours(72) && validity <= SignedDuration::from_hours(72) + SignedDuration::from_secs(30));
+    assert!(app.stack.links().verify(token, Purpose::Booking, Timestamp::now()).is_err(), "a hub link books nothing");
+    assert!(app.stack.links().verify(token, Purpose::Hub, verified.expires_at).is_err(), "expired after 72 hours");
+}
+
+#[tokio::test]
+async fn an_event_delivered_again_sends_no_second_email() {
+    let app = spawn_app().await;
+    app.post_referral(&referral("CAF-TWICE")).await;
+    app.wait_for_mail(2).await;
+    let event = eventbridge("ReferralReceived", app.events("ReferralReceived")[0].detail.clone());
+
+    let (first, second) = tokio::join!(app.invoke("WelcomeEmailFunction", &event), app.invoke("WelcomeEmailFunction", &event));
+
+    assert_eq!((first.1, second.1), (None, None));
+    assert_eq!(first.2["alreadySent"].as_u64().unwrap() + second.2["alreadySent"].as_u64().unwrap(), 4);
+    app.settle().await;
+    assert_eq!(app.mail().await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_and_sent_once() {
+    let app = spawn_app().await;
+    app.ses_refuses("alex.hartley@example.com", 1).await;
+
+    app.post_referral(&referral("CAF-RETRY")).await;
+
+    assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 1 }).await);
+    app.settle().await;
+    assert_eq!(app.mail_to("alex.hartley@example.com").await.len(), 1);
+    assert_eq!(app.mail_to("morgan.quill@example.com").await.len(), 1, "the other parent's welcome is not sent again");
+}
+
+#[tokio::test]
+async fn a_send_that_keeps_failing_ends_in_the_dead_letter_queue() {
+    let app = spawn_app().await;
+    app.ses_refuses("alex.hartley@example.com", 50).await;
+
+    app.post_referral(&referral("CAF-DLQ")).await;
+
+    assert!(
+        app.eventually(|| async { !app.dead_letters("WelcomeEmailDeadLetterQueue").await.is_empty() }).await,
+        "the event reaches the dead-letter queue"
+    );
+    let dead = app.dead_letters("WelcomeEmailDeadLetterQueue").await;
+    assert_eq!(dead[0]["detail-type"], "ReferralReceived");
+    assert_eq!(dead[0]["detail"]["referralId"], "CAF-DLQ");
+    assert!(app.mail_to("alex.hartley@example.com").await.is_empty());
+    assert_eq!(app.mail_to("morgan.quill@example.com").await.len(), 1, "the other parent is welcomed once");
+    let record = app.get_referral("CAF-DLQ").await.body;
+    assert_eq!(record["parents"][0]["notices"], json!([]), "no welcome recorded for a welcome never sent");
+}
+
+#[tokio::test]
+async fn a_requested_link_is_sent_once_per_request() {
+    let app = spawn_app().await;
+    app.post_referral(&referral("CAF-LINK")).await;
+    app.wait_for_mail(2).await;
+    let request = |id: &str| {
+        eventbridge("LinkRequested", json!({"parentId": "CAF-LINK.B", "requestId": id, "requestedAt": "2026-11-22T10:00:00Z"}))
+    };
+
+    app.invoke("WelcomeEmailFunction", &request("req-1")).await;
+    app.invoke("WelcomeEmailFunction", &request("req-1")).await;
+    app.invoke("WelcomeEmailFunction", &request("req-2")).await;
+
+    let links: Vec<_> = app.mail_to("morgan.quill@example.com").await.into_iter().filter(|m| m.subject.contains("new Parent Hub link")).collect();
+    assert_eq!(links.len(), 2);
+    let token = hub_link(&links[0]).rsplit('/').next().unwrap().to_owned();
+    let verified = app.stack.links().verify(&token, Purpose::Hub, Timestamp::now()).unwrap();
+    assert!(verified.expires_at > Timestamp::now() + SignedDuration::from_hours(29 * 24), "a fresh link lasts 30 days");
+    let record = app.get_referral("CAF-LINK").await.body;
+    let kinds: Vec<_> = record["parents"][1]["notices"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, vec!["welcome", "new-link", "new-link"]);
+}
+
+#[tokio::test]
+async fn an_event_that_is_not_ours_is_refused_not_retried_forever() {
+    let app = spawn_app().await;
+    let (status, error, body) = app.invoke("WelcomeEmailFunction", &eventbridge("ReferralReceived", json!({"referralId": 7}))).await;
+    assert_eq!((status, error.as_deref()), (200, Some("Unhandled")));
+    assert!(body["errorMessage"].as_str().unwrap().contains("event refused"));
+}

@@ -166,8 +166,12 @@ class Fault:
         if not isinstance(action, str) or not action:
             raise ValueError("'action' must be a non-empty string")
         match = spec.get("match") or ""
-        if not isinstance(match, str):
-            raise ValueError("'match' must be a string")
+        # a list: every one of its strings must be in the body (e.g. a sender and a recipient)
+        if isinstance(match, list):
+            if not all(isinstance(m, str) for m in match):
+                raise ValueError("'match' must be a string or a list of strings")
+        elif not isinstance(match, str):
+            raise ValueError("'match' must be a string or a list of strings")
         times = spec.get("times", 1)
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError("'times' must be an integer >= 1")
@@ -193,7 +197,8 @@ class Fault:
         self.headers = headers
 
     def matches(self, action: str, decoded: str) -> bool:
-        return self.remaining > 0 and action == self.action and self.match in decoded
+        needles = self.match if isinstance(self.match, list) else [self.match]
+        return self.remaining > 0 and action == self.action and all(n in decoded for n in needles)
 
     def render(self, request_content_type: str) -> tuple[str, list[tuple[str, str]], bytes]:
         if isinstance(self.body, str):

@@ -1,0 +1,238 @@
+//! The test harness: spawns a whole local stack on free ports over the moto stand-in
+//! (started by the README's test command, found through `PT4C_MOTO_ENDPOINT`), with resources
+//! of its own, and drives it as its users do.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::Select;
+use pt4c_local::mailbox::Mail;
+use pt4c_local::{SeenEvent, Stack, StackConfig};
+use serde_json::{json, Value};
+
+pub use pt4c_local;
+
+pub struct TestApp {
+    pub stack: Stack,
+    pub http: reqwest::Client,
+    pub moto: String,
+}
+
+pub fn moto_endpoint() -> String {
+    std::env::var("PT4C_MOTO_ENDPOINT").expect(
+        "PT4C_MOTO_ENDPOINT is not set: run the tests with scripts/test.sh, which starts the AWS stand-in",
+    )
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut StackConfig)) -> TestApp {
+    let moto = moto_endpoint();
+    let mut cfg = StackConfig::new(&moto);
+    configure(&mut cfg);
+    let stack = pt4c_local::start(cfg).await.expect("the local stack starts");
+    TestApp { stack, http: reqwest::Client::new(), moto }
+}
+
+/// A valid referral with parents Alex (A) and Morgan (B).
+pub fn referral(id: &str) -> Value {
+    json!({
+        "referralId": id,
+        "caseNumber": "ZW26P00123",
+        "court": {"name": "Central Family Court", "email": "cfc.private@court.example"},
+        "familyCourtAdviser": {"name": "Sam Adviser", "email": "sam.adviser@cafcass.example", "phone": "+447700900001"},
+        "referredOn": "2026-11-20",
+        "completeBy": "2027-01-29",
+        "safeguardingConcerns": false,
+        "parents": [
+            {"parentRef": "A", "firstName": "Alex", "lastName": "Hartley", "email": "alex.hartley@example.com",
+             "phone": "+447700900123", "workshopMode": "online", "interpreterLanguage": null, "adjustments": null},
+            {"parentRef": "B", "firstName": "Morgan", "lastName": "Quill", "email": "morgan.quill@example.com",
+             "phone": "07700 900456"}
+        ]
+    })
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub fn api(&self, path: &str) -> String {
+        format!("{}{path}", self.stack.api_url)
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Answer {
+        let mut req = self.http.request(method, self.api(path)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let res = req.send().await.expect("the API answers");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("a body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, headers, body }
+    }
+
+    pub async fn post_referral(&self, body: &Value) -> Answer {
+        self.send(reqwest::Method::POST, "/referrals", Some("application/json"), serde_json::to_vec(body).unwrap()).await
+    }
+
+    pub async fn get_referral(&self, id: &str) -> Answer {
+        self.send(reqwest::Method::GET, &format!("/referrals/{id}"), None, vec![]).await
+    }
+
+    pub async fn withdraw(&self, id: &str, body: &Value) -> Answer {
+        self.send(reqwest::Method::POST, &format!("/referrals/{id}/withdraw"), Some("application/json"), serde_json::to_vec(body).unwrap())
+            .await
+    }
+
+    pub async fn mail(&self) -> Vec<Mail> {
+        self.stack.mail().await.expect("the mailbox answers")
+    }
+
+    pub async fn mail_to(&self, address: &str) -> Vec<Mail> {
+        self.mail().await.into_iter().filter(|m| m.to.iter().any(|t| t == address)).collect()
+    }
+
+    /// Waits (20 s at most) until at least `count` emails have been sent.
+    pub async fn wait_for_mail(&self, count: usize) -> Vec<Mail> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let mail = self.mail().await;
+            if mail.len() >= count || tokio::time::Instant::now() > deadline {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until an asynchronous condition holds (20 s at most); false if it never did.
+    pub async fn eventually<F, Fut>(&self, mut check: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while tokio::time::Instant::now() < deadline {
+            if check().await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// Lets in-flight deliveries finish: long enough for a poll, a delivery and a retry.
+    pub async fn settle(&self) {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+
+    pub fn events(&self, detail_type: &str) -> Vec<SeenEvent> {
+        self.stack.events().into_iter().filter(|e| e.detail_type == detail_type).collect()
+    }
+
+    /// Items in this stack's table (a Scan: tests only).
+    pub async fn stored_items(&self) -> i32 {
+        let dynamo = aws_sdk_dynamodb::Client::new(&self.stack.shared.sdk);
+        dynamo
+            .scan()
+            .table_name(&self.stack.shared.created.table)
+            .select(Select::Count)
+            .send()
+            .await
+            .expect("scan")
+            .count
+    }
+
+    /// Makes the stand-in answer the next `times` matching AWS requests with a canned response.
+    pub async fn fault(&self, action: &str, matching: Value, times: u32, status: u16, body: Value, content_type: Option<&str>) {
+        let mut spec = json!({"action": action, "match": matching, "times": times, "status": status, "body": body});
+        if let Some(ct) = content_type {
+            spec["contentType"] = ct.into();
+        }
+        let res = self.http.post(format!("{}/_pt4c/faults", self.moto)).json(&spec).send().await.expect("stand-in answers");
+        assert!(res.status().is_success(), "fault not registered: {}", res.status());
+    }
+
+    /// The bus refuses the next `times` PutEvents to this stack's bus.
+    pub async fn bus_refuses(&self, times: u32) {
+        let bus = self.stack.shared.created.bus.clone();
+        self.fault(
+            "AWSEvents.PutEvents",
+            json!(bus),
+            times,
+            200,
+            json!({"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "injected"}]}),
+            Some("application/x-amz-json-1.1"),
+        )
+        .await;
+    }
+
+    /// SES refuses the next `times` emails from this stack to `address`.
+    pub async fn ses_refuses(&self, address: &str, times: u32) {
+        self.fault(
+            "SendRawEmail",
+            json!([self.stack.shared.created.sender, address]),
+            times,
+            400,
+            Value::String(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>MessageRejected</Code><Message>injected</Message></Error><RequestId>x</RequestId></ErrorResponse>"
+                    .into(),
+            ),
+            Some("text/xml"),
+        )
+        .await;
+    }
+
+    /// The messages waiting in a dead-letter queue (by its logical id in the template).
+    pub async fn dead_letters(&self, queue: &str) -> Vec<Value> {
+        let url = self.stack.shared.created.dead_letter_queues.get(queue).expect("a dead-letter queue of the template");
+        let sqs = aws_sdk_sqs::Client::new(&self.stack.shared.sdk);
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .expect("receive");
+        out.messages
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| serde_json::from_str(m.body().unwrap_or_default()).ok())
+            .collect()
+    }
+
+    /// The Lambda Invoke API of the control plane.
+    pub async fn invoke(&self, function: &str, payload: &Value) -> (u16, Option<String>, Value) {
+        let res = self
+            .http
+            .post(format!("{}/2015-03-31/functions/{function}/invocations", self.stack.control_url))
+            .json(payload)
+            .send()
+            .await
+            .expect("control plane answers");
+        let status = res.status().as_u16();
+        let error = res.headers().get("x-amz-function-error").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (status, error, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// An EventBridge event as Lambda receives it.
+pub fn eventbridge(detail_type: &str, detail: Value) -> Value {
+    json!({
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": detail_type, "source": "pt4c",
+        "account": "123456789012", "time": "2026-11-22T10:00:00Z", "region": "eu-west-2", "resources": [], "detail": detail
+    })
+}
+
+/// The Parent Hub link in an email's text.
+pub fn hub_link(mail: &Mail) -> String {
+    let start = mail.text.find("http").expect("a link in the email");
+    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+}

@@ -115,6 +115,9 @@ struct NoticeItem {
     sent_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message_id: Option<String>,
+    /// Orders notices sent within the same second (the domain's clock keeps whole seconds).
+    #[serde(default)]
+    sent_order: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -165,6 +168,10 @@ where
     } else {
         PortError::Permanent(msg)
     }
+}
+
+fn wall_clock_nanos() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
 /// Key an item in the due-index sorts on: whole seconds, so the text sorts as the time does.
@@ -300,12 +307,11 @@ fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
         .iter()
         .filter_map(|r| parents.iter().find(|p| &p.details.parent_ref == r))
         .map(|p| {
-            let mut sent: Vec<NoticeSent> = notices
-                .iter()
-                .filter(|n| n.parent_ref == p.details.parent_ref && n.state == "sent")
-                .filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at }))
-                .collect();
-            sent.sort_by_key(|n| n.sent_at);
+            let mut mine: Vec<&NoticeItem> =
+                notices.iter().filter(|n| n.parent_ref == p.details.parent_ref && n.state == "sent").collect();
+            mine.sort_by_key(|n| (n.sent_at, n.sent_order));
+            let sent: Vec<NoticeSent> =
+                mine.iter().filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at })).collect();
             let invited_at = sent.iter().find(|n| n.kind == NoticeKind::Welcome).map(|n| n.sent_at);
             ParentProgress {
                 parent_id: p.parent_id.clone(),
@@ -511,6 +517,7 @@ impl NoticeLedger for DynamoStore {
             claimed_at: now,
             sent_at: None,
             message_id: None,
+            sent_order: 0,
         })?;
         let out = self
             .client
@@ -564,7 +571,8 @@ impl NoticeLedger for DynamoStore {
             .table_name(&self.table)
             .key("pk", s(referral_pk(parent.referral_id())))
             .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
-            .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid")
+            .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid, sentOrder = :order")
+            .expression_attribute_values(":order", AttributeValue::N(wall_clock_nanos().to_string()))
             .condition_expression("claimId = :claim")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":sent", s("sent"))
