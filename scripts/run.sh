@@ -27,4 +27,4 @@ export PT4C_API_ADDR="${PT4C_API_ADDR:-127.0.0.1:3000}"
 export PT4C_CONTROL_ADDR="${PT4C_CONTROL_ADDR:-127.0.0.1:3001}"
 
 echo "run: API on http://$PT4C_API_ADDR, control plane on http://$PT4C_CONTROL_ADDR, AWS stand-in on $PT4C_MOTO_ENDPOINT" >&2
-cargo run --release -p pt4c-local --bin pt4c-local -- "$@"
+cargo run -p pt4c-local --bin pt4c-local -- "$@"

@@ -52,7 +52,7 @@ template_exists() {
 cfn_lint() { template_exists && "$VENV_BIN/cfn-lint" template.yaml; }
 sam_validate() { template_exists && "$VENV_BIN/sam" validate --lint --template template.yaml; }
 stand_in_tests() {
-    "$VENV_BIN/python" -m pytest -q -p no:cacheprovider infra/local/test_moto_stand_in.py
+    "$VENV_BIN/python" -m pytest -q -p no:cacheprovider infra/local/test_moto_stand_in.py tests/test_event_samples.py
 }
 
 port_free() {

@@ -73,3 +73,26 @@ pub struct OutboxEvent {
     pub created_at: Timestamp,
     pub event: DomainEvent,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The samples in events/ (checked against their JSON Schemas by tests/test_event_samples.py)
+    /// are what the domain reads and writes.
+    #[test]
+    fn the_samples_in_events_are_the_domains_events() {
+        for (name, text) in [
+            ("ReferralReceived", include_str!("../../../events/ReferralReceived.json")),
+            ("LinkRequested", include_str!("../../../events/LinkRequested.json")),
+            ("ReferralWithdrawn", include_str!("../../../events/ReferralWithdrawn.json")),
+        ] {
+            let envelope: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(envelope["detail-type"], name);
+            let event = DomainEvent::from_parts(name, envelope["detail"].clone()).unwrap();
+            assert_eq!(event.detail_type(), name);
+            let back: serde_json::Value = serde_json::from_str(&event.detail_json()).unwrap();
+            assert_eq!(back, envelope["detail"], "{name} round-trips");
+        }
+    }
+}
