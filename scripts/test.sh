@@ -6,6 +6,10 @@
 #   4. the AWS stand-in's own tests (pytest infra/local/test_moto_stand_in.py)
 #   5. cargo nextest run --workspace --no-fail-fast "$@", with the stand-in on
 #      127.0.0.1:${PT4C_TEST_MOTO_PORT:-5055} exported as PT4C_MOTO_ENDPOINT
+#   6. browser: the local stack (target/debug/pt4c-local, over the same stand-in, on free ports)
+#      and `node --test tests/browser/` against it in Chromium (axe-core; screenshots in
+#      tests/artifacts/)
+# The stand-in is started once, by the first step that needs it, and stopped at exit.
 # Every step runs even if an earlier one failed; exits non-zero if any failed.
 set -euo pipefail
 
@@ -68,7 +72,33 @@ finally:
 PYEOF
 }
 
+free_port() {
+    "$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# The AWS stand-in, shared by the nextest and browser steps: started by the first that needs it.
 MOTO_PORT=""
+MOTO_STATE="" # "", up or failed
+ensure_moto() {
+    case "$MOTO_STATE" in
+    up) return 0 ;;
+    failed) echo "the AWS stand-in did not start (see above)"; return 1 ;;
+    esac
+    MOTO_PORT="${PT4C_TEST_MOTO_PORT:-5055}"
+    # a stand-in left over from an earlier run of ours would carry its state over
+    "$ROOT/scripts/moto.sh" stop "$MOTO_PORT"
+    if ! port_free "$MOTO_PORT"; then
+        local busy="$MOTO_PORT"
+        MOTO_PORT="$(free_port)"
+        echo "port $busy is taken; using $MOTO_PORT for the AWS stand-in"
+    fi
+    if "$ROOT/scripts/moto.sh" start "$MOTO_PORT"; then
+        MOTO_STATE=up
+    else
+        MOTO_STATE=failed
+        return 1
+    fi
+}
 stop_moto() {
     if [[ -n "$MOTO_PORT" ]]; then
         "$ROOT/scripts/moto.sh" stop "$MOTO_PORT" || true
@@ -76,20 +106,85 @@ stop_moto() {
 }
 
 rust_tests() {
-    MOTO_PORT="${PT4C_TEST_MOTO_PORT:-5055}"
-    # a stand-in left over from an earlier run of ours would carry its state over
-    "$ROOT/scripts/moto.sh" stop "$MOTO_PORT"
-    if ! port_free "$MOTO_PORT"; then
-        local busy="$MOTO_PORT"
-        MOTO_PORT="$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-        echo "port $busy is taken; using $MOTO_PORT for the AWS stand-in"
-    fi
-    "$ROOT/scripts/moto.sh" start "$MOTO_PORT" || return 1
+    ensure_moto || return 1
     PT4C_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
         cargo nextest run --workspace --no-fail-fast "$@"
 }
 
-trap 'stop_moto' EXIT
+# The local stack for the browser tests: pt4c-local in the background, stopped at exit.
+STACK_PID=""
+stop_stack() {
+    if [[ -n "$STACK_PID" ]]; then
+        kill -INT "$STACK_PID" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$STACK_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$STACK_PID" 2>/dev/null || true
+        wait "$STACK_PID" 2>/dev/null || true
+        STACK_PID=""
+    fi
+}
+
+# Any HTTP status from GET /referrals/x means the API is up.
+api_answers() {
+    "$VENV_BIN/python" - "$1/referrals/x" <<'PYEOF' >/dev/null 2>&1
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=1)
+except urllib.error.HTTPError:
+    pass
+PYEOF
+}
+
+browser_tests() {
+    ensure_moto || return 1
+    [[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium is missing (scripts/setup.sh installs it)"; return 1; }
+    [[ -d node_modules/playwright-core ]] || { echo "node_modules is missing (scripts/setup.sh runs npm ci)"; return 1; }
+    cargo build -p pt4c-local --bin pt4c-local || return 1
+    local bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/pt4c-local"
+    local api_port control_port
+    api_port="$(free_port)" && control_port="$(free_port)" || return 1
+    while [[ "$control_port" == "$api_port" ]]; do control_port="$(free_port)" || return 1; done
+    local api="http://127.0.0.1:$api_port" control="http://127.0.0.1:$control_port"
+    local log="$ROOT/.local/browser-stack.log"
+    mkdir -p "$ROOT/.local"
+    echo "starting $bin: API $api, control plane $control, log $log"
+    # links in emails point at this stack's API (PUBLIC_BASE_URL unset: the stack's own address)
+    env -u PUBLIC_BASE_URL \
+        PT4C_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
+        PT4C_API_ADDR="127.0.0.1:$api_port" PT4C_CONTROL_ADDR="127.0.0.1:$control_port" \
+        PT4C_PREFIX="pt4c-browser-$$" \
+        setsid "$bin" </dev/null >"$log" 2>&1 &
+    STACK_PID=$!
+    local deadline=$((SECONDS + 60))
+    until api_answers "$api"; do
+        if ! kill -0 "$STACK_PID" 2>/dev/null; then
+            echo "pt4c-local exited; last lines of $log:"
+            tail -n 30 "$log"
+            STACK_PID=""
+            return 1
+        fi
+        if ((SECONDS >= deadline)); then
+            echo "no answer from $api/referrals/x after 60 s; last lines of $log:"
+            tail -n 30 "$log"
+            stop_stack
+            return 1
+        fi
+        sleep 0.25
+    done
+    local rc=0
+    PT4C_API_URL="$api" PT4C_CONTROL_URL="$control" \
+        node --test --test-reporter=spec tests/browser/ || rc=$?
+    if ((rc != 0)); then
+        echo "last lines of the stack's log ($log):"
+        tail -n 20 "$log"
+    fi
+    stop_stack
+    return "$rc"
+}
+
+trap 'stop_stack; stop_moto' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -97,6 +192,7 @@ step cfn-lint cfn_lint
 step sam-validate sam_validate
 step stand-in-tests stand_in_tests
 step nextest rust_tests "$@"
+step browser browser_tests
 
 summary
 ((${#FAILED[@]} == 0))

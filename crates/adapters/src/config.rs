@@ -1,7 +1,10 @@
 //! Configuration from the environment (template parameters in AWS, the local stack's settings locally).
 
 use jiff::SignedDuration;
+use pt4c_domain::elearning::Catalogue;
 use pt4c_domain::link::LinkSigner;
+
+pub const DEFAULT_ELEARNING_URL: &str = "https://learning.pt4c.example/";
 use pt4c_domain::timings::Timings;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +27,11 @@ pub struct Config {
     pub timings: Timings,
     /// How old an outbox event must be before the relay republishes it.
     pub outbox_grace: SignedDuration,
+    pub catalogue: Catalogue,
+    /// Where parents do the e-learning.
+    pub elearning_url: String,
+    /// Fresh links a parent may ask for in a day.
+    pub new_links_per_day: u32,
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
@@ -50,6 +58,12 @@ impl Config {
                 retention: SignedDuration::from_hours(24 * number("RETENTION_DAYS", 365)?),
             },
             outbox_grace: SignedDuration::from_secs(number("OUTBOX_GRACE_SECONDS", 60)?),
+            catalogue: match std::env::var("ELEARNING_MODULES") {
+                Ok(v) => Catalogue::parse(&v).map_err(|e| ConfigError::Invalid("ELEARNING_MODULES", e))?,
+                Err(_) => Catalogue::default(),
+            },
+            elearning_url: std::env::var("ELEARNING_URL").unwrap_or_else(|_| DEFAULT_ELEARNING_URL.into()),
+            new_links_per_day: number("NEW_LINKS_PER_DAY", 3)? as u32,
         })
     }
 }

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use pt4c_domain::link::LinkSigner;
-use pt4c_domain::ports::PortError;
+use pt4c_domain::events::{DomainEvent, OutboxEvent};
+use pt4c_domain::link::Purpose;
+use pt4c_domain::ports::{EventPublisher, Outbox, PortError};
+use pt4c_domain::ParentId;
 use pt4c_domain::{Clock, SystemClock};
 
 use crate::bus::EventBridgeBus;
@@ -51,6 +54,47 @@ impl Deps {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// Publishes an event whose outbox item is already committed; a failure leaves it to the relay.
+    pub async fn publish_committed(&self, event: &OutboxEvent) {
+        match self.bus.publish(std::slice::from_ref(event)).await {
+            Ok(()) => {
+                if let Err(e) = self.store.delivered(&event.event_id).await {
+                    // Harmless: the relay publishes it again and consumers are idempotent.
+                    tracing::warn!(event_id = %event.event_id, error = %e, "published event left in the outbox");
+                }
+            }
+            Err(e) => tracing::warn!(event_id = %event.event_id, detail_type = event.event.detail_type(), error = %e,
+                "publish failed; the relay will publish the event from the outbox"),
+        }
+    }
+
+    /// An event to write with the change it reports.
+    pub fn event(&self, event: DomainEvent) -> OutboxEvent {
+        OutboxEvent { event_id: uuid::Uuid::new_v4().to_string(), created_at: self.now(), event }
+    }
+
+    /// A link valid for the configured time, or until the end of the course's date if later.
+    pub fn later_link(&self, parent: &ParentId, purpose: Purpose, complete_by: jiff::civil::Date) -> Result<(String, Timestamp), PortError> {
+        let end_of_course = complete_by
+            .tomorrow()
+            .ok()
+            .and_then(|d| d.to_zoned(pt4c_domain::london()).ok())
+            .map(|z| z.timestamp())
+            .unwrap_or_else(|| self.now());
+        let expires = std::cmp::max(self.now() + self.config.timings.link_validity, end_of_course);
+        let token = self.links()?.sign(parent, purpose, expires);
+        let path = match purpose {
+            Purpose::Hub => "hub",
+            Purpose::Booking => "book",
+            Purpose::Cancel => "book",
+        };
+        let url = match purpose {
+            Purpose::Cancel => format!("{}/{path}/{token}/cancel", self.config.public_base_url),
+            _ => self.link_url(path, &token),
+        };
+        Ok((url, expires))
     }
 
     pub fn link_url(&self, path: &str, token: &str) -> String {

@@ -9,7 +9,7 @@
 //!
 //! One Query of the referral's partition reads its whole progress record.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -22,10 +22,11 @@ use jiff::{SignedDuration, Timestamp};
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{
-    Intake, NoticeClaim, NoticeLedger, Outbox, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal,
+    Intake, ModuleRecording, NoticeClaim, NoticeLedger, Outbox, ParentContact, ParentRecord, ParentStore, PortError,
+    ReferralContacts, ReferralStore, Withdrawal,
 };
 use pt4c_domain::progress::{
-    ElearningProgress, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus,
+    ElearningProgress, ModuleCompletion, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus,
 };
 use pt4c_domain::referral::{Contact, NewReferral, ParentDetails};
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
@@ -97,6 +98,12 @@ struct ParentItem {
     activated_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     completed_at: Option<Timestamp>,
+    /// Each e-learning module's first completion time (an empty map from the start, so
+    /// `moduleTimes.#m` can be set in one conditional update).
+    #[serde(default)]
+    module_times: BTreeMap<String, Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    elearning_completed_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -288,6 +295,13 @@ impl DynamoStore {
     }
 }
 
+fn elearning_of(p: &ParentItem) -> ElearningProgress {
+    let mut modules: Vec<ModuleCompletion> =
+        p.module_times.iter().map(|(id, at)| ModuleCompletion { module_id: id.clone(), completed_at: *at }).collect();
+    modules.sort_by(|a, b| a.completed_at.cmp(&b.completed_at).then(a.module_id.cmp(&b.module_id)));
+    ElearningProgress { modules, completed_at: p.elearning_completed_at }
+}
+
 /// Reads a partition's items into the progress record.
 fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
     let mut referral: Option<ReferralItem> = None;
@@ -319,7 +333,7 @@ fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
                 status: p.status,
                 invited_at,
                 activated_at: p.activated_at,
-                elearning: ElearningProgress::default(),
+                elearning: elearning_of(p),
                 workshop: None,
                 completed_at: p.completed_at,
                 follow_up: None,
@@ -379,6 +393,8 @@ impl ReferralStore for DynamoStore {
                     status: ParentStatus::Invited,
                     activated_at: None,
                     completed_at: None,
+                    module_times: BTreeMap::new(),
+                    elearning_completed_at: None,
                 })?,
                 Some("attribute_not_exists(pk)"),
             )?);
@@ -645,5 +661,184 @@ impl Outbox for DynamoStore {
             .await
             .map_err(|e| sdk_error("DeleteItem", e))?;
         Ok(())
+    }
+}
+
+fn status_name(s: ParentStatus) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+impl DynamoStore {
+    fn update(
+        &self,
+        pk: String,
+        sk: String,
+        expr: &str,
+        cond: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<TransactWriteItem, PortError> {
+        let mut b = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(expr)
+            .condition_expression(cond)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (k, v) in names {
+            b = b.expression_attribute_names(*k, *v);
+        }
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        b.build().map(|u| TransactWriteItem::builder().update(u).build()).map_err(|e| PortError::Permanent(e.to_string()))
+    }
+
+    /// A conditional update with its outbox event, in one transaction. False if the condition failed.
+    async fn update_with_event(&self, update: TransactWriteItem, event: &OutboxEvent) -> Result<bool, PortError> {
+        match self.transact(vec![update, self.put(outbox_item(event)?, None)?]).await {
+            Ok(()) => Ok(true),
+            Err(Cancelled::Condition(_)) => Ok(false),
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
+        }
+    }
+}
+
+impl ParentStore for DynamoStore {
+    async fn parent(&self, id: &ParentId) -> Result<Option<ParentRecord>, PortError> {
+        let out = self
+            .client
+            .batch_get_item()
+            .request_items(
+                &self.table,
+                aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .keys(HashMap::from([("pk".into(), s(referral_pk(id.referral_id()))), ("sk".into(), s("REFERRAL"))]))
+                    .keys(HashMap::from([("pk".into(), s(referral_pk(id.referral_id()))), ("sk".into(), s(parent_sk(id.parent_ref())))]))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| PortError::Permanent(e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| sdk_error("BatchGetItem", e))?;
+        if out.unprocessed_keys.as_ref().map(|u| !u.is_empty()).unwrap_or(false) {
+            return Err(PortError::Retryable("BatchGetItem left keys unprocessed".into()));
+        }
+        let mut referral: Option<ReferralItem> = None;
+        let mut parent: Option<ParentItem> = None;
+        for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+            match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                Some("referral") => referral = Some(from_item(item)?),
+                Some("parent") => parent = Some(from_item(item)?),
+                _ => {}
+            }
+        }
+        let (Some(referral), Some(parent)) = (referral, parent) else { return Ok(None) };
+        Ok(Some(ParentRecord {
+            parent_id: parent.parent_id,
+            first_name: parent.details.first_name,
+            email: parent.details.email.as_str().to_owned(),
+            status: parent.status,
+            activated_at: parent.activated_at,
+            complete_by: referral.complete_by,
+            referral_status: referral.status,
+            modules: parent.module_times,
+            elearning_completed_at: parent.elearning_completed_at,
+        }))
+    }
+
+    async fn activate(&self, id: &ParentId, now: Timestamp, event: &OutboxEvent) -> Result<bool, PortError> {
+        let update = self.update(
+            referral_pk(id.referral_id()),
+            parent_sk(id.parent_ref()),
+            "SET #status = :activated, activatedAt = :now",
+            "#status = :invited",
+            &[("#status", "status")],
+            vec![(":activated", s("activated")), (":invited", s("invited")), (":now", s(now.to_string()))],
+        )?;
+        self.update_with_event(update, event).await
+    }
+
+    async fn count_link_request(&self, id: &ParentId, day: Date, max: u32, event: &OutboxEvent) -> Result<bool, PortError> {
+        let expires = event.created_at + SignedDuration::from_hours(72);
+        let update = self.update(
+            referral_pk(id.referral_id()),
+            format!("LINKS#{}#{day}", id.parent_ref()),
+            "ADD requests :one SET itemType = :type, expiresAt = :exp",
+            "attribute_not_exists(requests) OR requests < :max",
+            &[],
+            vec![
+                (":one", AttributeValue::N("1".into())),
+                (":max", AttributeValue::N(max.to_string())),
+                (":type", s("link-requests")),
+                (":exp", AttributeValue::N(expires.as_second().to_string())),
+            ],
+        )?;
+        self.update_with_event(update, event).await
+    }
+
+    async fn record_module(&self, id: &ParentId, module_id: &str, at: Timestamp, event: &OutboxEvent) -> Result<ModuleRecording, PortError> {
+        let update = self.update(
+            referral_pk(id.referral_id()),
+            parent_sk(id.parent_ref()),
+            "SET moduleTimes.#m = :at",
+            "attribute_exists(pk) AND attribute_not_exists(moduleTimes.#m)",
+            &[("#m", module_id)],
+            vec![(":at", s(at.to_string()))],
+        )?;
+        match self.transact(vec![update, self.put(outbox_item(event)?, None)?]).await {
+            Ok(()) => Ok(ModuleRecording::Recorded),
+            Err(Cancelled::Condition(Some(old))) if old.contains_key("pk") => Ok(ModuleRecording::AlreadyRecorded),
+            Err(Cancelled::Condition(_)) => {
+                // Not every store returns the old item: look.
+                match self.get(referral_pk(id.referral_id()), &parent_sk(id.parent_ref())).await? {
+                    Some(_) => Ok(ModuleRecording::AlreadyRecorded),
+                    None => Ok(ModuleRecording::NoParent),
+                }
+            }
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
+        }
+    }
+
+    async fn mark_elearning_started(&self, id: &ParentId) -> Result<(), PortError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(referral_pk(id.referral_id())))
+            .key("sk", s(parent_sk(id.parent_ref())))
+            .update_expression("SET #status = :started")
+            .condition_expression("#status IN (:invited, :activated)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":started", s(status_name(ParentStatus::ElearningStarted)))
+            .expression_attribute_values(":invited", s("invited"))
+            .expression_attribute_values(":activated", s("activated"))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn complete_elearning(&self, id: &ParentId, at: Timestamp, event: &OutboxEvent) -> Result<bool, PortError> {
+        let update = self.update(
+            referral_pk(id.referral_id()),
+            parent_sk(id.parent_ref()),
+            "SET elearningCompletedAt = :at, #status = :done",
+            "attribute_not_exists(elearningCompletedAt) AND #status IN (:invited, :activated, :started)",
+            &[("#status", "status")],
+            vec![
+                (":at", s(at.to_string())),
+                (":done", s(status_name(ParentStatus::ElearningCompleted))),
+                (":invited", s("invited")),
+                (":activated", s("activated")),
+                (":started", s(status_name(ParentStatus::ElearningStarted))),
+            ],
+        )?;
+        self.update_with_event(update, event).await
     }
 }

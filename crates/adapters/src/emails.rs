@@ -106,3 +106,37 @@ mod tests {
         assert!(e.html.contains("Alex &#60;b&#62;") || e.html.contains("Alex &lt;b&gt;"), "{}", e.html);
     }
 }
+
+#[derive(Template)]
+#[template(path = "book_workshop.txt")]
+struct BookWorkshopText<'a> {
+    first_name: &'a str,
+    booking_url: &'a str,
+    complete_by: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "book_workshop.html")]
+struct BookWorkshopHtml<'a> {
+    first_name: &'a str,
+    booking_url: &'a str,
+    complete_by: &'a str,
+}
+
+pub struct BookWorkshop<'a> {
+    pub to: &'a str,
+    pub first_name: &'a str,
+    pub booking_url: &'a str,
+    pub complete_by: Date,
+}
+
+pub fn book_workshop(b: &BookWorkshop<'_>) -> Result<Email, askama::Error> {
+    let complete_by = long_date(b.complete_by);
+    Ok(Email {
+        to: vec![b.to.to_owned()],
+        subject: "You have finished the e-learning: book your workshop".into(),
+        text: BookWorkshopText { first_name: b.first_name, booking_url: b.booking_url, complete_by: &complete_by }.render()?,
+        html: BookWorkshopHtml { first_name: b.first_name, booking_url: b.booking_url, complete_by: &complete_by }.render()?,
+        attachments: vec![],
+    })
+}

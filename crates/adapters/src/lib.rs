@@ -6,6 +6,7 @@ pub mod config;
 pub mod deps;
 pub mod dynamo;
 pub mod emails;
+pub mod http;
 pub mod mailer;
 pub mod problem;
 pub mod telemetry;

@@ -31,6 +31,28 @@ pub struct ReferralWithdrawn {
     pub withdrawn_at: Timestamp,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParentActivated {
+    pub parent_id: ParentId,
+    pub activated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ELearningModuleCompleted {
+    pub parent_id: ParentId,
+    pub module_id: String,
+    pub completed_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ELearningCompleted {
+    pub parent_id: ParentId,
+    pub completed_at: Timestamp,
+}
+
 /// Every event the domain raises, tagged by its detail-type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "detailType", content = "detail")]
@@ -38,6 +60,9 @@ pub enum DomainEvent {
     ReferralReceived(ReferralReceived),
     LinkRequested(LinkRequested),
     ReferralWithdrawn(ReferralWithdrawn),
+    ParentActivated(ParentActivated),
+    ELearningModuleCompleted(ELearningModuleCompleted),
+    ELearningCompleted(ELearningCompleted),
 }
 
 impl DomainEvent {
@@ -46,6 +71,9 @@ impl DomainEvent {
             Self::ReferralReceived(_) => "ReferralReceived",
             Self::LinkRequested(_) => "LinkRequested",
             Self::ReferralWithdrawn(_) => "ReferralWithdrawn",
+            Self::ParentActivated(_) => "ParentActivated",
+            Self::ELearningModuleCompleted(_) => "ELearningModuleCompleted",
+            Self::ELearningCompleted(_) => "ELearningCompleted",
         }
     }
 
@@ -54,6 +82,9 @@ impl DomainEvent {
             Self::ReferralReceived(d) => serde_json::to_string(d),
             Self::LinkRequested(d) => serde_json::to_string(d),
             Self::ReferralWithdrawn(d) => serde_json::to_string(d),
+            Self::ParentActivated(d) => serde_json::to_string(d),
+            Self::ELearningModuleCompleted(d) => serde_json::to_string(d),
+            Self::ELearningCompleted(d) => serde_json::to_string(d),
         }
         .expect("event details always serialise")
     }
@@ -86,6 +117,9 @@ mod tests {
             ("ReferralReceived", include_str!("../../../events/ReferralReceived.json")),
             ("LinkRequested", include_str!("../../../events/LinkRequested.json")),
             ("ReferralWithdrawn", include_str!("../../../events/ReferralWithdrawn.json")),
+            ("ParentActivated", include_str!("../../../events/ParentActivated.json")),
+            ("ELearningModuleCompleted", include_str!("../../../events/ELearningModuleCompleted.json")),
+            ("ELearningCompleted", include_str!("../../../events/ELearningCompleted.json")),
         ] {
             let envelope: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(envelope["detail-type"], name);

@@ -2,6 +2,7 @@
 //! Nothing here talks to AWS or does I/O; adapters implement the ports.
 
 pub mod clock;
+pub mod elearning;
 pub mod events;
 pub mod ids;
 pub mod link;

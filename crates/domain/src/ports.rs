@@ -130,3 +130,75 @@ pub trait Mailer: Send + Sync {
     /// Sends one email; returns the provider's message id.
     fn send(&self, email: &Email) -> impl Future<Output = Result<String, PortError>> + Send;
 }
+
+/// A parent as the Parent Hub and the e-learning provider see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentRecord {
+    pub parent_id: ParentId,
+    pub first_name: String,
+    pub email: String,
+    pub status: crate::progress::ParentStatus,
+    pub activated_at: Option<Timestamp>,
+    pub complete_by: jiff::civil::Date,
+    pub referral_status: crate::progress::ReferralStatus,
+    /// Each module's first completion time.
+    pub modules: std::collections::BTreeMap<String, Timestamp>,
+    pub elearning_completed_at: Option<Timestamp>,
+}
+
+impl ParentRecord {
+    /// Withdrawn, or the referral is closed: nothing more is sent or changed.
+    pub fn closed(&self) -> bool {
+        use crate::progress::{ParentStatus, ReferralStatus};
+        self.referral_status != ReferralStatus::Open
+            || matches!(self.status, ParentStatus::Withdrawn | ParentStatus::Completed | ParentStatus::NotCompleted)
+    }
+
+    pub fn elearning(&self) -> crate::progress::ElearningProgress {
+        let mut modules: Vec<_> = self
+            .modules
+            .iter()
+            .map(|(id, at)| crate::progress::ModuleCompletion { module_id: id.clone(), completed_at: *at })
+            .collect();
+        modules.sort_by(|a, b| a.completed_at.cmp(&b.completed_at).then(a.module_id.cmp(&b.module_id)));
+        crate::progress::ElearningProgress { modules, completed_at: self.elearning_completed_at }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleRecording {
+    Recorded,
+    AlreadyRecorded,
+    NoParent,
+}
+
+pub trait ParentStore: Send + Sync {
+    fn parent(&self, id: &ParentId) -> impl Future<Output = Result<Option<ParentRecord>, PortError>> + Send;
+
+    /// `invited` → `activated`, once, with its event. False if the parent was not `invited`.
+    fn activate(&self, id: &ParentId, now: Timestamp, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Counts a request for a fresh link on `day`; false (nothing written) once `max` were made that day.
+    fn count_link_request(
+        &self,
+        id: &ParentId,
+        day: jiff::civil::Date,
+        max: u32,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Records a module's first completion, with its event.
+    fn record_module(
+        &self,
+        id: &ParentId,
+        module_id: &str,
+        at: Timestamp,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<ModuleRecording, PortError>> + Send;
+
+    /// `invited`/`activated` → `elearning_started`.
+    fn mark_elearning_started(&self, id: &ParentId) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Records the e-learning complete, once, with its event. False if it was already.
+    fn complete_elearning(&self, id: &ParentId, at: Timestamp, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
+}

@@ -67,6 +67,7 @@ pub struct StackConfig {
     pub outbox_grace: SignedDuration,
     pub relay_every: Duration,
     pub poll_every: Duration,
+    pub new_links_per_day: u32,
 }
 
 impl StackConfig {
@@ -83,6 +84,7 @@ impl StackConfig {
             outbox_grace: SignedDuration::from_secs(30),
             relay_every: Duration::from_millis(500),
             poll_every: Duration::from_millis(100),
+            new_links_per_day: 3,
         }
     }
 }
@@ -163,7 +165,9 @@ async fn request_span(req: Request, next: Next) -> Response {
 
 /// The API as API Gateway serves it: every HTTP function's routes.
 pub fn api_router(deps: Deps) -> Router {
-    referral_intake::router(deps)
+    referral_intake::router(deps.clone())
+        .merge(booking::router(deps.clone()))
+        .merge(course_admin::router(deps))
         .fallback(|| async { Problem::not_found("route").into_response() })
         .layer(axum::middleware::from_fn(request_span))
 }
@@ -191,6 +195,9 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         public_base_url: cfg.public_base_url.clone().unwrap_or_else(|| api_url.clone()),
         timings: cfg.timings,
         outbox_grace: cfg.outbox_grace,
+        catalogue: pt4c_domain::elearning::Catalogue::default(),
+        elearning_url: pt4c_adapters::config::DEFAULT_ELEARNING_URL.into(),
+        new_links_per_day: cfg.new_links_per_day,
     };
     let links = LinkSigner::new(&cfg.link_key).context("link key")?;
     let deps = Deps::new(&sdk, config, Some(links), clock.clone());

@@ -2,7 +2,7 @@
 //!
 //! `router` serves the same routes in Lambda (through lambda_http) and in the local stack.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -11,46 +11,13 @@ use axum::{Json, Router};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{DomainEvent, OutboxEvent, ReferralReceived, ReferralWithdrawn};
-use pt4c_domain::ports::{EventPublisher, Intake, Outbox, PortError, ReferralStore, Withdrawal};
+use pt4c_domain::ports::{Intake, PortError, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{ElearningProgress, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::{unknown_fields, NewReferral, ReferralRequest, Refusal};
 use pt4c_domain::{london_date, FieldError, ReferralId};
 
-/// Bodies over this are refused whole (413).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// The one error type of this boundary, mapped to HTTP in one place.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("refused: {}", .0.code())]
-    Refused(Problem),
-    #[error(transparent)]
-    Port(#[from] PortError),
-}
-
-impl From<Problem> for ApiError {
-    fn from(p: Problem) -> Self {
-        Self::Refused(p)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        match self {
-            ApiError::Refused(p) => p.into_response(),
-            ApiError::Port(PortError::Retryable(e)) => {
-                tracing::warn!(error = %e, "a dependency is unavailable");
-                let mut r = Problem::unavailable().into_response();
-                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                r
-            }
-            ApiError::Port(PortError::Permanent(e)) => {
-                tracing::error!(error = %e, "request failed");
-                Problem::internal().into_response()
-            }
-        }
-    }
-}
+pub use pt4c_adapters::http::{decode_json, read_body, ApiError, MAX_BODY_BYTES};
+use pt4c_adapters::http::{typed, unknown_keys};
 
 pub fn router(deps: Deps) -> Router {
     Router::new()
@@ -58,57 +25,6 @@ pub fn router(deps: Deps) -> Router {
         .route("/referrals/{referral_id}", get(get_referral))
         .route("/referrals/{referral_id}/withdraw", post(post_withdraw))
         .with_state(deps)
-}
-
-/// Reads a body of at most 64 KiB.
-pub async fn read_body(body: Body) -> Result<Bytes, Problem> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| Problem::too_large())
-}
-
-/// A JSON route's body: the right content type, then well-formed JSON.
-pub fn decode_json(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, Problem> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
-        })
-        .unwrap_or(false);
-    if !is_json {
-        return Err(Problem::unsupported_media_type());
-    }
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::too_large());
-    }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        Problem::invalid_json(format!("The body is not JSON: {} at line {} column {}.", category(&e), e.line(), e.column()), vec![])
-    })?;
-    if !value.is_object() {
-        return Err(Problem::invalid_json("The body must be a JSON object.", vec![]));
-    }
-    Ok(value)
-}
-
-fn category(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Eof => "it ends too soon",
-        serde_json::error::Category::Syntax => "a syntax error",
-        _ => "a malformed value",
-    }
-}
-
-/// Deserialises into a typed request, naming the field whose JSON type is wrong.
-fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = e.path().to_string();
-        let message = if e.inner().to_string().starts_with("invalid type") {
-            "has the wrong JSON type".to_owned()
-        } else {
-            "is not valid here".to_owned()
-        };
-        Problem::invalid_json(format!("The field {field} {message}."), vec![FieldError::new(field, message)])
-    })
 }
 
 /// POST /referrals, from raw request to a referral: every refusal says which fields, at once.
@@ -155,22 +71,6 @@ fn fresh_record(r: &NewReferral) -> ProgressRecord {
     }
 }
 
-/// Publishes an event whose outbox item is already committed. A failure leaves it for the relay.
-pub async fn publish_committed(deps: &Deps, event: &OutboxEvent) {
-    match deps.bus.publish(std::slice::from_ref(event)).await {
-        Ok(()) => {
-            if let Err(e) = deps.store.delivered(&event.event_id).await {
-                // Harmless: the relay publishes it again and consumers are idempotent.
-                tracing::warn!(event_id = %event.event_id, error = %e, "published event left in the outbox");
-            }
-        }
-        Err(e) => {
-            tracing::warn!(event_id = %event.event_id, detail_type = event.event.detail_type(), error = %e,
-                "publish failed; the relay will publish the event from the outbox");
-        }
-    }
-}
-
 fn new_event_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -192,7 +92,7 @@ pub async fn take_referral(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Res
     match deps.store.create_referral(&referral, &hash, now, &event).await? {
         Intake::Created => {
             tracing::info!(referral_id = %referral.referral_id, parents = referral.parents.len(), "referral taken");
-            publish_committed(deps, &event).await;
+            deps.publish_committed(&event).await;
             let mut response = (StatusCode::CREATED, Json(fresh_record(&referral))).into_response();
             response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
             Ok(response)
@@ -240,13 +140,7 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
         return Err(Problem::not_found("referral").into());
     };
     let value = decode_json(headers, body)?;
-    let mut errors: Vec<FieldError> = value
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.keys())
-        .filter(|k| k.as_str() != "reason")
-        .map(|k| FieldError::new(k.clone(), "is not a known field"))
-        .collect();
+    let mut errors = unknown_keys(&value, &["reason"]);
     let request: WithdrawRequest = typed(value)?;
     let reason = request.reason.as_deref().map(str::trim).unwrap_or("");
     if reason.is_empty() {
@@ -274,7 +168,7 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
     match deps.store.withdraw(&id, reason, now, &event).await? {
         Withdrawal::Withdrawn => {
             tracing::info!(referral_id = %id, "referral withdrawn");
-            publish_committed(deps, &event).await;
+            deps.publish_committed(&event).await;
         }
         Withdrawal::AlreadyWithdrawn => tracing::info!(referral_id = %id, "referral already withdrawn"),
         Withdrawal::NotFound => return Err(Problem::not_found("referral").into()),

@@ -1,0 +1,109 @@
+//! What every HTTP function shares: body limits, JSON decoding, and the boundary's error type.
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use pt4c_domain::ports::PortError;
+use pt4c_domain::FieldError;
+
+use crate::problem::Problem;
+
+/// Bodies over this are refused whole (413).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The one error type of an HTTP boundary, mapped to a response in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("refused: {}", .0.code())]
+    Refused(Problem),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        Self::Refused(p)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Refused(p) => p.into_response(),
+            ApiError::Port(PortError::Retryable(e)) => {
+                tracing::warn!(error = %e, "a dependency is unavailable");
+                let mut r = Problem::unavailable().into_response();
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                r
+            }
+            ApiError::Port(PortError::Permanent(e)) => {
+                tracing::error!(error = %e, "request failed");
+                Problem::internal().into_response()
+            }
+        }
+    }
+}
+
+/// Reads a body of at most 64 KiB.
+pub async fn read_body(body: Body) -> Result<Bytes, Problem> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| Problem::too_large())
+}
+
+/// A JSON route's body: the right content type, then a well-formed JSON object.
+pub fn decode_json(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, Problem> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(Problem::unsupported_media_type());
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Problem::too_large());
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Eof => "it ends too soon",
+            serde_json::error::Category::Syntax => "a syntax error",
+            _ => "a malformed value",
+        };
+        Problem::invalid_json(format!("The body is not JSON: {what} at line {} column {}.", e.line(), e.column()), vec![])
+    })?;
+    if !value.is_object() {
+        return Err(Problem::invalid_json("The body must be a JSON object.", vec![]));
+    }
+    Ok(value)
+}
+
+/// Deserialises into a typed request, naming the field whose JSON type is wrong.
+pub fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let message = if e.inner().to_string().starts_with("invalid type") { "has the wrong JSON type" } else { "is not valid here" };
+        Problem::invalid_json(format!("The field {field} {message}."), vec![FieldError::new(field, message)])
+    })
+}
+
+/// Names every key of a flat request object that is not in `known`.
+pub fn unknown_keys(value: &serde_json::Value, known: &[&str]) -> Vec<FieldError> {
+    value
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| FieldError::new(k.clone(), "is not a known field"))
+        .collect()
+}
+
+/// Whether the client asked for JSON rather than a page.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.contains("application/json") && !v.contains("text/html"))
+        .unwrap_or(false)
+}

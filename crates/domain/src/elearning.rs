@@ -1,0 +1,79 @@
+//! The e-learning catalogue: the modules a parent completes before booking a workshop.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Module {
+    pub module_id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Catalogue {
+    pub modules: Vec<Module>,
+}
+
+pub const DEFAULT_CATALOGUE: &str = "going-to-court=Going to court;managing-emotions=Managing emotions;\
+how-separation-affects-children=How separation affects children;childs-point-of-view=Your child's point of view";
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Self::parse(DEFAULT_CATALOGUE).expect("the default catalogue parses")
+    }
+}
+
+impl Catalogue {
+    /// `id=Title;id=Title`: ids are lower-case words joined by '-'.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut modules = Vec::new();
+        for entry in s.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            let (id, title) = entry.split_once('=').ok_or_else(|| format!("{entry:?} is not id=Title"))?;
+            let id = id.trim();
+            if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                return Err(format!("{id:?} is not a module id"));
+            }
+            if modules.iter().any(|m: &Module| m.module_id == id) {
+                return Err(format!("{id:?} is listed twice"));
+            }
+            modules.push(Module { module_id: id.to_owned(), title: title.trim().to_owned() });
+        }
+        if modules.is_empty() {
+            return Err("the catalogue has no modules".into());
+        }
+        Ok(Self { modules })
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.modules.iter().any(|m| m.module_id == id)
+    }
+
+    pub fn title(&self, id: &str) -> Option<&str> {
+        self.modules.iter().find(|m| m.module_id == id).map(|m| m.title.as_str())
+    }
+
+    /// Every module of the catalogue is in `done`.
+    pub fn complete<'a>(&self, mut done: impl FnMut(&str) -> bool) -> bool {
+        self.modules.iter().all(|m| done(&m.module_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_catalogue_has_the_four_topics() {
+        let c = Catalogue::default();
+        assert_eq!(c.modules.len(), 4);
+        assert!(c.contains("childs-point-of-view"));
+        assert!(!c.contains("Going to court"));
+    }
+
+    #[test]
+    fn bad_catalogues_are_refused() {
+        assert!(Catalogue::parse("").is_err());
+        assert!(Catalogue::parse("Bad Id=x").is_err());
+        assert!(Catalogue::parse("a=x;a=y").is_err());
+    }
+}

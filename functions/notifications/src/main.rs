@@ -1,0 +1,15 @@
+//! Lambda entry point: configuration and clients once per cold start, then each delivery.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    pt4c_adapters::telemetry::init();
+    let deps = pt4c_adapters::Deps::from_env(true).await?;
+    let deps = &deps;
+    run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| async move {
+        notifications::handle(deps, event.payload).await.map_err(Error::from)
+    }))
+    .await
+}
