@@ -28,6 +28,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut StackConfig)) -> TestApp {
+    // PT4C_TEST_LOG=info shows the stack's logs while debugging a test.
+    if let Ok(filter) = std::env::var("PT4C_TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).try_init();
+    }
     let moto = moto_endpoint();
     let mut cfg = StackConfig::new(&moto);
     configure(&mut cfg);

@@ -22,12 +22,14 @@ use jiff::{SignedDuration, Timestamp};
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{
-    Intake, ModuleRecording, NoticeClaim, NoticeLedger, Outbox, ParentContact, ParentRecord, ParentStore, PortError,
-    ReferralContacts, ReferralStore, Withdrawal,
+    BookingOutcome, Intake, ModuleRecording, NoticeClaim, NoticeLedger, Outbox, ParentContact, ParentRecord, ParentStore,
+    PortError, ReferralContacts, ReferralStore, WorkshopStore, Withdrawal,
 };
 use pt4c_domain::progress::{
     ElearningProgress, ModuleCompletion, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus,
+    WorkshopAttendance,
 };
+use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, Workshop, WorkshopStatus};
 use pt4c_domain::referral::{Contact, NewReferral, ParentDetails};
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 use serde::{Deserialize, Serialize};
@@ -104,6 +106,84 @@ struct ParentItem {
     module_times: BTreeMap<String, Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     elearning_completed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    booking: Option<Booking>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WorkshopItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    /// Listed in the due-index by start time.
+    due_pk: String,
+    due_at: String,
+    // The workshop's own fields, at the top level where conditions name them
+    // (serde's flatten does not round-trip DynamoDB numbers).
+    workshop_id: String,
+    starts_at: Timestamp,
+    ends_at: Timestamp,
+    duration_minutes: i64,
+    mode: Mode,
+    location: String,
+    capacity: u32,
+    language: String,
+    trainer: pt4c_domain::workshop::Trainer,
+    status: WorkshopStatus,
+    seats_taken: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cancel_reason: Option<String>,
+}
+
+impl WorkshopItem {
+    fn new(w: &Workshop) -> Self {
+        Self {
+            pk: workshop_pk(&w.workshop_id),
+            sk: "WORKSHOP".into(),
+            item_type: "workshop".into(),
+            due_pk: WORKSHOP_DUE_PK.into(),
+            due_at: due_key(w.starts_at),
+            workshop_id: w.workshop_id.clone(),
+            starts_at: w.starts_at,
+            ends_at: w.ends_at,
+            duration_minutes: w.duration_minutes,
+            mode: w.mode,
+            location: w.location.clone(),
+            capacity: w.capacity,
+            language: w.language.clone(),
+            trainer: w.trainer.clone(),
+            status: w.status,
+            seats_taken: w.seats_taken,
+            cancel_reason: None,
+        }
+    }
+    fn workshop(self) -> Workshop {
+        Workshop {
+            workshop_id: self.workshop_id,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            duration_minutes: self.duration_minutes,
+            mode: self.mode,
+            location: self.location,
+            capacity: self.capacity,
+            language: self.language,
+            trainer: self.trainer,
+            status: self.status,
+            seats_taken: self.seats_taken,
+        }
+    }
+}
+
+/// One per booked case on a workshop: the co-parent guard, and the roster.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RosterItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    parent_id: ParentId,
+    booked_at: Timestamp,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -334,7 +414,16 @@ fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
                 invited_at,
                 activated_at: p.activated_at,
                 elearning: elearning_of(p),
-                workshop: None,
+                workshop: p.booking.as_ref().map(|b| WorkshopAttendance {
+                    workshop_id: b.workshop_id.clone(),
+                    starts_at: b.starts_at,
+                    ends_at: b.ends_at,
+                    mode: match b.mode {
+                        Mode::Online => "online".into(),
+                        Mode::InPerson => "in_person".into(),
+                    },
+                    attended: None,
+                }),
                 completed_at: p.completed_at,
                 follow_up: None,
                 notices: sent,
@@ -395,6 +484,7 @@ impl ReferralStore for DynamoStore {
                     completed_at: None,
                     module_times: BTreeMap::new(),
                     elearning_completed_at: None,
+                    booking: None,
                 })?,
                 Some("attribute_not_exists(pk)"),
             )?);
@@ -745,7 +835,17 @@ impl ParentStore for DynamoStore {
             referral_status: referral.status,
             modules: parent.module_times,
             elearning_completed_at: parent.elearning_completed_at,
+            case_number: parent.case_number,
+            workshop_mode: parent.details.workshop_mode,
+            booking: parent.booking,
         }))
+    }
+
+    async fn parent_details(&self, id: &ParentId) -> Result<Option<ParentDetails>, PortError> {
+        match self.get(referral_pk(id.referral_id()), &parent_sk(id.parent_ref())).await? {
+            None => Ok(None),
+            Some(item) => Ok(Some(from_item::<ParentItem>(item)?.details)),
+        }
     }
 
     async fn activate(&self, id: &ParentId, now: Timestamp, event: &OutboxEvent) -> Result<bool, PortError> {
@@ -838,6 +938,202 @@ impl ParentStore for DynamoStore {
                 (":activated", s("activated")),
                 (":started", s(status_name(ParentStatus::ElearningStarted))),
             ],
+        )?;
+        self.update_with_event(update, event).await
+    }
+}
+
+fn workshop_pk(id: &str) -> String {
+    format!("WORKSHOP#{id}")
+}
+fn roster_sk(case_number: &str) -> String {
+    format!("CASE#{case_number}")
+}
+const WORKSHOP_DUE_PK: &str = "WORKSHOP";
+
+impl WorkshopStore for DynamoStore {
+    async fn create_workshop(&self, w: &Workshop) -> Result<(), PortError> {
+        let item = to_item(&WorkshopItem::new(w))?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn workshop(&self, id: &str) -> Result<Option<Workshop>, PortError> {
+        match self.get(workshop_pk(id), "WORKSHOP").await? {
+            None => Ok(None),
+            Some(item) => Ok(Some(from_item::<WorkshopItem>(item)?.workshop())),
+        }
+    }
+
+    async fn workshops(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Workshop>, PortError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(DUE_INDEX)
+                .key_condition_expression("duePk = :pk AND dueAt BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(WORKSHOP_DUE_PK))
+                .expression_attribute_values(":from", s(due_key(from)))
+                .expression_attribute_values(":to", s(due_key(to)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            for item in page.items.unwrap_or_default() {
+                let w = from_item::<WorkshopItem>(item)?.workshop();
+                if w.starts_at >= from && w.starts_at < to {
+                    out.push(w);
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn roster(&self, id: &str) -> Result<Vec<ParentId>, PortError> {
+        let mut roster: Vec<RosterItem> = Vec::new();
+        for item in self.partition(workshop_pk(id)).await? {
+            if item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("roster") {
+                roster.push(from_item(item)?);
+            }
+        }
+        roster.sort_by_key(|r| r.booked_at);
+        Ok(roster.into_iter().map(|r| r.parent_id).collect())
+    }
+
+    async fn book(&self, parent: &ParentRecord, w: &Workshop, now: Timestamp, event: &OutboxEvent) -> Result<BookingOutcome, PortError> {
+        let booking = Booking {
+            workshop_id: w.workshop_id.clone(),
+            starts_at: w.starts_at,
+            ends_at: w.ends_at,
+            mode: w.mode,
+            location: w.location.clone(),
+            booked_at: now,
+        };
+        let booking_value = serde_dynamo::to_attribute_value(&booking).map_err(|e| PortError::Permanent(e.to_string()))?;
+        let seat = self.update(
+            workshop_pk(&w.workshop_id),
+            "WORKSHOP".into(),
+            "SET seatsTaken = seatsTaken + :one",
+            "#status = :open AND seatsTaken < #capacity AND startsAt > :now",
+            &[("#status", "status"), ("#capacity", "capacity")],
+            vec![(":one", AttributeValue::N("1".into())), (":open", s("open")), (":now", s(now.to_string()))],
+        )?;
+        let guard = self.put(
+            to_item(&RosterItem {
+                pk: workshop_pk(&w.workshop_id),
+                sk: roster_sk(&parent.case_number),
+                item_type: "roster".into(),
+                parent_id: parent.parent_id.clone(),
+                booked_at: now,
+            })?,
+            Some("attribute_not_exists(pk)"),
+        )?;
+        let hold = self.update(
+            referral_pk(parent.parent_id.referral_id()),
+            parent_sk(parent.parent_id.parent_ref()),
+            "SET booking = :booking, #status = :booked",
+            "attribute_exists(elearningCompletedAt) AND attribute_not_exists(booking) AND #status IN (:done, :dna)",
+            &[("#status", "status")],
+            vec![
+                (":booking", booking_value),
+                (":booked", s(status_name(ParentStatus::WorkshopBooked))),
+                (":done", s(status_name(ParentStatus::ElearningCompleted))),
+                (":dna", s(status_name(ParentStatus::DidNotAttend))),
+            ],
+        )?;
+        let writes = vec![seat, guard, hold, self.put(outbox_item(event)?, None)?];
+        let reasons = match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+            Ok(_) => return Ok(BookingOutcome::Booked(booking)),
+            Err(SdkError::ServiceError(se)) => match se.err() {
+                TransactWriteItemsError::TransactionCanceledException(tc) => tc.cancellation_reasons().to_vec(),
+                _ => return Err(sdk_error("TransactWriteItems", SdkError::ServiceError(se))),
+            },
+            Err(e) => return Err(sdk_error("TransactWriteItems", e)),
+        };
+        let failed = |i: usize| reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
+        if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) && !(0..3).any(failed) {
+            return Err(PortError::Retryable("booking transaction conflict".into()));
+        }
+        // The transaction decided; reads now only say which rule refused it.
+        if failed(2) {
+            let current = self.parent(&parent.parent_id).await?;
+            return Ok(match current.and_then(|p| p.booking.map(|b| (p.elearning_completed_at, b))) {
+                Some((_, b)) if b.workshop_id == w.workshop_id => BookingOutcome::AlreadyHeld(b),
+                Some(_) => BookingOutcome::Refused(BookingRefusal::AlreadyBooked),
+                None if parent.elearning_completed_at.is_none() => BookingOutcome::Refused(BookingRefusal::ElearningIncomplete),
+                None => BookingOutcome::Refused(BookingRefusal::WorkshopUnavailable),
+            });
+        }
+        if failed(0) {
+            let current = self.workshop(&w.workshop_id).await?;
+            return Ok(BookingOutcome::Refused(match current {
+                Some(c) if c.status == WorkshopStatus::Open && c.starts_at > now => BookingRefusal::WorkshopFull,
+                _ => BookingRefusal::WorkshopUnavailable,
+            }));
+        }
+        if failed(1) {
+            return Ok(BookingOutcome::Refused(BookingRefusal::CoParentBooked));
+        }
+        Err(PortError::Retryable(format!("booking cancelled: {:?}", reasons.iter().map(|r| r.code()).collect::<Vec<_>>())))
+    }
+
+    async fn release(&self, parent: &ParentRecord, workshop_id: &str, before: Option<Timestamp>, event: Option<&OutboxEvent>) -> Result<bool, PortError> {
+        let unhold = self.update(
+            referral_pk(parent.parent_id.referral_id()),
+            parent_sk(parent.parent_id.parent_ref()),
+            "REMOVE booking SET #status = :done",
+            "booking.workshopId = :w",
+            &[("#status", "status")],
+            vec![(":w", s(workshop_id)), (":done", s(status_name(ParentStatus::ElearningCompleted)))],
+        )?;
+        let (cond, mut values) = match before {
+            Some(t) => ("seatsTaken > :zero AND startsAt > :now", vec![(":now", s(t.to_string()))]),
+            None => ("seatsTaken > :zero", vec![]),
+        };
+        values.push((":one", AttributeValue::N("1".into())));
+        values.push((":zero", AttributeValue::N("0".into())));
+        let seat = self.update(workshop_pk(workshop_id), "WORKSHOP".into(), "SET seatsTaken = seatsTaken - :one", cond, &[], values)?;
+        let unguard = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(workshop_pk(workshop_id)))
+            .key("sk", s(roster_sk(&parent.case_number)))
+            .condition_expression("parentId = :p")
+            .expression_attribute_values(":p", s(parent.parent_id.to_string()))
+            .build()
+            .map_err(|e| PortError::Permanent(e.to_string()))?;
+        let mut writes = vec![unhold, seat, TransactWriteItem::builder().delete(unguard).build()];
+        if let Some(e) = event {
+            writes.push(self.put(outbox_item(e)?, None)?);
+        }
+        match self.transact(writes).await {
+            Ok(()) => Ok(true),
+            Err(Cancelled::Condition(_)) => Ok(false),
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
+        }
+    }
+
+    async fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent) -> Result<bool, PortError> {
+        let update = self.update(
+            workshop_pk(id),
+            "WORKSHOP".into(),
+            "SET #status = :cancelled, cancelReason = :reason",
+            "#status = :open",
+            &[("#status", "status")],
+            vec![(":cancelled", s("cancelled")), (":open", s("open")), (":reason", s(reason))],
         )?;
         self.update_with_event(update, event).await
     }

@@ -140,3 +140,49 @@ pub fn book_workshop(b: &BookWorkshop<'_>) -> Result<Email, askama::Error> {
         attachments: vec![],
     })
 }
+
+#[derive(Template)]
+#[template(path = "notice.txt")]
+struct NoticeText<'a> {
+    first_name: &'a str,
+    paragraphs: &'a [String],
+    action: Option<(&'a str, &'a str)>,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticeHtml<'a> {
+    title: &'a str,
+    first_name: &'a str,
+    paragraphs: &'a [String],
+    action: Option<(&'a str, &'a str)>,
+}
+
+/// A plain notice to a parent: paragraphs and, where there is one, a link to act on.
+pub struct Notice<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub first_name: &'a str,
+    pub paragraphs: Vec<String>,
+    /// (label, url)
+    pub action: Option<(&'a str, &'a str)>,
+    pub attachments: Vec<pt4c_domain::notice::Attachment>,
+}
+
+pub fn notice(n: Notice<'_>) -> Result<Email, askama::Error> {
+    Ok(Email {
+        to: vec![n.to.to_owned()],
+        subject: n.subject.to_owned(),
+        text: NoticeText { first_name: n.first_name, paragraphs: &n.paragraphs, action: n.action }.render()?,
+        html: NoticeHtml { title: n.subject, first_name: n.first_name, paragraphs: &n.paragraphs, action: n.action }.render()?,
+        attachments: n.attachments,
+    })
+}
+
+/// "Friday 15 January 2027, 10:00am to 12:30pm" in England's time.
+pub fn when(starts: jiff::Timestamp, ends: jiff::Timestamp) -> String {
+    let tz = pt4c_domain::london();
+    let s = starts.to_zoned(tz.clone());
+    let e = ends.to_zoned(tz);
+    format!("{}, {} to {}", s.strftime("%A %-d %B %Y"), s.strftime("%-I:%M%P"), e.strftime("%-I:%M%P"))
+}

@@ -7,6 +7,7 @@ pub mod deps;
 pub mod dynamo;
 pub mod emails;
 pub mod http;
+pub mod ics;
 pub mod mailer;
 pub mod problem;
 pub mod telemetry;

@@ -53,6 +53,30 @@ pub struct ELearningCompleted {
     pub completed_at: Timestamp,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopBooked {
+    pub parent_id: ParentId,
+    pub workshop_id: String,
+    pub booked_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingCancelled {
+    pub parent_id: ParentId,
+    pub workshop_id: String,
+    pub cancelled_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopCancelled {
+    pub workshop_id: String,
+    pub parent_ids: Vec<ParentId>,
+    pub cancelled_at: Timestamp,
+}
+
 /// Every event the domain raises, tagged by its detail-type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "detailType", content = "detail")]
@@ -63,6 +87,9 @@ pub enum DomainEvent {
     ParentActivated(ParentActivated),
     ELearningModuleCompleted(ELearningModuleCompleted),
     ELearningCompleted(ELearningCompleted),
+    WorkshopBooked(WorkshopBooked),
+    BookingCancelled(BookingCancelled),
+    WorkshopCancelled(WorkshopCancelled),
 }
 
 impl DomainEvent {
@@ -74,6 +101,9 @@ impl DomainEvent {
             Self::ParentActivated(_) => "ParentActivated",
             Self::ELearningModuleCompleted(_) => "ELearningModuleCompleted",
             Self::ELearningCompleted(_) => "ELearningCompleted",
+            Self::WorkshopBooked(_) => "WorkshopBooked",
+            Self::BookingCancelled(_) => "BookingCancelled",
+            Self::WorkshopCancelled(_) => "WorkshopCancelled",
         }
     }
 
@@ -85,6 +115,9 @@ impl DomainEvent {
             Self::ParentActivated(d) => serde_json::to_string(d),
             Self::ELearningModuleCompleted(d) => serde_json::to_string(d),
             Self::ELearningCompleted(d) => serde_json::to_string(d),
+            Self::WorkshopBooked(d) => serde_json::to_string(d),
+            Self::BookingCancelled(d) => serde_json::to_string(d),
+            Self::WorkshopCancelled(d) => serde_json::to_string(d),
         }
         .expect("event details always serialise")
     }

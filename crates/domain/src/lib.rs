@@ -11,6 +11,7 @@ pub mod ports;
 pub mod progress;
 pub mod referral;
 pub mod timings;
+pub mod workshop;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{ParentId, ParentRef, ReferralId};

@@ -144,6 +144,9 @@ pub struct ParentRecord {
     /// Each module's first completion time.
     pub modules: std::collections::BTreeMap<String, Timestamp>,
     pub elearning_completed_at: Option<Timestamp>,
+    pub case_number: String,
+    pub workshop_mode: crate::referral::WorkshopMode,
+    pub booking: Option<crate::workshop::Booking>,
 }
 
 impl ParentRecord {
@@ -175,6 +178,9 @@ pub enum ModuleRecording {
 pub trait ParentStore: Send + Sync {
     fn parent(&self, id: &ParentId) -> impl Future<Output = Result<Option<ParentRecord>, PortError>> + Send;
 
+    /// What the referral said about a parent (for rosters).
+    fn parent_details(&self, id: &ParentId) -> impl Future<Output = Result<Option<crate::referral::ParentDetails>, PortError>> + Send;
+
     /// `invited` → `activated`, once, with its event. False if the parent was not `invited`.
     fn activate(&self, id: &ParentId, now: Timestamp, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
 
@@ -201,4 +207,41 @@ pub trait ParentStore: Send + Sync {
 
     /// Records the e-learning complete, once, with its event. False if it was already.
     fn complete_elearning(&self, id: &ParentId, at: Timestamp, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
+}
+
+/// What a booking attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookingOutcome {
+    Booked(crate::workshop::Booking),
+    /// This parent already holds this very booking (a replay).
+    AlreadyHeld(crate::workshop::Booking),
+    Refused(crate::workshop::BookingRefusal),
+}
+
+pub trait WorkshopStore: Send + Sync {
+    fn create_workshop(&self, w: &crate::workshop::Workshop) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn workshop(&self, id: &str) -> impl Future<Output = Result<Option<crate::workshop::Workshop>, PortError>> + Send;
+    /// Workshops starting in [from, to), soonest first.
+    fn workshops(&self, from: Timestamp, to: Timestamp) -> impl Future<Output = Result<Vec<crate::workshop::Workshop>, PortError>> + Send;
+    fn roster(&self, id: &str) -> impl Future<Output = Result<Vec<ParentId>, PortError>> + Send;
+    /// Takes a seat: the seat count, the co-parent rule and the parent's eligibility are
+    /// conditions of the one transaction that takes it.
+    fn book(
+        &self,
+        parent: &ParentRecord,
+        workshop: &crate::workshop::Workshop,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<BookingOutcome, PortError>> + Send;
+    /// Gives the seat back. Refused (not-booked) if the parent holds no booking on `workshop_id`;
+    /// `before` guards the start (cancel until the workshop starts), `None` for a coordinator's release.
+    fn release(
+        &self,
+        parent: &ParentRecord,
+        workshop_id: &str,
+        before: Option<Timestamp>,
+        event: Option<&OutboxEvent>,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+    /// Marks the workshop cancelled, with its event; false if it already was.
+    fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
 }

@@ -22,6 +22,9 @@ pub struct Mail {
 pub struct MailAttachment {
     pub filename: String,
     pub content_type: String,
+    /// Text attachments' content (calendar invitations), so tests and people can read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +59,10 @@ pub fn parse(message_id: &str, raw: &str, sent_at: &str) -> Mail {
                             None => c.ctype().to_owned(),
                         })
                         .unwrap_or_default(),
+                    content: a
+                        .content_type()
+                        .filter(|c| c.ctype() == "text")
+                        .map(|_| String::from_utf8_lossy(a.contents()).into_owned()),
                 })
                 .collect(),
             sent_at: sent_at.to_owned(),

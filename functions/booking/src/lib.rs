@@ -13,7 +13,11 @@ use pt4c_adapters::emails::long_date;
 use pt4c_adapters::http::wants_json;
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
-use pt4c_domain::events::{DomainEvent, LinkRequested, ParentActivated};
+use pt4c_adapters::http::{decode_json, unknown_keys};
+use pt4c_domain::events::{BookingCancelled, DomainEvent, LinkRequested, ParentActivated, WorkshopBooked};
+use pt4c_domain::ports::{BookingOutcome, WorkshopStore};
+use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, WorkshopStatus};
+use pt4c_domain::FieldError;
 use pt4c_domain::link::{LinkError, Purpose};
 use pt4c_domain::ports::{ParentRecord, ParentStore, PortError};
 use pt4c_domain::progress::{ElearningProgress, ParentStatus};
@@ -32,6 +36,8 @@ pub fn router(deps: Deps) -> Router {
     Router::new()
         .route("/hub/{token}", get(hub))
         .route("/hub/{token}/new-link", post(new_link))
+        .route("/book/{token}", get(booking_page).post(post_booking))
+        .route("/book/{token}/cancel", get(cancel_page).post(post_cancel))
         .route("/assets/{*file}", get(asset))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(deps)
@@ -220,7 +226,10 @@ struct ModuleRow {
 struct MessagePage<'a> {
     heading: &'a str,
     paragraphs: Vec<&'a str>,
-    new_link_action: Option<String>,
+    /// (action, button label)
+    form: Option<(String, String)>,
+    /// (label, url)
+    link: Option<(String, String)>,
 }
 
 fn london_time(t: jiff::Timestamp) -> String {
@@ -238,7 +247,12 @@ fn page(status: StatusCode, html: Result<String, askama::Error>) -> Response {
 }
 
 fn message(status: StatusCode, heading: &str, paragraphs: Vec<&str>, new_link_action: Option<String>) -> Response {
-    page(status, MessagePage { heading, paragraphs, new_link_action }.render())
+    let form = new_link_action.map(|a| (a, "Email me a new link".to_owned()));
+    page(status, MessagePage { heading, paragraphs, form, link: None }.render())
+}
+
+fn message_with(status: StatusCode, heading: &str, paragraphs: Vec<&str>, form: Option<(String, String)>, link: Option<(String, String)>) -> Response {
+    page(status, MessagePage { heading, paragraphs, form, link }.render())
 }
 
 /// One place where every answer becomes a page or JSON.
@@ -321,5 +335,373 @@ fn refused(json: bool, r: Refusal) -> Response {
             res
         }
         Refusal::Unavailable(e) => pt4c_adapters::http::ApiError::Port(e).into_response(),
+    }
+}
+
+// ---------------------------------------------------------------- workshop booking
+
+/// What a booking link shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingView {
+    pub parent_id: ParentId,
+    pub status: ParentStatus,
+    pub complete_by: jiff::civil::Date,
+    pub booking: Option<Booking>,
+    pub workshops: Vec<OfferedWorkshop>,
+    #[serde(skip)]
+    pub first_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferedWorkshop {
+    pub workshop_id: String,
+    pub starts_at: jiff::Timestamp,
+    pub ends_at: jiff::Timestamp,
+    pub mode: Mode,
+    pub location: String,
+    pub language: String,
+    pub seats_left: u32,
+}
+
+#[derive(Debug)]
+pub enum BookRefusal {
+    Link(Refusal),
+    Rule(BookingRefusal),
+    NoWorkshop,
+    Invalid(Vec<FieldError>),
+}
+
+impl From<PortError> for BookRefusal {
+    fn from(e: PortError) -> Self {
+        BookRefusal::Link(Refusal::Unavailable(e))
+    }
+}
+impl From<Refusal> for BookRefusal {
+    fn from(r: Refusal) -> Self {
+        BookRefusal::Link(r)
+    }
+}
+
+async fn booking_parent(deps: &Deps, token: &str, purposes: &[Purpose]) -> Result<ParentRecord, BookRefusal> {
+    let mut last = Refusal::InvalidLink;
+    for purpose in purposes {
+        match verify(deps, token, *purpose) {
+            Ok(id) => return deps.store.parent(&id).await?.ok_or(BookRefusal::Link(Refusal::NotFound)),
+            Err(Refusal::InvalidLink) => continue,
+            Err(other) => last = other,
+        }
+    }
+    Err(BookRefusal::Link(last))
+}
+
+/// GET /book/{token}: the workshops this parent may book, soonest first.
+pub async fn offer(deps: &Deps, token: &str) -> Result<BookingView, BookRefusal> {
+    let parent = booking_parent(deps, token, &[Purpose::Booking]).await?;
+    let now = deps.now();
+    let workshops = if parent.booking.is_none() && parent.elearning_completed_at.is_some() && !parent.closed() {
+        deps.store
+            .workshops(now, now + jiff::SignedDuration::from_hours(24 * 366))
+            .await?
+            .into_iter()
+            .filter(|w| w.bookable(now) && w.mode.suits(parent.workshop_mode))
+            .map(|w| OfferedWorkshop {
+                seats_left: w.seats_left(),
+                workshop_id: w.workshop_id,
+                starts_at: w.starts_at,
+                ends_at: w.ends_at,
+                mode: w.mode,
+                location: w.location,
+                language: w.language,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(BookingView {
+        parent_id: parent.parent_id.clone(),
+        status: parent.status,
+        complete_by: parent.complete_by,
+        booking: parent.booking.clone(),
+        workshops,
+        first_name: parent.first_name,
+    })
+}
+
+/// POST /book/{token}: takes a seat. Returns the booking and whether it is new.
+pub async fn book(deps: &Deps, token: &str, workshop_id: &str) -> Result<(Booking, bool, ParentRecord), BookRefusal> {
+    let parent = booking_parent(deps, token, &[Purpose::Booking]).await?;
+    if parent.closed() {
+        return Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable));
+    }
+    if parent.elearning_completed_at.is_none() {
+        return Err(BookRefusal::Rule(BookingRefusal::ElearningIncomplete));
+    }
+    match &parent.booking {
+        Some(b) if b.workshop_id == workshop_id => return Ok((b.clone(), false, parent.clone())),
+        Some(_) => return Err(BookRefusal::Rule(BookingRefusal::AlreadyBooked)),
+        None => {}
+    }
+    let Some(workshop) = deps.store.workshop(workshop_id).await? else { return Err(BookRefusal::NoWorkshop) };
+    let now = deps.now();
+    if !workshop.mode.suits(parent.workshop_mode) || workshop.status != WorkshopStatus::Open || workshop.starts_at <= now {
+        return Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable));
+    }
+    let event = deps.event(DomainEvent::WorkshopBooked(WorkshopBooked {
+        parent_id: parent.parent_id.clone(),
+        workshop_id: workshop_id.to_owned(),
+        booked_at: now,
+    }));
+    match deps.store.book(&parent, &workshop, now, &event).await? {
+        BookingOutcome::Booked(b) => {
+            tracing::info!(parent_id = %parent.parent_id, workshop_id, "workshop booked");
+            deps.publish_committed(&event).await;
+            Ok((b, true, parent))
+        }
+        BookingOutcome::AlreadyHeld(b) => Ok((b, false, parent)),
+        BookingOutcome::Refused(r) => {
+            tracing::info!(parent_id = %parent.parent_id, workshop_id, refusal = r.code(), "booking refused");
+            Err(BookRefusal::Rule(r))
+        }
+    }
+}
+
+/// POST /book/{token}/cancel (a cancel link, or the booking page's own link): frees the seat.
+pub async fn cancel(deps: &Deps, token: &str) -> Result<ParentRecord, BookRefusal> {
+    let parent = booking_parent(deps, token, &[Purpose::Cancel, Purpose::Booking]).await?;
+    let Some(booking) = parent.booking.clone() else { return Err(BookRefusal::Rule(BookingRefusal::NotBooked)) };
+    let now = deps.now();
+    if booking.starts_at <= now {
+        return Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable));
+    }
+    let event = deps.event(DomainEvent::BookingCancelled(BookingCancelled {
+        parent_id: parent.parent_id.clone(),
+        workshop_id: booking.workshop_id.clone(),
+        cancelled_at: now,
+    }));
+    if deps.store.release(&parent, &booking.workshop_id, Some(now), Some(&event)).await? {
+        tracing::info!(parent_id = %parent.parent_id, workshop_id = %booking.workshop_id, "booking cancelled");
+        deps.publish_committed(&event).await;
+        Ok(parent)
+    } else {
+        // Cancelled or started meanwhile.
+        match deps.store.parent(&parent.parent_id).await?.and_then(|p| p.booking) {
+            None => Err(BookRefusal::Rule(BookingRefusal::NotBooked)),
+            Some(_) => Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "book.html")]
+struct BookPage<'a> {
+    first_name: &'a str,
+    complete_by: String,
+    booked: Option<BookedRow>,
+    workshops: Vec<WorkshopRow>,
+    book_action: String,
+    cancel_action: String,
+}
+
+struct BookedRow {
+    when: String,
+    place: String,
+}
+
+struct WorkshopRow {
+    id: String,
+    when: String,
+    detail: String,
+}
+
+fn place(mode: Mode, location: &str) -> String {
+    match mode {
+        Mode::Online => "Online. We will email you the joining link.".to_owned(),
+        Mode::InPerson => format!("In person, at {location}."),
+    }
+}
+
+fn booked_place(b: &Booking) -> String {
+    match b.mode {
+        Mode::Online => format!("Online: {}", b.location),
+        Mode::InPerson => format!("In person, at {}", b.location),
+    }
+}
+
+fn book_refused(json: bool, token: &str, r: BookRefusal) -> Response {
+    match r {
+        BookRefusal::Link(l) => refused(json, l),
+        BookRefusal::Invalid(errors) => {
+            if json {
+                Problem::validation(errors).into_response()
+            } else {
+                message_with(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Choose a workshop",
+                    vec!["Select the workshop you want to book."],
+                    None,
+                    Some(("Back to the workshops".into(), format!("/book/{token}"))),
+                )
+            }
+        }
+        BookRefusal::NoWorkshop if json => Problem::not_found("workshop").into_response(),
+        BookRefusal::NoWorkshop => message_with(
+            StatusCode::NOT_FOUND,
+            "We cannot find that workshop",
+            vec!["Choose another workshop."],
+            None,
+            Some(("Back to the workshops".into(), format!("/book/{token}"))),
+        ),
+        BookRefusal::Rule(rule) if json => Problem::conflict(rule.code(), "The booking cannot be made", rule.explanation()).into_response(),
+        BookRefusal::Rule(rule) => message_with(
+            StatusCode::CONFLICT,
+            "The booking could not be made",
+            vec![rule.explanation()],
+            None,
+            Some(("Back to the workshops".into(), format!("/book/{token}"))),
+        ),
+    }
+}
+
+async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let json = wants_json(&headers);
+    match offer(&deps, &token).await {
+        Ok(view) if json => Json(view).into_response(),
+        Ok(view) if view.booking.is_none() && view.status != ParentStatus::ElearningCompleted && view.status != ParentStatus::DidNotAttend => {
+            message_with(
+                StatusCode::OK,
+                "You cannot book a workshop yet",
+                vec![if view.status == ParentStatus::Withdrawn {
+                    "Your place on the course has ended."
+                } else {
+                    "You can book a workshop once you have finished the e-learning."
+                }],
+                None,
+                None,
+            )
+        }
+        Ok(view) => {
+            let rows = view
+                .workshops
+                .iter()
+                .map(|w| WorkshopRow {
+                    id: w.workshop_id.clone(),
+                    when: pt4c_adapters::emails::when(w.starts_at, w.ends_at),
+                    detail: format!(
+                        "{} {} {} left.",
+                        place(w.mode, &w.location),
+                        w.seats_left,
+                        if w.seats_left == 1 { "place" } else { "places" }
+                    ),
+                })
+                .collect();
+            page(
+                StatusCode::OK,
+                BookPage {
+                    first_name: &view.first_name,
+                    complete_by: long_date(view.complete_by),
+                    booked: view.booking.as_ref().map(|b| BookedRow { when: pt4c_adapters::emails::when(b.starts_at, b.ends_at), place: booked_place(b) }),
+                    workshops: rows,
+                    book_action: format!("/book/{token}"),
+                    cancel_action: format!("/book/{token}/cancel"),
+                }
+                .render(),
+            )
+        }
+        Err(r) => book_refused(json, &token, r),
+    }
+}
+
+/// The workshop chosen: JSON `{"workshopId"}` or the form field `workshopId`.
+fn chosen_workshop(headers: &HeaderMap, body: &[u8]) -> Result<String, BookRefusal> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let missing = || BookRefusal::Invalid(vec![FieldError::new("workshopId", "is required")]);
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Form {
+            workshop_id: Option<String>,
+        }
+        let form: Form = serde_urlencoded_form(body).ok_or_else(missing)?;
+        return form.workshop_id.filter(|w| !w.is_empty()).ok_or_else(missing);
+    }
+    let value = decode_json(headers, body).map_err(|p| BookRefusal::Invalid(problem_errors(p)))?;
+    let mut errors = unknown_keys(&value, &["workshopId"]);
+    match value.get("workshopId").and_then(|v| v.as_str()) {
+        Some(w) if !w.is_empty() && errors.is_empty() => Ok(w.to_owned()),
+        Some(w) if !w.is_empty() => Err(BookRefusal::Invalid(errors)),
+        _ => {
+            errors.push(FieldError::new("workshopId", "is required"));
+            Err(BookRefusal::Invalid(errors))
+        }
+    }
+}
+
+fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_urlencoded::from_bytes(body).ok()
+}
+
+fn problem_errors(p: Problem) -> Vec<FieldError> {
+    if p.errors.is_empty() {
+        vec![FieldError::new("body", p.detail)]
+    } else {
+        p.errors
+    }
+}
+
+async fn post_booking(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap, body: axum::body::Body) -> Response {
+    let json = wants_json(&headers) || headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    let body = match pt4c_adapters::http::read_body(body).await {
+        Ok(b) => b,
+        Err(p) => return p.into_response(),
+    };
+    let workshop_id = match chosen_workshop(&headers, &body) {
+        Ok(w) => w,
+        Err(r) => return book_refused(json, &token, r),
+    };
+    match book(&deps, &token, &workshop_id).await {
+        Ok((booking, fresh, parent)) if json => {
+            let cancel_url = deps.later_link(&parent.parent_id, Purpose::Cancel, parent.complete_by).map(|(u, _)| u).unwrap_or_default();
+            let status = if fresh { StatusCode::CREATED } else { StatusCode::OK };
+            (status, Json(serde_json::json!({"booking": booking, "cancelUrl": cancel_url}))).into_response()
+        }
+        Ok(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/book/{token}"))]).into_response(),
+        Err(r) => book_refused(json, &token, r),
+    }
+}
+
+
+async fn cancel_page(State(deps): State<Deps>, Path(token): Path<String>) -> Response {
+    match booking_parent(&deps, &token, &[Purpose::Cancel, Purpose::Booking]).await {
+        Ok(parent) => match parent.booking {
+            Some(b) => message_with(
+                StatusCode::OK,
+                "Cancel your workshop booking",
+                vec![&format!("You are booked on: {}.", pt4c_adapters::emails::when(b.starts_at, b.ends_at)), "If you cancel, you will need to book another workshop."],
+                Some((format!("/book/{token}/cancel"), "Cancel this booking".into())),
+                None,
+            ),
+            None => message(StatusCode::OK, "You have no workshop booked", vec!["There is nothing to cancel."], None),
+        },
+        Err(r) => book_refused(false, &token, r),
+    }
+}
+
+async fn post_cancel(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let json = wants_json(&headers) || headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    match cancel(&deps, &token).await {
+        Ok(_) if json => Json(serde_json::json!({"status": "cancelled"})).into_response(),
+        Ok(parent) => {
+            let again = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by).map(|(u, _)| u).ok();
+            message_with(
+                StatusCode::OK,
+                "Your booking is cancelled",
+                vec!["Your place has been given back. Please book another workshop."],
+                None,
+                again.map(|u| ("Book another workshop".to_owned(), u)),
+            )
+        }
+        Err(r) => book_refused(json, &token, r),
     }
 }

@@ -1,0 +1,275 @@
+//! Workshops and the rules for booking them (rules.md).
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::referral::{EmailAddress, WorkshopMode};
+use crate::FieldError;
+
+pub const MAX_CAPACITY: u32 = 6;
+pub const DEFAULT_DURATION_MINUTES: i64 = 150;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Online,
+    InPerson,
+}
+
+impl Mode {
+    /// A parent's preference `either` suits both.
+    pub fn suits(self, preference: WorkshopMode) -> bool {
+        matches!(
+            (self, preference),
+            (_, WorkshopMode::Either) | (Mode::Online, WorkshopMode::Online) | (Mode::InPerson, WorkshopMode::InPerson)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkshopStatus {
+    Open,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trainer {
+    pub name: String,
+    pub email: EmailAddress,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workshop {
+    pub workshop_id: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub duration_minutes: i64,
+    pub mode: Mode,
+    pub location: String,
+    pub capacity: u32,
+    pub language: String,
+    pub trainer: Trainer,
+    pub status: WorkshopStatus,
+    pub seats_taken: u32,
+}
+
+impl Workshop {
+    pub fn seats_left(&self) -> u32 {
+        self.capacity.saturating_sub(self.seats_taken)
+    }
+    /// Open, in the future, with a seat free.
+    pub fn bookable(&self, now: Timestamp) -> bool {
+        self.status == WorkshopStatus::Open && self.starts_at > now && self.seats_left() > 0
+    }
+}
+
+/// POST /workshops as it arrives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopRequest {
+    pub starts_at: Option<String>,
+    pub duration_minutes: Option<i64>,
+    pub mode: Option<String>,
+    pub location: Option<String>,
+    pub capacity: Option<i64>,
+    pub language: Option<String>,
+    pub trainer: Option<TrainerRequest>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TrainerRequest {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+pub const WORKSHOP_FIELDS: &[&str] = &["startsAt", "durationMinutes", "mode", "location", "capacity", "language", "trainer"];
+
+impl Workshop {
+    /// Parses a coordinator's request, naming every bad field.
+    pub fn parse(req: WorkshopRequest, workshop_id: String, now: Timestamp) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let starts_at = match req.starts_at.as_deref().map(str::parse::<Timestamp>) {
+            None => {
+                errors.push(FieldError::new("startsAt", "is required"));
+                None
+            }
+            Some(Err(_)) => {
+                errors.push(FieldError::new("startsAt", "must be an RFC 3339 timestamp"));
+                None
+            }
+            Some(Ok(t)) if t <= now => {
+                errors.push(FieldError::new("startsAt", "must be in the future"));
+                None
+            }
+            Some(Ok(t)) => Some(crate::clock::to_the_second(t)),
+        };
+        let duration = req.duration_minutes.unwrap_or(DEFAULT_DURATION_MINUTES);
+        if !(15..=600).contains(&duration) {
+            errors.push(FieldError::new("durationMinutes", "must be 15 to 600 minutes"));
+        }
+        let mode = match req.mode.as_deref() {
+            Some("online") => Some(Mode::Online),
+            Some("in_person") => Some(Mode::InPerson),
+            None => {
+                errors.push(FieldError::new("mode", "is required"));
+                None
+            }
+            Some(_) => {
+                errors.push(FieldError::new("mode", "must be online or in_person"));
+                None
+            }
+        };
+        let location = match req.location.as_deref().map(str::trim) {
+            Some(l) if !l.is_empty() && l.chars().count() <= 500 => Some(l.to_owned()),
+            Some(_) => {
+                errors.push(FieldError::new("location", "must be 1 to 500 characters"));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("location", "is required"));
+                None
+            }
+        };
+        let capacity = req.capacity.unwrap_or(MAX_CAPACITY as i64);
+        if !(1..=MAX_CAPACITY as i64).contains(&capacity) {
+            errors.push(FieldError::new("capacity", "must be 1 to 6"));
+        }
+        let language = req.language.unwrap_or_else(|| "en".into());
+        if language.is_empty() || language.len() > 35 || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            errors.push(FieldError::new("language", "must be a language tag such as en or pl"));
+        }
+        let trainer = match req.trainer {
+            None => {
+                errors.push(FieldError::new("trainer", "is required"));
+                None
+            }
+            Some(t) => {
+                let name = t.name.as_deref().map(str::trim).filter(|n| !n.is_empty() && n.chars().count() <= 200);
+                if name.is_none() {
+                    errors.push(FieldError::new("trainer.name", "must be 1 to 200 characters"));
+                }
+                let email = match t.email.as_deref().map(EmailAddress::parse) {
+                    Some(Ok(e)) => Some(e),
+                    Some(Err(m)) => {
+                        errors.push(FieldError::new("trainer.email", m));
+                        None
+                    }
+                    None => {
+                        errors.push(FieldError::new("trainer.email", "is required"));
+                        None
+                    }
+                };
+                match (name, email) {
+                    (Some(n), Some(e)) => Some(Trainer { name: n.to_owned(), email: e }),
+                    _ => None,
+                }
+            }
+        };
+        match (starts_at, mode, location, trainer) {
+            (Some(starts_at), Some(mode), Some(location), Some(trainer)) if errors.is_empty() => Ok(Self {
+                workshop_id,
+                starts_at,
+                ends_at: starts_at + SignedDuration::from_mins(duration),
+                duration_minutes: duration,
+                mode,
+                location,
+                capacity: capacity as u32,
+                language,
+                trainer,
+                status: WorkshopStatus::Open,
+                seats_taken: 0,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Why a booking was refused: the 409 codes of api.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingRefusal {
+    ElearningIncomplete,
+    AlreadyBooked,
+    WorkshopUnavailable,
+    WorkshopFull,
+    CoParentBooked,
+    NotBooked,
+}
+
+impl BookingRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ElearningIncomplete => "elearning-incomplete",
+            Self::AlreadyBooked => "already-booked",
+            Self::WorkshopUnavailable => "workshop-unavailable",
+            Self::WorkshopFull => "workshop-full",
+            Self::CoParentBooked => "co-parent-booked",
+            Self::NotBooked => "not-booked",
+        }
+    }
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::ElearningIncomplete => "You can book a workshop once you have finished the e-learning.",
+            Self::AlreadyBooked => "You already have a workshop booked. Cancel it first to choose another.",
+            Self::WorkshopUnavailable => "That workshop is not available to book. Choose another.",
+            Self::WorkshopFull => "That workshop has just filled up. Choose another.",
+            Self::CoParentBooked => "That workshop is not available to you. Choose another.",
+            Self::NotBooked => "You have no workshop booked.",
+        }
+    }
+}
+
+/// A parent's booking, as kept on the parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Booking {
+    pub workshop_id: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub mode: Mode,
+    pub location: String,
+    pub booked_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-22T09:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn either_suits_both_modes() {
+        assert!(Mode::Online.suits(WorkshopMode::Either) && Mode::InPerson.suits(WorkshopMode::Either));
+        assert!(!Mode::Online.suits(WorkshopMode::InPerson));
+    }
+
+    #[test]
+    fn a_workshop_request_is_parsed_with_defaults_and_every_bad_field_named() {
+        let ok = Workshop::parse(
+            WorkshopRequest {
+                starts_at: Some("2026-12-01T10:00:00Z".into()),
+                mode: Some("online".into()),
+                location: Some("https://meet.example/x".into()),
+                trainer: Some(TrainerRequest { name: Some("Tess Trainer".into()), email: Some("tess@pt4c.example".into()) }),
+                ..Default::default()
+            },
+            "w1".into(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!((ok.capacity, ok.duration_minutes, ok.language.as_str()), (6, 150, "en"));
+        assert_eq!(ok.ends_at, "2026-12-01T12:30:00Z".parse().unwrap());
+        let bad = Workshop::parse(
+            WorkshopRequest { starts_at: Some("2026-11-01T10:00:00Z".into()), capacity: Some(7), mode: Some("boat".into()), ..Default::default() },
+            "w2".into(),
+            now(),
+        )
+        .unwrap_err();
+        let fields: Vec<_> = bad.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["startsAt", "mode", "location", "capacity", "trainer"]);
+    }
+}
