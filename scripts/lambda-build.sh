@@ -16,7 +16,7 @@ cd "$ROOT"
 VENV="$ROOT/.venv-build"
 PINS=("cargo-lambda==1.9.2" "ziglang==0.17.0")
 STAMP="$VENV/.pt4c-pins"
-FUNCTIONS=(referral-intake welcome-email event-relay)
+FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications)
 RUST_TARGET="aarch64-unknown-linux-gnu"
 
 log() { printf 'lambda-build: %s\n' "$*" >&2; }
@@ -73,6 +73,11 @@ fi
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 bins=()
 for f in "${FUNCTIONS[@]}"; do bins+=(--bin "$f"); done
+# The booking function bundles GOV.UK Frontend's stylesheet (npm) at build time.
+if [[ ! -f node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css ]]; then
+    log "npm ci (govuk-frontend for the booking pages)"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2
+fi
 log "cargo lambda build --release --arm64 ${bins[*]} (target dir $TARGET_DIR)"
 cargo lambda build --release --arm64 "${bins[@]}" "$@"
 
