@@ -13,3 +13,4 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-wes
 export AWS_EC2_METADATA_DISABLED=true PT4C_MOTO_ENDPOINT="http://127.0.0.1:$PORT"
 # The dev profile: the same build as the tests (the release profile is for Lambda, and slow to build here).
 cargo bench --profile dev -p pt4c-tests --bench hub_page
+cargo bench --profile dev -p pt4c-tests --bench booking_contention
