@@ -175,7 +175,7 @@ browser_tests() {
     done
     local rc=0
     PT4C_API_URL="$api" PT4C_CONTROL_URL="$control" \
-        node --test --test-reporter=spec tests/browser/ || rc=$?
+        node --test --test-concurrency=1 --test-reporter=spec tests/browser/ || rc=$?
     if ((rc != 0)); then
         echo "last lines of the stack's log ($log):"
         tail -n 20 "$log"
