@@ -105,7 +105,7 @@ async fn a_parent_books_and_is_sent_a_confirmation_with_an_invitation_and_a_canc
 
 #[test]
 fn invitations_give_the_right_london_times_in_summer_and_winter() {
-    use icalendar::{Component, EventLike};
+    use icalendar::Component;
     for (start, local) in [("2027-07-15T09:00:00Z", "2027-07-15T10:00:00"), ("2027-01-15T10:00:00Z", "2027-01-15T10:00:00")] {
         let starts: Timestamp = start.parse().unwrap();
         let ics = pt4c_adapters::ics::invitation(&pt4c_adapters::ics::Invitation {
@@ -309,4 +309,27 @@ async fn workshops_are_published_and_listed_soonest_first() {
     let fields: Vec<_> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
     assert_eq!(fields, vec!["startsAt", "mode", "location", "capacity", "trainer"]);
     assert_eq!(app.http.get(app.api("/workshops/nope")).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn a_withdrawn_referral_releases_its_seats_and_is_told_nothing() {
+    let app = spawn_app().await;
+    eligible_case(&app, "CAF-WDB", "ZW26P70").await;
+    let w = workshop(&app, 6, "online", 10).await;
+    assert_eq!(book(&app, "CAF-WDB.A", &w).await.status, 201);
+    assert!(app.eventually(|| async { app.mail_to("a.caf-wdb@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") }).await);
+    let before = app.mail().await.len();
+
+    let answer = app.withdraw("CAF-WDB", &json!({"reason": "Case closed"})).await;
+
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["parents"][0]["status"], "withdrawn");
+    assert_eq!(answer.body["parents"][0]["workshop"], Value::Null);
+    let detail = workshop_detail(&app, &w).await;
+    assert_eq!(detail["seatsLeft"], 6);
+    assert_eq!(detail["roster"], json!([]));
+    app.settle().await;
+    assert_eq!(app.mail().await.len(), before, "nothing more is sent");
+    let r = book(&app, "CAF-WDB.A", &w).await;
+    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
 }

@@ -1090,15 +1090,33 @@ impl WorkshopStore for DynamoStore {
         Err(PortError::Retryable(format!("booking cancelled: {:?}", reasons.iter().map(|r| r.code()).collect::<Vec<_>>())))
     }
 
-    async fn release(&self, parent: &ParentRecord, workshop_id: &str, before: Option<Timestamp>, event: Option<&OutboxEvent>) -> Result<bool, PortError> {
-        let unhold = self.update(
-            referral_pk(parent.parent_id.referral_id()),
-            parent_sk(parent.parent_id.parent_ref()),
-            "REMOVE booking SET #status = :done",
-            "booking.workshopId = :w",
-            &[("#status", "status")],
-            vec![(":w", s(workshop_id)), (":done", s(status_name(ParentStatus::ElearningCompleted)))],
-        )?;
+    async fn release(
+        &self,
+        parent: &ParentRecord,
+        workshop_id: &str,
+        before: Option<Timestamp>,
+        event: Option<&OutboxEvent>,
+        rebook: bool,
+    ) -> Result<bool, PortError> {
+        let unhold = if rebook {
+            self.update(
+                referral_pk(parent.parent_id.referral_id()),
+                parent_sk(parent.parent_id.parent_ref()),
+                "REMOVE booking SET #status = :done",
+                "booking.workshopId = :w",
+                &[("#status", "status")],
+                vec![(":w", s(workshop_id)), (":done", s(status_name(ParentStatus::ElearningCompleted)))],
+            )?
+        } else {
+            self.update(
+                referral_pk(parent.parent_id.referral_id()),
+                parent_sk(parent.parent_id.parent_ref()),
+                "REMOVE booking",
+                "booking.workshopId = :w",
+                &[],
+                vec![(":w", s(workshop_id))],
+            )?
+        };
         let (cond, mut values) = match before {
             Some(t) => ("seatsTaken > :zero AND startsAt > :now", vec![(":now", s(t.to_string()))]),
             None => ("seatsTaken > :zero", vec![]),

@@ -235,12 +235,15 @@ pub trait WorkshopStore: Send + Sync {
     ) -> impl Future<Output = Result<BookingOutcome, PortError>> + Send;
     /// Gives the seat back. Refused (not-booked) if the parent holds no booking on `workshop_id`;
     /// `before` guards the start (cancel until the workshop starts), `None` for a coordinator's release.
+    /// `rebook`: the parent may book again (their status goes back to e-learning complete); false
+    /// when the parent leaves the course (withdrawal) and keeps their status.
     fn release(
         &self,
         parent: &ParentRecord,
         workshop_id: &str,
         before: Option<Timestamp>,
         event: Option<&OutboxEvent>,
+        rebook: bool,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
     /// Marks the workshop cancelled, with its event; false if it already was.
     fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;

@@ -480,7 +480,7 @@ pub async fn cancel(deps: &Deps, token: &str) -> Result<ParentRecord, BookRefusa
         workshop_id: booking.workshop_id.clone(),
         cancelled_at: now,
     }));
-    if deps.store.release(&parent, &booking.workshop_id, Some(now), Some(&event)).await? {
+    if deps.store.release(&parent, &booking.workshop_id, Some(now), Some(&event), true).await? {
         tracing::info!(parent_id = %parent.parent_id, workshop_id = %booking.workshop_id, "booking cancelled");
         deps.publish_committed(&event).await;
         Ok(parent)

@@ -270,7 +270,7 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
     }
     for parent_id in &roster {
         if let Some(parent) = deps.store.parent(parent_id).await? {
-            deps.store.release(&parent, &id, None, None).await?;
+            deps.store.release(&parent, &id, None, None, true).await?;
         }
     }
     let w = deps.store.workshop(&id).await?.ok_or_else(|| PortError::Retryable("workshop vanished".into()))?;

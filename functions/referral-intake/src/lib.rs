@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{DomainEvent, OutboxEvent, ReferralReceived, ReferralWithdrawn};
-use pt4c_domain::ports::{Intake, PortError, ReferralStore, Withdrawal};
+use pt4c_domain::ports::{Intake, ParentStore, PortError, ReferralStore, Withdrawal, WorkshopStore};
 use pt4c_domain::progress::{ElearningProgress, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::{unknown_fields, NewReferral, ReferralRequest, Refusal};
 use pt4c_domain::{london_date, FieldError, ReferralId};
@@ -169,8 +169,13 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
         Withdrawal::Withdrawn => {
             tracing::info!(referral_id = %id, "referral withdrawn");
             deps.publish_committed(&event).await;
+            release_seats(deps, &record).await?;
         }
-        Withdrawal::AlreadyWithdrawn => tracing::info!(referral_id = %id, "referral already withdrawn"),
+        Withdrawal::AlreadyWithdrawn => {
+            tracing::info!(referral_id = %id, "referral already withdrawn");
+            // Finishes a release a failure cut short.
+            release_seats(deps, &record).await?;
+        }
         Withdrawal::NotFound => return Err(Problem::not_found("referral").into()),
         Withdrawal::Closed => {
             return Err(Problem::conflict(
@@ -323,4 +328,18 @@ mod tests {
             }
         }
     }
+}
+
+/// A withdrawn referral gives back every seat its parents held.
+async fn release_seats(deps: &Deps, record: &ProgressRecord) -> Result<(), PortError> {
+    for p in record.parents.iter().filter(|p| p.workshop.is_some()) {
+        if let Some(parent) = deps.store.parent(&p.parent_id).await? {
+            if let Some(booking) = &parent.booking {
+                if deps.store.release(&parent, &booking.workshop_id, None, None, false).await? {
+                    tracing::info!(parent_id = %p.parent_id, workshop_id = %booking.workshop_id, "seat released on withdrawal");
+                }
+            }
+        }
+    }
+    Ok(())
 }
