@@ -27,4 +27,6 @@ export PT4C_API_ADDR="${PT4C_API_ADDR:-127.0.0.1:3000}"
 export PT4C_CONTROL_ADDR="${PT4C_CONTROL_ADDR:-127.0.0.1:3001}"
 
 echo "run: API on http://$PT4C_API_ADDR, control plane on http://$PT4C_CONTROL_ADDR, AWS stand-in on $PT4C_MOTO_ENDPOINT" >&2
-cargo run -p pt4c-local --bin pt4c-local -- "$@"
+# Built as the tests build (all targets), so the two README commands share one build.
+cargo build --workspace --all-targets
+"${CARGO_TARGET_DIR:-$ROOT/target}/debug/pt4c-local" "$@"

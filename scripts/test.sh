@@ -141,7 +141,10 @@ browser_tests() {
     ensure_moto || return 1
     [[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium is missing (scripts/setup.sh installs it)"; return 1; }
     [[ -d node_modules/playwright-core ]] || { echo "node_modules is missing (scripts/setup.sh runs npm ci)"; return 1; }
-    cargo build -p pt4c-local --bin pt4c-local || return 1
+    # The same package set and targets as the nextest build: a narrower `-p pt4c-local` build
+    # resolves other dependency features (dev-dependencies are part of the test build) and
+    # would recompile every AWS SDK crate; this one only links.
+    cargo build --workspace --all-targets || return 1
     local bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/pt4c-local"
     local api_port control_port
     api_port="$(free_port)" && control_port="$(free_port)" || return 1
