@@ -249,7 +249,18 @@ where
         ),
         _ => false,
     };
-    let msg = format!("{op}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e));
+    // Code and message only: the raw response can carry items (ReturnValuesOnConditionCheckFailure),
+    // and items carry names and addresses, which must never reach a log.
+    let msg = match &e {
+        SdkError::ServiceError(se) => format!(
+            "{op}: {} ({})",
+            se.err().code().unwrap_or("service error"),
+            se.err().message().unwrap_or("no message")
+        ),
+        SdkError::TimeoutError(_) => format!("{op}: timed out"),
+        SdkError::DispatchFailure(_) => format!("{op}: could not reach DynamoDB"),
+        _ => format!("{op}: {e}"),
+    };
     if retryable {
         PortError::Retryable(msg)
     } else {
