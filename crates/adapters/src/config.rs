@@ -5,6 +5,7 @@ use pt4c_domain::elearning::Catalogue;
 use pt4c_domain::link::LinkSigner;
 
 pub const DEFAULT_ELEARNING_URL: &str = "https://learning.pt4c.example/";
+pub const DEFAULT_PARENTING_PLAN_URL: &str = "https://learning.pt4c.example/parenting-plan";
 use pt4c_domain::timings::Timings;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ pub struct Config {
     pub elearning_url: String,
     /// Fresh links a parent may ask for in a day.
     pub new_links_per_day: u32,
+    /// The online parenting plan parents are introduced to once they complete.
+    pub parenting_plan_url: String,
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
@@ -56,6 +59,13 @@ impl Config {
                 activation_link: SignedDuration::from_hours(number("ACTIVATION_LINK_HOURS", 72)?),
                 link_validity: SignedDuration::from_hours(24 * number("LINK_VALIDITY_DAYS", 30)?),
                 retention: SignedDuration::from_hours(24 * number("RETENTION_DAYS", 365)?),
+                activation_reminder: SignedDuration::from_hours(number("ACTIVATION_REMINDER_HOURS", 48)?),
+                elearning_reminder: SignedDuration::from_hours(24 * number("ELEARNING_REMINDER_DAYS", 7)?),
+                booking_reminder: SignedDuration::from_hours(24 * number("BOOKING_REMINDER_DAYS", 7)?),
+                workshop_reminder: SignedDuration::from_hours(number("WORKSHOP_REMINDER_HOURS", 48)?),
+                deadline_warning_days: number("DEADLINE_WARNING_DAYS", 14)?,
+                follow_up: SignedDuration::from_hours(24 * number("FOLLOW_UP_DAYS", 42)?),
+                attendance_grace: SignedDuration::from_hours(24 * number("ATTENDANCE_GRACE_DAYS", 3)?),
             },
             outbox_grace: SignedDuration::from_secs(number("OUTBOX_GRACE_SECONDS", 60)?),
             catalogue: match std::env::var("ELEARNING_MODULES") {
@@ -64,6 +74,7 @@ impl Config {
             },
             elearning_url: std::env::var("ELEARNING_URL").unwrap_or_else(|_| DEFAULT_ELEARNING_URL.into()),
             new_links_per_day: number("NEW_LINKS_PER_DAY", 3)? as u32,
+            parenting_plan_url: std::env::var("PARENTING_PLAN_URL").unwrap_or_else(|_| DEFAULT_PARENTING_PLAN_URL.into()),
         })
     }
 }

@@ -70,6 +70,43 @@ impl Deps {
         }
     }
 
+    /// Publishes events whose outbox items are committed, ten to a PutEvents call; a failure leaves them to the relay.
+    pub async fn publish_committed_all(&self, events: &[OutboxEvent]) -> usize {
+        let mut published = 0;
+        for chunk in events.chunks(10) {
+            match self.bus.publish(chunk).await {
+                Ok(()) => {
+                    published += chunk.len();
+                    if let Err(e) = self.store.delivered_all(chunk.iter().map(|e| e.event_id.as_str())).await {
+                        tracing::warn!(error = %e, "published events left in the outbox");
+                    }
+                }
+                Err(e) => tracing::warn!(events = chunk.len(), error = %e, "publish failed; the relay will publish the events from the outbox"),
+            }
+        }
+        published
+    }
+
+    /// Closes a referral whose parents have all closed; tells Cafcass when every parent completed.
+    pub async fn close_referral(&self, id: &pt4c_domain::ReferralId) -> Result<(), PortError> {
+        use pt4c_domain::events::ReferralCompleted;
+        use pt4c_domain::ports::CourseStore;
+        let now = self.now();
+        let closed = self
+            .store
+            .close_referral_if_done(id, now, |parent_ids| {
+                self.event(DomainEvent::ReferralCompleted(ReferralCompleted { referral_id: id.clone(), parent_ids, completed_at: now }))
+            })
+            .await?;
+        if let Some((status, event)) = closed {
+            tracing::info!(referral_id = %id, status = ?status, "referral closed");
+            if let Some(e) = event {
+                self.publish_committed(&e).await;
+            }
+        }
+        Ok(())
+    }
+
     /// An event to write with the change it reports.
     pub fn event(&self, event: DomainEvent) -> OutboxEvent {
         OutboxEvent { event_id: uuid::Uuid::new_v4().to_string(), created_at: self.now(), event }

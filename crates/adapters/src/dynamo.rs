@@ -6,6 +6,13 @@
 //! | parent | `REFERRAL#{referralId}` | `PARENT#{parentRef}` |
 //! | notice (an email, once) | `REFERRAL#{referralId}` | `NOTICE#{parentRef}#{kind}#{subject}` |
 //! | outbox event | `OUTBOX#{eventId}` | `OUTBOX` (in the due-index under `duePk = OUTBOX`) |
+//! | follow-up call | `REFERRAL#{referralId}` | `FOLLOWUP#{parentRef}` (due-index: `FOLLOWUP`, `FOLLOWUP_LATE`, `FOLLOWUP_DONE`) |
+//! | concern | `REFERRAL#{referralId}` | `CONCERN#{parentRef}#{concernId}` |
+//! | workshop | `WORKSHOP#{workshopId}` | `WORKSHOP` (due-index `WORKSHOP` by start) |
+//! | roster place (co-parent guard) | `WORKSHOP#{workshopId}` | `CASE#{caseNumber}` |
+//!
+//! Parents open on the course sit in the due-index under `duePk = PARENT` at the moment
+//! something may next be owed to them (`pt4c_domain::sweep`); the sweep reads only those due.
 //!
 //! One Query of the referral's partition reads its whole progress record.
 
@@ -35,6 +42,9 @@ use pt4c_domain::{ParentId, ParentRef, ReferralId};
 use serde::{Deserialize, Serialize};
 
 type Item = HashMap<String, AttributeValue>;
+
+mod course;
+use course::{follow_up_outcome_name, FollowUpItem};
 
 /// A claim on an email older than this was left by a crashed sender: a retry may take it over.
 const CLAIM_LEASE: SignedDuration = SignedDuration::from_secs(300);
@@ -108,6 +118,62 @@ struct ParentItem {
     elearning_completed_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     booking: Option<Booking>,
+    /// When the referral was received (the welcome goes out then).
+    received_at: Timestamp,
+    /// The court's date, copied from the referral so a sweep reads the parent alone.
+    complete_by: Date,
+    /// In the due-index while something may still be owed to the parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_at: Option<String>,
+    #[serde(default)]
+    rev: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attended: Option<bool>,
+    /// A workshop the parent missed (kept for the record once the booking is given up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_workshop: Option<Booking>,
+}
+
+impl ParentItem {
+    fn due_state(&self) -> pt4c_domain::sweep::DueState {
+        pt4c_domain::sweep::DueState {
+            status: self.status,
+            invited_at: self.received_at,
+            complete_by: self.complete_by,
+            elearning_completed_at: self.elearning_completed_at,
+            booking: self.booking.clone(),
+        }
+    }
+}
+
+const PARENT_DUE_PK: &str = "PARENT";
+
+/// The update-expression clauses that move a parent in the due-index (or take it out) and bump
+/// its revision, merged with a change's own SET and REMOVE clauses.
+fn parent_update(sets: &[&str], removes: &[&str], due: Option<Timestamp>) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let mut sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
+    let mut removes: Vec<String> = removes.iter().map(|x| x.to_string()).collect();
+    let mut values = vec![(":revOne", AttributeValue::N("1".into()))];
+    match due {
+        Some(at) => {
+            sets.push("duePk = :duePk".into());
+            sets.push("dueAt = :dueAt".into());
+            values.push((":duePk", s(PARENT_DUE_PK)));
+            values.push((":dueAt", s(due_key(at))));
+        }
+        None => removes.extend(["duePk".to_string(), "dueAt".to_string()]),
+    }
+    let mut expr = String::new();
+    if !sets.is_empty() {
+        expr.push_str(&format!("SET {} ", sets.join(", ")));
+    }
+    if !removes.is_empty() {
+        expr.push_str(&format!("REMOVE {} ", removes.join(", ")));
+    }
+    expr.push_str("ADD rev :revOne");
+    (expr, values)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -184,6 +250,8 @@ struct RosterItem {
     item_type: String,
     parent_id: ParentId,
     booked_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attended: Option<bool>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -398,11 +466,13 @@ fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
     let mut referral: Option<ReferralItem> = None;
     let mut parents: Vec<ParentItem> = Vec::new();
     let mut notices: Vec<NoticeItem> = Vec::new();
+    let mut follow_ups: Vec<FollowUpItem> = Vec::new();
     for item in items {
         match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
             Some("referral") => referral = Some(from_item(item)?),
             Some("parent") => parents.push(from_item(item)?),
             Some("notice") => notices.push(from_item(item)?),
+            Some("follow-up") => follow_ups.push(from_item(item)?),
             _ => {}
         }
     }
@@ -425,7 +495,7 @@ fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
                 invited_at,
                 activated_at: p.activated_at,
                 elearning: elearning_of(p),
-                workshop: p.booking.as_ref().map(|b| WorkshopAttendance {
+                workshop: p.booking.as_ref().or(p.last_workshop.as_ref()).map(|b| WorkshopAttendance {
                     workshop_id: b.workshop_id.clone(),
                     starts_at: b.starts_at,
                     ends_at: b.ends_at,
@@ -433,10 +503,14 @@ fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
                         Mode::Online => "online".into(),
                         Mode::InPerson => "in_person".into(),
                     },
-                    attended: None,
+                    attended: if p.booking.is_some() { p.attended.filter(|a| *a) } else { Some(false) },
                 }),
                 completed_at: p.completed_at,
-                follow_up: None,
+                follow_up: follow_ups.iter().find(|f| f.parent_id == p.parent_id).map(|f| pt4c_domain::progress::FollowUp {
+                    due_by: f.due_by,
+                    completed_at: f.completed_at,
+                    outcome: f.outcome.map(|o| follow_up_outcome_name(o).to_owned()),
+                }),
                 notices: sent,
             }
         })
@@ -457,6 +531,7 @@ impl ReferralStore for DynamoStore {
         referral: &NewReferral,
         content_hash: &str,
         now: Timestamp,
+        first_due: Option<Timestamp>,
         event: &OutboxEvent,
     ) -> Result<Intake, PortError> {
         let pk = referral_pk(&referral.referral_id);
@@ -496,6 +571,13 @@ impl ReferralStore for DynamoStore {
                     module_times: BTreeMap::new(),
                     elearning_completed_at: None,
                     booking: None,
+                    received_at: now,
+                    complete_by: referral.complete_by,
+                    due_pk: first_due.map(|_| PARENT_DUE_PK.to_owned()),
+                    due_at: first_due.map(due_key),
+                    rev: 0,
+                    attended: None,
+                    last_workshop: None,
                 })?,
                 Some("attribute_not_exists(pk)"),
             )?);
@@ -569,12 +651,9 @@ impl ReferralStore for DynamoStore {
             ],
         )?];
         for r in &referral.parent_refs {
-            writes.push(update(
-                parent_sk(r),
-                "SET #status = :withdrawn",
-                "attribute_exists(pk)",
-                vec![(":withdrawn", s("withdrawn"))],
-            )?);
+            let (expr, mut values) = parent_update(&["#status = :withdrawn"], &[], None);
+            values.push((":withdrawn", s("withdrawn")));
+            writes.push(update(parent_sk(r), &expr, "attribute_exists(pk)", values)?);
         }
         writes.push(self.put(outbox_item(event)?, None)?);
         match self.transact(writes).await {
@@ -727,6 +806,36 @@ impl NoticeLedger for DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Deletes published events' outbox items, 25 to a BatchWriteItem call.
+    pub async fn delivered_all<'a>(&self, ids: impl Iterator<Item = &'a str>) -> Result<(), PortError> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        let requests: Vec<WriteRequest> = ids
+            .filter_map(|id| {
+                DeleteRequest::builder()
+                    .key("pk", s(format!("OUTBOX#{id}")))
+                    .key("sk", s("OUTBOX"))
+                    .build()
+                    .ok()
+                    .map(|d| WriteRequest::builder().delete_request(d).build())
+            })
+            .collect();
+        for chunk in requests.chunks(25) {
+            let mut pending = Some(HashMap::from([(self.table.clone(), chunk.to_vec())]));
+            // Unprocessed deletes are retried a few times; any left the relay finds and republishes (harmless).
+            for _ in 0..3 {
+                let Some(items) = pending.take() else { break };
+                let out = self.client.batch_write_item().set_request_items(Some(items)).send().await.map_err(|e| sdk_error("BatchWriteItem", e))?;
+                if let Some(left) = out.unprocessed_items.filter(|l| !l.is_empty()) {
+                    pending = Some(left);
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Outbox for DynamoStore {
     async fn pending(&self, before: Timestamp, limit: i32) -> Result<Vec<OutboxEvent>, PortError> {
         let out = self
@@ -849,6 +958,12 @@ impl ParentStore for DynamoStore {
             case_number: parent.case_number,
             workshop_mode: parent.details.workshop_mode,
             booking: parent.booking,
+            invited_at: parent.received_at,
+            due_at: parent.due_at.as_deref().and_then(|d| d.parse().ok()),
+            rev: parent.rev,
+            attended: parent.attended,
+            last_workshop: parent.last_workshop,
+            completed_at: parent.completed_at,
         }))
     }
 
@@ -859,14 +974,16 @@ impl ParentStore for DynamoStore {
         }
     }
 
-    async fn activate(&self, id: &ParentId, now: Timestamp, event: &OutboxEvent) -> Result<bool, PortError> {
+    async fn activate(&self, id: &ParentId, now: Timestamp, due: Option<Timestamp>, event: &OutboxEvent) -> Result<bool, PortError> {
+        let (expr, mut values) = parent_update(&["#status = :activated", "activatedAt = :now"], &[], due);
+        values.extend([(":activated", s("activated")), (":invited", s("invited")), (":now", s(now.to_string()))]);
         let update = self.update(
             referral_pk(id.referral_id()),
             parent_sk(id.parent_ref()),
-            "SET #status = :activated, activatedAt = :now",
+            &expr,
             "#status = :invited",
             &[("#status", "status")],
-            vec![(":activated", s("activated")), (":invited", s("invited")), (":now", s(now.to_string()))],
+            values,
         )?;
         self.update_with_event(update, event).await
     }
@@ -935,20 +1052,22 @@ impl ParentStore for DynamoStore {
         }
     }
 
-    async fn complete_elearning(&self, id: &ParentId, at: Timestamp, event: &OutboxEvent) -> Result<bool, PortError> {
+    async fn complete_elearning(&self, id: &ParentId, at: Timestamp, due: Option<Timestamp>, event: &OutboxEvent) -> Result<bool, PortError> {
+        let (expr, mut values) = parent_update(&["elearningCompletedAt = :at", "#status = :done"], &[], due);
+        values.extend([
+            (":at", s(at.to_string())),
+            (":done", s(status_name(ParentStatus::ElearningCompleted))),
+            (":invited", s("invited")),
+            (":activated", s("activated")),
+            (":started", s(status_name(ParentStatus::ElearningStarted))),
+        ]);
         let update = self.update(
             referral_pk(id.referral_id()),
             parent_sk(id.parent_ref()),
-            "SET elearningCompletedAt = :at, #status = :done",
+            &expr,
             "attribute_not_exists(elearningCompletedAt) AND #status IN (:invited, :activated, :started)",
             &[("#status", "status")],
-            vec![
-                (":at", s(at.to_string())),
-                (":done", s(status_name(ParentStatus::ElearningCompleted))),
-                (":invited", s("invited")),
-                (":activated", s("activated")),
-                (":started", s(status_name(ParentStatus::ElearningStarted))),
-            ],
+            values,
         )?;
         self.update_with_event(update, event).await
     }
@@ -1013,7 +1132,7 @@ impl WorkshopStore for DynamoStore {
         }
     }
 
-    async fn roster(&self, id: &str) -> Result<Vec<ParentId>, PortError> {
+    async fn roster(&self, id: &str) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
         let mut roster: Vec<RosterItem> = Vec::new();
         for item in self.partition(workshop_pk(id)).await? {
             if item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("roster") {
@@ -1021,10 +1140,17 @@ impl WorkshopStore for DynamoStore {
             }
         }
         roster.sort_by_key(|r| r.booked_at);
-        Ok(roster.into_iter().map(|r| r.parent_id).collect())
+        Ok(roster.into_iter().map(|r| (r.parent_id, r.attended)).collect())
     }
 
-    async fn book(&self, parent: &ParentRecord, w: &Workshop, now: Timestamp, event: &OutboxEvent) -> Result<BookingOutcome, PortError> {
+    async fn book(
+        &self,
+        parent: &ParentRecord,
+        w: &Workshop,
+        now: Timestamp,
+        due: Option<Timestamp>,
+        event: &OutboxEvent,
+    ) -> Result<BookingOutcome, PortError> {
         let booking = Booking {
             workshop_id: w.workshop_id.clone(),
             starts_at: w.starts_at,
@@ -1049,21 +1175,24 @@ impl WorkshopStore for DynamoStore {
                 item_type: "roster".into(),
                 parent_id: parent.parent_id.clone(),
                 booked_at: now,
+                attended: None,
             })?,
             Some("attribute_not_exists(pk)"),
         )?;
+        let (expr, mut values) = parent_update(&["booking = :booking", "#status = :booked"], &["attended"], due);
+        values.extend([
+            (":booking", booking_value),
+            (":booked", s(status_name(ParentStatus::WorkshopBooked))),
+            (":done", s(status_name(ParentStatus::ElearningCompleted))),
+            (":dna", s(status_name(ParentStatus::DidNotAttend))),
+        ]);
         let hold = self.update(
             referral_pk(parent.parent_id.referral_id()),
             parent_sk(parent.parent_id.parent_ref()),
-            "SET booking = :booking, #status = :booked",
+            &expr,
             "attribute_exists(elearningCompletedAt) AND attribute_not_exists(booking) AND #status IN (:done, :dna)",
             &[("#status", "status")],
-            vec![
-                (":booking", booking_value),
-                (":booked", s(status_name(ParentStatus::WorkshopBooked))),
-                (":done", s(status_name(ParentStatus::ElearningCompleted))),
-                (":dna", s(status_name(ParentStatus::DidNotAttend))),
-            ],
+            values,
         )?;
         let writes = vec![seat, guard, hold, self.put(outbox_item(event)?, None)?];
         let reasons = match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
@@ -1108,24 +1237,29 @@ impl WorkshopStore for DynamoStore {
         before: Option<Timestamp>,
         event: Option<&OutboxEvent>,
         rebook: bool,
+        due: Option<Timestamp>,
     ) -> Result<bool, PortError> {
         let unhold = if rebook {
+            let (expr, mut values) = parent_update(&["#status = :done"], &["booking"], due);
+            values.extend([(":w", s(workshop_id)), (":done", s(status_name(ParentStatus::ElearningCompleted)))]);
             self.update(
                 referral_pk(parent.parent_id.referral_id()),
                 parent_sk(parent.parent_id.parent_ref()),
-                "REMOVE booking SET #status = :done",
+                &expr,
                 "booking.workshopId = :w",
                 &[("#status", "status")],
-                vec![(":w", s(workshop_id)), (":done", s(status_name(ParentStatus::ElearningCompleted)))],
+                values,
             )?
         } else {
+            let (expr, mut values) = parent_update(&[], &["booking"], due);
+            values.push((":w", s(workshop_id)));
             self.update(
                 referral_pk(parent.parent_id.referral_id()),
                 parent_sk(parent.parent_id.parent_ref()),
-                "REMOVE booking",
+                &expr,
                 "booking.workshopId = :w",
                 &[],
-                vec![(":w", s(workshop_id))],
+                values,
             )?
         };
         let (cond, mut values) = match before {

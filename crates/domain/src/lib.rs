@@ -10,6 +10,7 @@ pub mod notice;
 pub mod ports;
 pub mod progress;
 pub mod referral;
+pub mod sweep;
 pub mod timings;
 pub mod workshop;
 

@@ -9,6 +9,21 @@ pub struct Timings {
     pub link_validity: SignedDuration,
     /// Personal data is erased this long after a referral closes.
     pub retention: SignedDuration,
+    /// Not activated this long after the welcome: activation-reminder.
+    pub activation_reminder: SignedDuration,
+    /// E-learning not complete this long after the welcome: elearning-reminder.
+    pub elearning_reminder: SignedDuration,
+    /// E-learning complete and no booking this long after: booking-reminder.
+    pub booking_reminder: SignedDuration,
+    /// This long before a booked workshop starts: workshop-reminder.
+    pub workshop_reminder: SignedDuration,
+    /// Days before `completeBy`, not yet booked: deadline-warning.
+    pub deadline_warning_days: i64,
+    /// A follow-up call is due this long after the workshop.
+    pub follow_up: SignedDuration,
+    /// A parent booked on a workshop before the court's date is not reported as not completed
+    /// until this long after it ends, so the trainer can record attendance.
+    pub attendance_grace: SignedDuration,
 }
 
 impl Default for Timings {
@@ -17,6 +32,13 @@ impl Default for Timings {
             activation_link: SignedDuration::from_hours(72),
             link_validity: SignedDuration::from_hours(30 * 24),
             retention: SignedDuration::from_hours(365 * 24),
+            activation_reminder: SignedDuration::from_hours(48),
+            elearning_reminder: SignedDuration::from_hours(7 * 24),
+            booking_reminder: SignedDuration::from_hours(7 * 24),
+            workshop_reminder: SignedDuration::from_hours(48),
+            deadline_warning_days: 14,
+            follow_up: SignedDuration::from_hours(42 * 24),
+            attendance_grace: SignedDuration::from_hours(3 * 24),
         }
     }
 }

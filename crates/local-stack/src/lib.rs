@@ -198,6 +198,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         catalogue: pt4c_domain::elearning::Catalogue::default(),
         elearning_url: pt4c_adapters::config::DEFAULT_ELEARNING_URL.into(),
         new_links_per_day: cfg.new_links_per_day,
+        parenting_plan_url: pt4c_adapters::config::DEFAULT_PARENTING_PLAN_URL.into(),
     };
     let links = LinkSigner::new(&cfg.link_key).context("link key")?;
     let deps = Deps::new(&sdk, config, Some(links), clock.clone());

@@ -42,6 +42,13 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
             let summary = notifications::handle(deps, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
+        "DeadlineSweepFunction" => {
+            let run: deadline_sweep::ScheduledRun = serde_json::from_value(payload)
+                .map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let at = run.time().map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let summary = deadline_sweep::sweep(deps, at, None).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            Ok(serde_json::to_value(summary).unwrap_or_default())
+        }
         "ReferralIntakeFunction" | "BookingFunction" | "CourseAdminFunction" => crate::control::invoke_http(deps.clone(), payload).await,
         other => Err(InvokeError::UnknownFunction(other.to_owned())),
     }

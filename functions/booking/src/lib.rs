@@ -127,7 +127,10 @@ pub async fn open_hub(deps: &Deps, token: &str) -> Result<HubView, Refusal> {
     if parent.status == ParentStatus::Invited && !parent.closed() {
         let now = deps.now();
         let event = deps.event(DomainEvent::ParentActivated(ParentActivated { parent_id: parent_id.clone(), activated_at: now }));
-        if deps.store.activate(&parent_id, now, &event).await? {
+        let mut after = parent.clone();
+        after.status = ParentStatus::Activated;
+        let due = after.due_after_change(now, &deps.config.timings);
+        if deps.store.activate(&parent_id, now, due, &event).await? {
             tracing::info!(parent_id = %parent_id, "account activated");
             deps.publish_committed(&event).await;
             parent.status = ParentStatus::Activated;
@@ -453,7 +456,18 @@ pub async fn book(deps: &Deps, token: &str, workshop_id: &str) -> Result<(Bookin
         workshop_id: workshop_id.to_owned(),
         booked_at: now,
     }));
-    match deps.store.book(&parent, &workshop, now, &event).await? {
+    let mut after = parent.clone();
+    after.status = ParentStatus::WorkshopBooked;
+    after.booking = Some(pt4c_domain::workshop::Booking {
+        workshop_id: workshop.workshop_id.clone(),
+        starts_at: workshop.starts_at,
+        ends_at: workshop.ends_at,
+        mode: workshop.mode,
+        location: workshop.location.clone(),
+        booked_at: now,
+    });
+    let due = after.due_after_change(now, &deps.config.timings);
+    match deps.store.book(&parent, &workshop, now, due, &event).await? {
         BookingOutcome::Booked(b) => {
             tracing::info!(parent_id = %parent.parent_id, workshop_id, "workshop booked");
             deps.publish_committed(&event).await;
@@ -480,7 +494,8 @@ pub async fn cancel(deps: &Deps, token: &str) -> Result<ParentRecord, BookRefusa
         workshop_id: booking.workshop_id.clone(),
         cancelled_at: now,
     }));
-    if deps.store.release(&parent, &booking.workshop_id, Some(now), Some(&event), true).await? {
+    let due = rebookable(&parent).due_after_change(now, &deps.config.timings);
+    if deps.store.release(&parent, &booking.workshop_id, Some(now), Some(&event), true, due).await? {
         tracing::info!(parent_id = %parent.parent_id, workshop_id = %booking.workshop_id, "booking cancelled");
         deps.publish_committed(&event).await;
         Ok(parent)
@@ -704,4 +719,12 @@ async fn post_cancel(State(deps): State<Deps>, Path(token): Path<String>, header
         }
         Err(r) => book_refused(json, &token, r),
     }
+}
+
+/// The parent as they are once a booking is given back and they may book again.
+pub fn rebookable(parent: &ParentRecord) -> ParentRecord {
+    let mut after = parent.clone();
+    after.booking = None;
+    after.status = ParentStatus::ElearningCompleted;
+    after
 }

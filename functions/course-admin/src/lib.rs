@@ -10,9 +10,15 @@ use jiff::Timestamp;
 use pt4c_adapters::http::{decode_json, read_body, typed, unknown_keys, ApiError};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
-use pt4c_domain::events::{DomainEvent, ELearningCompleted, ELearningModuleCompleted, WorkshopCancelled};
-use pt4c_domain::ports::{ModuleRecording, ParentStore, PortError, WorkshopStore};
-use pt4c_domain::workshop::{Workshop, WorkshopRequest, WorkshopStatus, WORKSHOP_FIELDS};
+use pt4c_domain::events::{
+    ConcernRaised, DomainEvent, ELearningCompleted, ELearningModuleCompleted, WorkshopAttended, WorkshopCancelled,
+    WorkshopMissed,
+};
+use pt4c_domain::ports::{
+    Attendance, AttendanceOutcome, Concern, CourseStore, FollowUpDue, FollowUpEntry, FollowUpList, FollowUpOutcome, FollowUpRecording,
+    ModuleRecording, ParentStore, PortError, WorkshopStore,
+};
+use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopRequest, WorkshopStatus, WORKSHOP_FIELDS};
 use pt4c_domain::progress::{ElearningProgress, ParentStatus};
 use pt4c_domain::{FieldError, ParentId};
 use serde::{Deserialize, Serialize};
@@ -24,7 +30,8 @@ pub fn router(deps: Deps) -> Router {
         .route("/workshops", post(post_workshop).get(list_workshops))
         .route("/workshops/{workshop_id}", get(get_workshop))
         .route("/workshops/{workshop_id}/cancel", post(cancel_workshop))
-        .with_state(deps)
+        .with_state(deps.clone())
+        .merge(course_router(deps))
 }
 
 async fn modules(State(deps): State<Deps>) -> Response {
@@ -125,7 +132,11 @@ pub async fn record_completion(deps: &Deps, c: &Completion) -> Result<ParentElea
         // The e-learning was completed when its last module was.
         let at = parent.modules.values().copied().max().unwrap_or(c.completed_at);
         let event = deps.event(DomainEvent::ELearningCompleted(ELearningCompleted { parent_id: c.parent_id.clone(), completed_at: at }));
-        if deps.store.complete_elearning(&c.parent_id, at, &event).await? {
+        let mut after = parent.clone();
+        after.status = ParentStatus::ElearningCompleted;
+        after.elearning_completed_at = Some(at);
+        let due = after.due_after_change(deps.now(), &deps.config.timings);
+        if deps.store.complete_elearning(&c.parent_id, at, due, &event).await? {
             tracing::info!(parent_id = %c.parent_id, "e-learning completed");
             deps.publish_committed(&event).await;
             parent.elearning_completed_at = Some(at);
@@ -220,7 +231,7 @@ async fn list_workshops(State(deps): State<Deps>, Query(window): Query<Window>) 
 async fn get_workshop(State(deps): State<Deps>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let Some(w) = deps.store.workshop(&id).await? else { return Err(Problem::not_found("workshop").into()) };
     let mut roster = Vec::new();
-    for parent_id in deps.store.roster(&id).await? {
+    for (parent_id, attended) in deps.store.roster(&id).await? {
         if let Some(p) = deps.store.parent_details(&parent_id).await? {
             roster.push(RosterEntry {
                 parent_id,
@@ -229,7 +240,7 @@ async fn get_workshop(State(deps): State<Deps>, Path(id): Path<String>) -> Resul
                 phone: p.phone.map(|x| x.as_str().to_owned()),
                 interpreter_language: p.interpreter_language,
                 adjustments: p.adjustments,
-                attended: None,
+                attended,
             });
         }
     }
@@ -256,7 +267,7 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
         return Err(Problem::validation(errors).into());
     }
     let Some(w) = deps.store.workshop(&id).await? else { return Err(Problem::not_found("workshop").into()) };
-    let roster = deps.store.roster(&id).await?;
+    let roster: Vec<ParentId> = deps.store.roster(&id).await?.into_iter().map(|(p, _)| p).collect();
     if w.status == WorkshopStatus::Open {
         let event = deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
             workshop_id: id.clone(),
@@ -270,9 +281,278 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
     }
     for parent_id in &roster {
         if let Some(parent) = deps.store.parent(parent_id).await? {
-            deps.store.release(&parent, &id, None, None, true).await?;
+            // Only bookings not yet held: a parent already recorded at the workshop keeps the record.
+            if parent.booking.as_ref().is_some_and(|b| b.workshop_id == id) && parent.status == ParentStatus::WorkshopBooked {
+                let due = booking_after_release(&parent).due_after_change(deps.now(), &deps.config.timings);
+                deps.store.release(&parent, &id, None, None, true, due).await?;
+            }
         }
     }
     let w = deps.store.workshop(&id).await?.ok_or_else(|| PortError::Retryable("workshop vanished".into()))?;
     Ok(Json(view(w, None)).into_response())
+}
+
+fn booking_after_release(parent: &pt4c_domain::ports::ParentRecord) -> pt4c_domain::ports::ParentRecord {
+    let mut after = parent.clone();
+    after.booking = None;
+    after.status = ParentStatus::ElearningCompleted;
+    after
+}
+
+pub fn course_router(deps: Deps) -> Router {
+    Router::new()
+        .route("/workshops/{workshop_id}/attendance", post(post_attendance))
+        .route("/follow-ups", get(list_follow_ups))
+        .route("/follow-ups/{parent_id}", post(post_follow_up))
+        .route("/parents/{parent_id}/concerns", post(post_concern))
+        .with_state(deps)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttendanceRequest {
+    parent_id: Option<String>,
+    attended: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendanceView {
+    pub workshop_id: String,
+    pub parent_id: ParentId,
+    pub attended: bool,
+    pub status: ParentStatus,
+}
+
+/// Records whether a booked parent attended. Attended: the parent has completed (and the referral
+/// too once every parent has), a follow-up call is owed. Absent: the parent may book again.
+pub async fn record_attendance(deps: &Deps, workshop_id: &str, parent_id: &ParentId, attended: bool) -> Result<AttendanceView, ApiError> {
+    let now = deps.now();
+    let Some(w) = deps.store.workshop(workshop_id).await? else { return Err(Problem::not_found("workshop").into()) };
+    let Some(parent) = deps.store.parent(parent_id).await? else { return Err(Problem::not_found("parent").into()) };
+    if w.status != WorkshopStatus::Open || w.starts_at > now {
+        return Err(refusal(BookingRefusal::WorkshopUnavailable));
+    }
+    let t = &deps.config.timings;
+    let (attendance, event) = if attended {
+        let completed_at = std::cmp::min(w.ends_at, now);
+        let due_by = w.starts_at + t.follow_up;
+        let details = deps.store.parent_details(parent_id).await?.ok_or_else(|| PortError::Retryable("parent vanished".into()))?;
+        let attendance = Attendance {
+            workshop_id: workshop_id.to_owned(),
+            attended,
+            recorded_at: now,
+            completed_at: Some(completed_at),
+            follow_up: Some(FollowUpDue {
+                parent_id: parent_id.clone(),
+                workshop_id: workshop_id.to_owned(),
+                due_by,
+                name: format!("{} {}", details.first_name, details.last_name),
+                phone: details.phone.map(|p| p.as_str().to_owned()),
+            }),
+            due: None,
+        };
+        let event = DomainEvent::WorkshopAttended(WorkshopAttended {
+            parent_id: parent_id.clone(),
+            workshop_id: workshop_id.to_owned(),
+            completed_at,
+            follow_up_due_by: due_by,
+        });
+        (attendance, event)
+    } else {
+        let mut after = parent.clone();
+        after.status = ParentStatus::DidNotAttend;
+        after.last_workshop = after.booking.take();
+        let attendance = Attendance {
+            workshop_id: workshop_id.to_owned(),
+            attended,
+            recorded_at: now,
+            completed_at: None,
+            follow_up: None,
+            due: after.due_after_change(now, t),
+        };
+        let event = DomainEvent::WorkshopMissed(WorkshopMissed { parent_id: parent_id.clone(), workshop_id: workshop_id.to_owned(), recorded_at: now });
+        (attendance, event)
+    };
+    let event = deps.event(event);
+    match deps.store.record_attendance(&parent, &attendance, &event).await? {
+        AttendanceOutcome::Recorded => {
+            tracing::info!(parent_id = %parent_id, workshop_id, attended, "attendance recorded");
+            deps.publish_committed(&event).await;
+        }
+        AttendanceOutcome::AlreadyRecorded => {}
+        AttendanceOutcome::NotBooked => return Err(refusal(BookingRefusal::NotBooked)),
+        AttendanceOutcome::Conflict => {
+            return Err(Problem::conflict(
+                "attendance-recorded",
+                "Attendance is already recorded",
+                "This parent's attendance was recorded the other way and can no longer change.",
+            )
+            .into())
+        }
+    }
+    if attended {
+        // Also on a replay: finishes a close cut off after the attendance was written.
+        deps.close_referral(parent_id.referral_id()).await?;
+    }
+    Ok(AttendanceView {
+        workshop_id: workshop_id.to_owned(),
+        parent_id: parent_id.clone(),
+        attended,
+        status: if attended { ParentStatus::Completed } else { ParentStatus::DidNotAttend },
+    })
+}
+
+fn refusal(r: BookingRefusal) -> ApiError {
+    Problem::conflict(r.code(), "Refused", r.explanation()).into()
+}
+
+fn required_parent_id(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<ParentId> {
+    match value {
+        None => {
+            errors.push(FieldError::new("parentId", "is required"));
+            None
+        }
+        Some(s) => match ParentId::parse(s) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                errors.push(FieldError::new("parentId", "is not a parent id"));
+                None
+            }
+        },
+    }
+}
+
+async fn post_attendance(State(deps): State<Deps>, Path(workshop_id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let body = read_body(body).await?;
+    let value = decode_json(&headers, &body)?;
+    let mut errors = unknown_keys(&value, &["parentId", "attended"]);
+    let req: AttendanceRequest = typed(value)?;
+    let parent_id = required_parent_id(req.parent_id.as_deref(), &mut errors);
+    if req.attended.is_none() {
+        errors.push(FieldError::new("attended", "is required (true or false)"));
+    }
+    let (Some(parent_id), Some(attended), true) = (parent_id, req.attended, errors.is_empty()) else {
+        return Err(Problem::validation(errors).into());
+    };
+    Ok(Json(record_attendance(&deps, &workshop_id, &parent_id, attended).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct FollowUpQuery {
+    status: Option<String>,
+}
+
+async fn list_follow_ups(State(deps): State<Deps>, Query(q): Query<FollowUpQuery>) -> Result<Response, ApiError> {
+    let list = match q.status.as_deref().unwrap_or("due") {
+        "due" => FollowUpList::Due,
+        "overdue" => FollowUpList::Overdue,
+        "done" => FollowUpList::Done,
+        _ => return Err(Problem::validation(vec![FieldError::new("status", "must be due, overdue or done")]).into()),
+    };
+    let mut entries = deps.store.follow_ups(list, deps.now()).await?;
+    // The list shows who to call; notes stay with the record.
+    for e in &mut entries {
+        e.notes = None;
+    }
+    Ok(Json(serde_json::json!({ "followUps": entries })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct FollowUpRequest {
+    outcome: Option<String>,
+    notes: Option<String>,
+}
+
+async fn post_follow_up(State(deps): State<Deps>, Path(parent_id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let body = read_body(body).await?;
+    let value = decode_json(&headers, &body)?;
+    let mut errors = unknown_keys(&value, &["outcome", "notes"]);
+    let req: FollowUpRequest = typed(value)?;
+    let parent_id = ParentId::parse(&parent_id).map_err(|_| Problem::not_found("follow-up"))?;
+    let outcome = match req.outcome.as_deref() {
+        Some("reached") => Some(FollowUpOutcome::Reached),
+        Some("no_answer") => Some(FollowUpOutcome::NoAnswer),
+        Some("declined") => Some(FollowUpOutcome::Declined),
+        _ => {
+            errors.push(FieldError::new("outcome", "must be reached, no_answer or declined"));
+            None
+        }
+    };
+    let notes = req.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if notes.is_some_and(|n| n.chars().count() > 2000) {
+        errors.push(FieldError::new("notes", "must be at most 2000 characters"));
+    }
+    let (Some(outcome), true) = (outcome, errors.is_empty()) else { return Err(Problem::validation(errors).into()) };
+    match deps.store.record_follow_up(&parent_id, outcome, notes, deps.now()).await? {
+        FollowUpRecording::Recorded(entry) => {
+            tracing::info!(parent_id = %parent_id, "follow-up recorded");
+            Ok(Json(follow_up_json(entry)).into_response())
+        }
+        FollowUpRecording::AlreadyRecorded(entry) => Ok(Json(follow_up_json(entry)).into_response()),
+        FollowUpRecording::Conflict => Err(Problem::conflict(
+            "follow-up-recorded",
+            "The follow-up is already recorded",
+            "An outcome was already recorded for this follow-up.",
+        )
+        .into()),
+        FollowUpRecording::NotFound => Err(Problem::not_found("follow-up").into()),
+    }
+}
+
+fn follow_up_json(entry: FollowUpEntry) -> serde_json::Value {
+    let notes = entry.notes.clone();
+    let mut v = serde_json::to_value(entry).unwrap_or_default();
+    v["notes"] = notes.map_or(serde_json::Value::Null, serde_json::Value::String);
+    v
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConcernRequest {
+    raised_by: Option<String>,
+    summary: Option<String>,
+}
+
+/// A trainer's concern about a parent: stored, and the Family Court Adviser emailed at once.
+/// A safety concern reaches the FCA whatever the referral's state.
+async fn post_concern(State(deps): State<Deps>, Path(parent_id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let body = read_body(body).await?;
+    let value = decode_json(&headers, &body)?;
+    let mut errors = unknown_keys(&value, &["raisedBy", "summary"]);
+    let req: ConcernRequest = typed(value)?;
+    let parent_id = ParentId::parse(&parent_id).map_err(|_| Problem::not_found("parent"))?;
+    let mut text = |v: Option<String>, field: &str, max: usize| {
+        let v = v.map(|s| s.trim().to_owned()).unwrap_or_default();
+        if v.is_empty() || v.chars().count() > max {
+            errors.push(FieldError::new(field, format!("must be 1 to {max} characters")));
+        }
+        v
+    };
+    let raised_by = text(req.raised_by, "raisedBy", 200);
+    let summary = text(req.summary, "summary", 2000);
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors).into());
+    }
+    if deps.store.parent(&parent_id).await?.is_none() {
+        return Err(Problem::not_found("parent").into());
+    }
+    let concern_id = pt4c_domain::ids::concern_id(&parent_id, &raised_by, &summary);
+    let now = deps.now();
+    let concern = Concern { concern_id: concern_id.clone(), parent_id: parent_id.clone(), raised_by, summary, raised_at: now };
+    let event = deps.event(DomainEvent::ConcernRaised(ConcernRaised { parent_id: parent_id.clone(), concern_id: concern_id.clone(), raised_at: now }));
+    let (status, raised_at) = if deps.store.raise_concern(&concern, &event).await? {
+        tracing::info!(parent_id = %parent_id, concern_id = %concern_id, "concern raised");
+        deps.publish_committed(&event).await;
+        (axum::http::StatusCode::CREATED, now)
+    } else {
+        let stored = deps.store.concern(&parent_id, &concern_id).await?.ok_or_else(|| PortError::Retryable("concern vanished".into()))?;
+        (axum::http::StatusCode::OK, stored.raised_at)
+    };
+    let location = format!("/parents/{parent_id}/concerns/{concern_id}");
+    let mut res = (status, Json(serde_json::json!({"concernId": concern_id, "parentId": parent_id, "raisedAt": raised_at}))).into_response();
+    if let Ok(v) = location.parse() {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    Ok(res)
 }

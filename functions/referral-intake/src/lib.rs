@@ -89,7 +89,15 @@ pub async fn take_referral(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Res
         }),
     };
     let location = format!("/referrals/{}", referral.referral_id);
-    match deps.store.create_referral(&referral, &hash, now, &event).await? {
+    let first_due = pt4c_domain::sweep::DueState {
+        status: pt4c_domain::progress::ParentStatus::Invited,
+        invited_at: now,
+        complete_by: referral.complete_by,
+        elearning_completed_at: None,
+        booking: None,
+    }
+    .next_due(now, &deps.config.timings);
+    match deps.store.create_referral(&referral, &hash, now, first_due, &event).await? {
         Intake::Created => {
             tracing::info!(referral_id = %referral.referral_id, parents = referral.parents.len(), "referral taken");
             deps.publish_committed(&event).await;
@@ -335,7 +343,7 @@ async fn release_seats(deps: &Deps, record: &ProgressRecord) -> Result<(), PortE
     for p in record.parents.iter().filter(|p| p.workshop.is_some()) {
         if let Some(parent) = deps.store.parent(&p.parent_id).await? {
             if let Some(booking) = &parent.booking {
-                if deps.store.release(&parent, &booking.workshop_id, None, None, false).await? {
+                if deps.store.release(&parent, &booking.workshop_id, None, None, false, None).await? {
                     tracing::info!(parent_id = %p.parent_id, workshop_id = %booking.workshop_id, "seat released on withdrawal");
                 }
             }

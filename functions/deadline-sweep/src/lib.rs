@@ -1,0 +1,192 @@
+//! The daily sweep: reminds parents who stall, warns those near the court's date, reports those
+//! who did not complete by it, and tells trainers of follow-up calls gone overdue.
+//!
+//! It reads only what is due (the sparse due-index), as of the scheduled event's `time`. Each
+//! parent's change and its events are one transaction, conditioned on the parent not having
+//! changed since it was read: a sweep run twice, at once, or again after being cut off, raises
+//! each reminder once, and each email is sent once by `notifications` (the notice ledger).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use pt4c_adapters::Deps;
+use pt4c_domain::events::{DomainEvent, FollowUpOverdue, OutboxEvent, ParentNotCompleted, ReminderDue};
+use pt4c_domain::ports::{DueParent, PortError, SweepChange, SweepStore};
+use pt4c_domain::sweep::{after_sweep, Owed, Reminder};
+use serde::{Deserialize, Serialize};
+
+/// What a sweep did: returned to the invoker and logged (ids and counts only).
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub swept_at: Option<Timestamp>,
+    /// Parents found due.
+    pub parents_due: usize,
+    /// Reminders raised, by kind.
+    pub reminders: BTreeMap<String, usize>,
+    pub not_completed: usize,
+    pub follow_ups_overdue: usize,
+    /// Parents another run (or a change by the parent) got to first: left to them.
+    pub skipped: usize,
+    /// Items DynamoDB read to find what was due, and the read capacity that cost.
+    pub items_read: u64,
+    pub read_capacity_units: f64,
+    pub events_published: usize,
+    /// False when the run stopped early (near its time limit); the retry finishes it.
+    pub finished: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("the scheduled event has no valid time: {0}")]
+    BadEvent(String),
+    #[error("sweep failed, will retry: {0}")]
+    Retry(String),
+    #[error("sweep stopped before its time limit; the retry finishes it ({0} parents done)")]
+    Unfinished(usize),
+}
+
+impl From<PortError> for SweepError {
+    fn from(e: PortError) -> Self {
+        match e {
+            PortError::Retryable(m) | PortError::Permanent(m) => Self::Retry(m),
+        }
+    }
+}
+
+/// The part of a scheduled event (EventBridge Scheduler's envelope, or a rule's) the sweep reads.
+#[derive(Debug, Deserialize)]
+pub struct ScheduledRun {
+    time: Option<serde_json::Value>,
+}
+
+impl ScheduledRun {
+    pub fn time(&self) -> Result<Timestamp, SweepError> {
+        match &self.time {
+            Some(serde_json::Value::String(t)) => t.parse().map_err(|_| SweepError::BadEvent(format!("{t:?} is not an RFC 3339 time"))),
+            _ => Err(SweepError::BadEvent("\"time\" is missing".into())),
+        }
+    }
+}
+
+/// Runs the sweep as of `at`. `stop_by`: stop taking new work at this instant (the invocation's deadline, less a margin).
+pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instant>) -> Result<Summary, SweepError> {
+    let at = pt4c_domain::clock::to_the_second(at);
+    let mut summary = Summary { swept_at: Some(at), finished: true, ..Summary::default() };
+    let out_of_time = || stop_by.is_some_and(|s| std::time::Instant::now() >= s);
+    let mut page = None;
+    loop {
+        let due = deps.store.due_parents(at, page).await?;
+        summary.items_read += due.items_read;
+        summary.read_capacity_units += due.capacity_units;
+        let mut raised = Vec::new();
+        for parent in &due.items {
+            if out_of_time() {
+                summary.events_published += deps.publish_committed_all(&raised).await;
+                summary.finished = false;
+                return Err(SweepError::Unfinished(summary.parents_due));
+            }
+            summary.parents_due += 1;
+            raised.extend(sweep_parent(deps, parent, at, &mut summary).await?);
+        }
+        summary.events_published += deps.publish_committed_all(&raised).await;
+        match due.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    let mut page = None;
+    loop {
+        let due = deps.store.overdue_follow_ups(at, page).await?;
+        summary.items_read += due.items_read;
+        summary.read_capacity_units += due.capacity_units;
+        let mut raised = Vec::new();
+        for f in &due.items {
+            let event = deps.event(DomainEvent::FollowUpOverdue(FollowUpOverdue {
+                parent_id: f.parent_id.clone(),
+                workshop_id: f.workshop_id.clone(),
+                due_by: f.due_by,
+            }));
+            if deps.store.mark_follow_up_overdue(&f.parent_id, &event).await? {
+                summary.follow_ups_overdue += 1;
+                raised.push(event);
+            } else {
+                summary.skipped += 1;
+            }
+        }
+        summary.events_published += deps.publish_committed_all(&raised).await;
+        match due.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    tracing::info!(
+        swept_at = %at,
+        parents_due = summary.parents_due,
+        not_completed = summary.not_completed,
+        follow_ups_overdue = summary.follow_ups_overdue,
+        skipped = summary.skipped,
+        items_read = summary.items_read,
+        "sweep done"
+    );
+    Ok(summary)
+}
+
+/// Raises what one parent is owed and moves them on in the index; returns the events to publish.
+async fn sweep_parent(deps: &Deps, parent: &DueParent, at: Timestamp, summary: &mut Summary) -> Result<Vec<OutboxEvent>, SweepError> {
+    let t = &deps.config.timings;
+    let owed = parent.state.owed(parent.due_at, at, t);
+    let not_completed = owed.iter().any(|o| matches!(o, Owed::NotCompleted { .. }));
+    let mut events = Vec::new();
+    let mut reminders = Vec::new();
+    for o in &owed {
+        let event = match o {
+            Owed::Remind { reminder, at: due_at } => {
+                let booking = parent.state.booking.as_ref().filter(|_| *reminder == Reminder::WorkshopReminder);
+                reminders.push(*reminder);
+                DomainEvent::ReminderDue(ReminderDue {
+                    parent_id: parent.parent_id.clone(),
+                    reminder: *reminder,
+                    due_at: *due_at,
+                    workshop_id: booking.map(|b| b.workshop_id.clone()),
+                    booked_at: booking.map(|b| b.booked_at),
+                })
+            }
+            Owed::NotCompleted { .. } => DomainEvent::ParentNotCompleted(ParentNotCompleted {
+                parent_id: parent.parent_id.clone(),
+                referral_id: parent.parent_id.referral_id().clone(),
+                complete_by: parent.state.complete_by,
+                recorded_at: at,
+            }),
+        };
+        events.push(deps.event(event));
+    }
+    let change = SweepChange {
+        parent_id: parent.parent_id.clone(),
+        rev: parent.rev,
+        next_due: if not_completed { None } else { parent.state.next_due(after_sweep(at), t) },
+        not_completed,
+        // A seat on a workshop still to come goes back to others.
+        release: parent
+            .state
+            .booking
+            .clone()
+            .filter(|b| not_completed && b.starts_at > at)
+            .map(|b| (b, parent.case_number.clone())),
+        now: at,
+    };
+    if !deps.store.apply_sweep(&change, &events).await? {
+        tracing::info!(parent_id = %parent.parent_id, "parent changed since read; left to the next run");
+        summary.skipped += 1;
+        return Ok(Vec::new());
+    }
+    for r in reminders {
+        *summary.reminders.entry(r.kind().as_str().to_owned()).or_default() += 1;
+    }
+    if not_completed {
+        summary.not_completed += 1;
+        tracing::info!(parent_id = %parent.parent_id, "parent did not complete by the court's date");
+        deps.close_referral(parent.parent_id.referral_id()).await?;
+    }
+    Ok(events)
+}
