@@ -186,6 +186,34 @@ def test_concurrent_conditional_transactions_are_atomic(endpoint):
     assert rounds == [SEATS, SEATS, SEATS]
 
 
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(endpoint):
+    ddb = client(endpoint, "dynamodb")
+    table = f"undo-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    ddb.put_item(TableName=table, Item={"pk": {"S": "SEATS"}, "seats": {"N": "2"}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "TAKEN"}, "note": {"S": "kept"}})
+    with pytest.raises(ClientError) as refused:
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Update": {"TableName": table, "Key": {"pk": {"S": "SEATS"}}, "UpdateExpression": "SET seats = seats + :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "NEW"}}}},
+                {"Delete": {"TableName": table, "Key": {"pk": {"S": "TAKEN"}}}},
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "TAKEN2"}}, "ConditionExpression": "attribute_exists(pk)"}},
+            ]
+        )
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    items = {i["pk"]["S"]: i for i in ddb.scan(TableName=table)["Items"]}
+    assert set(items) == {"SEATS", "TAKEN"}
+    assert items["SEATS"]["seats"]["N"] == "2"
+    assert items["TAKEN"]["note"]["S"] == "kept"
+
+
 def _raw_email(sender: str, to: str, subject: str) -> bytes:
     msg = EmailMessage()
     msg["From"] = f"PT4C Hub <{sender}>"

@@ -140,17 +140,26 @@ impl TestApp {
         self.stack.events().into_iter().filter(|e| e.detail_type == detail_type).collect()
     }
 
-    /// Items in this stack's table (a Scan: tests only).
+    /// Items in this stack's table (a Scan, every page: tests only).
     pub async fn stored_items(&self) -> i32 {
         let dynamo = aws_sdk_dynamodb::Client::new(&self.stack.shared.sdk);
-        dynamo
-            .scan()
-            .table_name(&self.stack.shared.created.table)
-            .select(Select::Count)
-            .send()
-            .await
-            .expect("scan")
-            .count
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let out = dynamo
+                .scan()
+                .table_name(&self.stack.shared.created.table)
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            count += out.count;
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return count,
+            }
+        }
     }
 
     /// Makes the stand-in answer the next `times` matching AWS requests with a canned response.
@@ -239,4 +248,61 @@ pub fn eventbridge(detail_type: &str, detail: Value) -> Value {
 pub fn hub_link(mail: &Mail) -> String {
     let start = mail.text.find("http").expect("a link in the email");
     mail.text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+/// Fills the table with `count` copies of a stored referral (its referral and parent items, under
+/// new ids), written straight to DynamoDB: half still on the course and next due at `due_at`,
+/// half closed and out of the due-index. Returns the items the table then holds.
+pub async fn fill_with_referrals(app: &TestApp, template_id: &str, count: usize, due_at: &str) -> i32 {
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+    let dynamo = aws_sdk_dynamodb::Client::new(&app.stack.shared.sdk);
+    let table = app.stack.shared.created.table.clone();
+    let items = dynamo
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("REFERRAL#{template_id}")))
+        .send()
+        .await
+        .expect("query the template referral")
+        .items
+        .unwrap_or_default();
+    let templates: Vec<_> = items
+        .into_iter()
+        .filter(|i| matches!(i.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str), Some("referral" | "parent")))
+        .collect();
+    assert!(templates.len() >= 2, "the template referral is stored");
+    let mut requests = Vec::new();
+    for n in 0..count {
+        let id = format!("FILL-{n:06}");
+        for t in &templates {
+            let mut item = t.clone();
+            item.insert("pk".into(), AttributeValue::S(format!("REFERRAL#{id}")));
+            item.insert("referralId".into(), AttributeValue::S(id.clone()));
+            item.insert("caseNumber".into(), AttributeValue::S(format!("FILL{n:06}")));
+            if let Some(AttributeValue::S(pid)) = t.get("parentId") {
+                let parent_ref = pid.rsplit('.').next().unwrap_or("A");
+                item.insert("parentId".into(), AttributeValue::S(format!("{id}.{parent_ref}")));
+                if n % 2 == 0 {
+                    item.insert("dueAt".into(), AttributeValue::S(due_at.to_owned()));
+                } else {
+                    item.remove("duePk");
+                    item.remove("dueAt");
+                    item.insert("status".into(), AttributeValue::S("completed".into()));
+                }
+            }
+            requests.push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().unwrap()).build());
+        }
+    }
+    for chunk in requests.chunks(25) {
+        let mut pending = std::collections::HashMap::from([(table.clone(), chunk.to_vec())]);
+        loop {
+            let out = dynamo.batch_write_item().set_request_items(Some(pending)).send().await.expect("batch write");
+            match out.unprocessed_items {
+                Some(left) if !left.is_empty() => pending = left,
+                _ => break,
+            }
+        }
+    }
+    app.stored_items().await
 }

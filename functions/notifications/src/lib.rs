@@ -405,7 +405,7 @@ async fn not_completed(deps: &Deps, event: &ParentNotCompleted) -> Result<Summar
     let greeting = format!("{} and {}", file.family_court_adviser.name, file.court.name);
     let mut email = emails::notice(emails::Notice {
         to: file.family_court_adviser.email.as_str(),
-        subject: &format!("Case {}: Planning Together for Children not completed", file.case_number),
+        subject: &format!("Case {}: {name} has not completed Planning Together for Children", file.case_number),
         first_name: &greeting,
         paragraphs,
         action: None,
@@ -489,7 +489,8 @@ async fn concern_raised(deps: &Deps, event: &ConcernRaised) -> Result<Summary, N
         first_name: &file.family_court_adviser.name,
         paragraphs: vec![
             format!(
-                "{} raised a concern about {name} (referral {}, parent {}) on {}:",
+                "Case {}: {} raised a concern about {name} (referral {}, parent {}) on {}:",
+                file.case_number,
                 concern.raised_by,
                 file.record.referral_id,
                 event.parent_id,

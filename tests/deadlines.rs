@@ -1,0 +1,354 @@
+//! Deadlines through the local stack, on its clock: the daily sweep's reminders at their
+//! thresholds, attendance, follow-ups, the notices to the FCA and the court, each email once.
+
+use jiff::{SignedDuration, Timestamp};
+use pt4c_domain::link::Purpose;
+use pt4c_domain::ParentId;
+use pt4c_tests::{referral, spawn_app, TestApp};
+use serde_json::{json, Value};
+
+const MODULES: [&str; 4] = ["going-to-court", "managing-emotions", "how-separation-affects-children", "childs-point-of-view"];
+const FCA: &str = "sam.adviser@cafcass.example";
+const COURT: &str = "cfc.private@court.example";
+const TRAINER: &str = "tess.trainer@pt4c.example";
+const ALEX: &str = "alex.hartley@example.com";
+const MORGAN: &str = "morgan.quill@example.com";
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn hours(h: i64) -> SignedDuration {
+    SignedDuration::from_hours(h)
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> pt4c_tests::Answer {
+    app.send(reqwest::Method::POST, path, Some("application/json"), serde_json::to_vec(&body).unwrap()).await
+}
+
+/// Runs the sweep as Scheduler does, for the moment `time`; returns its summary.
+async fn sweep(app: &TestApp, time: Timestamp) -> Value {
+    app.stack.set_clock(Some(time));
+    let event = json!({"version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Scheduled Event", "source": "aws.scheduler",
+        "account": "123456789012", "time": time.to_string(), "region": "eu-west-2", "resources": [], "detail": {}});
+    let (status, error, summary) = app.invoke("DeadlineSweepFunction", &event).await;
+    assert_eq!((status, error), (200, None), "{summary}");
+    summary
+}
+
+fn reminders(summary: &Value, kind: &str) -> u64 {
+    summary["reminders"][kind].as_u64().unwrap_or(0)
+}
+
+fn raised(summary: &Value) -> u64 {
+    summary["reminders"].as_object().map(|m| m.values().filter_map(Value::as_u64).sum()).unwrap_or(0)
+        + summary["notCompleted"].as_u64().unwrap()
+        + summary["followUpsOverdue"].as_u64().unwrap()
+}
+
+fn link(app: &TestApp, parent: &str, purpose: Purpose, now: Timestamp) -> String {
+    app.stack.links().sign(&ParentId::parse(parent).unwrap(), purpose, now + hours(24 * 60))
+}
+
+async fn finish_elearning(app: &TestApp, parent: &str, when: Timestamp) {
+    for m in MODULES {
+        let answer = post(app, "/elearning/completions", json!({"parentId": parent, "moduleId": m, "completedAt": when.to_string()})).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+    }
+}
+
+async fn workshop(app: &TestApp, starts: Timestamp) -> String {
+    let answer = post(app, "/workshops", json!({
+        "startsAt": starts.to_string(), "mode": "online", "location": "https://meet.pt4c.example/w/1",
+        "trainer": {"name": "Tess Trainer", "email": TRAINER}
+    }))
+    .await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    answer.body["workshopId"].as_str().unwrap().to_owned()
+}
+
+async fn book(app: &TestApp, parent: &str, workshop_id: &str, now: Timestamp) {
+    let answer = post(app, &format!("/book/{}", link(app, parent, Purpose::Booking, now)), json!({"workshopId": workshop_id})).await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+}
+
+async fn attendance(app: &TestApp, workshop_id: &str, parent: &str, attended: bool) -> pt4c_tests::Answer {
+    post(app, &format!("/workshops/{workshop_id}/attendance"), json!({"parentId": parent, "attended": attended})).await
+}
+
+/// Emails to `address` whose subject contains `subject`.
+async fn mails(app: &TestApp, address: &str, subject: &str) -> Vec<pt4c_local::mailbox::Mail> {
+    app.mail_to(address).await.into_iter().filter(|m| m.subject.contains(subject)).collect()
+}
+
+/// Waits for the emails in flight, then checks no (recipient, subject) was sent twice.
+async fn each_email_once(app: &TestApp) -> Vec<pt4c_local::mailbox::Mail> {
+    app.settle().await;
+    let mail = app.mail().await;
+    let mut seen = std::collections::BTreeMap::new();
+    for m in &mail {
+        *seen.entry((m.to.join(","), m.subject.clone())).or_insert(0) += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    mail
+}
+
+async fn wait_for(app: &TestApp, address: &str, subject: &str, count: usize) {
+    let found = app.eventually(|| async { mails(app, address, subject).await.len() >= count }).await;
+    assert!(found, "{count} email(s) '{subject}' to {address}; mailbox: {:?}", app.mail().await.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_referral_walks_from_intake_through_reminders_workshops_and_follow_ups_to_completed() {
+    let app = spawn_app().await;
+    // Given a referral received on Monday 23 November 2026 at 09:00
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    assert_eq!(app.post_referral(&referral("CAF-2026-000501")).await.status, 201);
+    wait_for(&app, ALEX, "Welcome", 1).await;
+    wait_for(&app, MORGAN, "Welcome", 1).await;
+
+    // Activation reminders: not a minute before 48 hours, then once, however often the sweep runs.
+    let early = sweep(&app, t0 + hours(48) - SignedDuration::from_mins(1)).await;
+    assert_eq!(raised(&early), 0, "{early}");
+    let first = sweep(&app, t0 + hours(48)).await;
+    assert_eq!(reminders(&first, "activation-reminder"), 2, "{first}");
+    for _ in 0..2 {
+        let again = sweep(&app, t0 + hours(48)).await;
+        assert_eq!((raised(&again), again["parentsDue"].as_u64()), (0, Some(0)), "{again}");
+    }
+    wait_for(&app, ALEX, "set up your Parent Hub", 1).await;
+    wait_for(&app, MORGAN, "set up your Parent Hub", 1).await;
+
+    // Both set up their Hub on day 3; the e-learning reminder comes on day 7, once, though two sweeps run at once.
+    app.stack.set_clock(Some(t0 + hours(72)));
+    for p in ["A", "B"] {
+        let hub = link(&app, &format!("CAF-2026-000501.{p}"), Purpose::Hub, t0 + hours(72));
+        assert_eq!(app.send(reqwest::Method::GET, &format!("/hub/{hub}"), None, vec![]).await.status, 200);
+    }
+    let (one, two) = tokio::join!(sweep(&app, t0 + hours(24 * 7)), sweep(&app, t0 + hours(24 * 7)));
+    assert_eq!(reminders(&one, "elearning-reminder") + reminders(&two, "elearning-reminder"), 2, "{one} {two}");
+    assert_eq!(reminders(&one, "activation-reminder") + reminders(&two, "activation-reminder"), 0);
+    wait_for(&app, ALEX, "finish your e-learning", 1).await;
+    wait_for(&app, MORGAN, "finish your e-learning", 1).await;
+
+    // Day 8: both finish the e-learning and book (co-parents: separate workshops).
+    let day8 = t0 + hours(24 * 8);
+    app.stack.set_clock(Some(day8));
+    finish_elearning(&app, "CAF-2026-000501.A", day8).await;
+    finish_elearning(&app, "CAF-2026-000501.B", day8).await;
+    let w1 = workshop(&app, at("2026-12-14T10:00:00Z")).await;
+    let w2 = workshop(&app, at("2026-12-15T10:00:00Z")).await;
+    book(&app, "CAF-2026-000501.A", &w1, day8).await;
+    book(&app, "CAF-2026-000501.B", &w2, day8).await;
+
+    // Booked: no booking reminder 7 days on; the workshop reminder 48 hours before each start, once.
+    assert_eq!(raised(&sweep(&app, day8 + hours(24 * 7)).await), 0);
+    assert_eq!(raised(&sweep(&app, at("2026-12-12T09:59:00Z")).await), 0);
+    let w1_reminder = sweep(&app, at("2026-12-12T10:00:00Z")).await;
+    assert_eq!((reminders(&w1_reminder, "workshop-reminder"), raised(&w1_reminder)), (1, 1), "{w1_reminder}");
+    let w2_reminder = sweep(&app, at("2026-12-13T10:00:00Z")).await;
+    assert_eq!(reminders(&w2_reminder, "workshop-reminder"), 1, "{w2_reminder}");
+    wait_for(&app, ALEX, "Your workshop is in 2 days", 1).await;
+    wait_for(&app, MORGAN, "Your workshop is in 2 days", 1).await;
+
+    // Attendance: not before the start; then each parent completes, and the FCA is told once both have.
+    app.stack.set_clock(Some(at("2026-12-14T09:00:00Z")));
+    assert_eq!(attendance(&app, &w1, "CAF-2026-000501.A", true).await.status, 409);
+    app.stack.set_clock(Some(at("2026-12-14T12:45:00Z")));
+    let a = attendance(&app, &w1, "CAF-2026-000501.A", true).await;
+    assert_eq!((a.status, a.body["status"].as_str()), (200, Some("completed")), "{:?}", a.body);
+    assert_eq!(attendance(&app, &w1, "CAF-2026-000501.A", true).await.status, 200, "a replay is the same answer");
+    assert_eq!(attendance(&app, &w1, "CAF-2026-000501.A", false).await.status, 409, "attended is final");
+    assert_eq!(app.get_referral("CAF-2026-000501").await.body["status"], "open");
+    app.stack.set_clock(Some(at("2026-12-15T12:45:00Z")));
+    assert_eq!(attendance(&app, &w2, "CAF-2026-000501.B", true).await.status, 200);
+    wait_for(&app, ALEX, "You have completed", 1).await;
+    wait_for(&app, MORGAN, "You have completed", 1).await;
+    wait_for(&app, FCA, "Planning Together for Children completed", 1).await;
+
+    let record = app.get_referral("CAF-2026-000501").await.body;
+    assert_eq!(record["status"], "completed");
+    for p in record["parents"].as_array().unwrap() {
+        assert_eq!(p["status"], "completed");
+        assert_eq!(p["workshop"]["attended"], true);
+        assert!(p["completedAt"].is_string());
+        assert!(p["followUp"]["dueBy"].is_string() && p["followUp"]["outcome"].is_null(), "{p}");
+    }
+    let fca = &mails(&app, FCA, "completed").await[0];
+    assert!(fca.text.contains("ZW26P00123") && fca.text.contains("Alex Hartley") && fca.text.contains("Morgan Quill"), "{}", fca.text);
+
+    // Follow-ups: both due; the trainer records Alex's; Morgan's goes overdue after 42 days, and the trainer is told once.
+    let due: Value = app.http.get(app.api("/follow-ups?status=due")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(due["followUps"].as_array().unwrap().len(), 2, "{due}");
+    let recorded = post(&app, "/follow-ups/CAF-2026-000501.A", json!({"outcome": "reached", "notes": "Going well."})).await;
+    assert_eq!((recorded.status, recorded.body["outcome"].as_str()), (200, Some("reached")), "{:?}", recorded.body);
+    assert_eq!(post(&app, "/follow-ups/CAF-2026-000501.A", json!({"outcome": "declined"})).await.status, 409);
+    assert_eq!(raised(&sweep(&app, at("2027-01-26T09:59:00Z")).await), 0, "not a minute before 42 days");
+    let overdue = sweep(&app, at("2027-01-26T10:00:00Z")).await;
+    assert_eq!(overdue["followUpsOverdue"], 1, "{overdue}");
+    assert_eq!(raised(&sweep(&app, at("2027-01-26T10:00:00Z")).await), 0);
+    wait_for(&app, TRAINER, "follow-up call is overdue", 1).await;
+    let listed: Value = app.http.get(app.api("/follow-ups?status=overdue")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["followUps"][0]["parentId"], "CAF-2026-000501.B", "{listed}");
+    let done: Value = app.http.get(app.api("/follow-ups?status=done")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(done["followUps"][0]["parentId"], "CAF-2026-000501.A", "{done}");
+
+    // Nothing more is owed to anyone: the court's date passes quietly.
+    assert_eq!(raised(&sweep(&app, at("2027-02-01T08:00:00Z")).await), 0);
+    let mail = each_email_once(&app).await;
+    for (address, count) in [(ALEX, 7), (MORGAN, 7), (FCA, 1), (TRAINER, 1), (COURT, 0)] {
+        let to: Vec<_> = mail.iter().filter(|m| m.to.iter().any(|t| t == address)).map(|m| &m.subject).collect();
+        assert_eq!(to.len(), count, "{address}: {to:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_parent_who_does_not_complete_by_the_court_date_is_reported_to_the_fca_and_the_court_once() {
+    let app = spawn_app().await;
+    // Given a referral due to complete by Sunday 20 December 2026
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    let mut body = referral("CAF-2026-000502");
+    body["completeBy"] = "2026-12-20".into();
+    assert_eq!(app.post_referral(&body).await.status, 201);
+    // Alex finishes the e-learning and books, then misses the workshop; Morgan does nothing.
+    let day1 = t0 + hours(24);
+    app.stack.set_clock(Some(day1));
+    finish_elearning(&app, "CAF-2026-000502.A", day1).await;
+    let w = workshop(&app, at("2026-12-03T10:00:00Z")).await;
+    book(&app, "CAF-2026-000502.A", &w, day1).await;
+    app.stack.set_clock(Some(at("2026-12-03T13:00:00Z")));
+    let missed = attendance(&app, &w, "CAF-2026-000502.A", false).await;
+    assert_eq!((missed.status, missed.body["status"].as_str()), (200, Some("did_not_attend")), "{:?}", missed.body);
+    wait_for(&app, ALEX, "We missed you", 1).await;
+    assert!(mails(&app, ALEX, "We missed you").await[0].text.contains("/book/"), "the did-not-attend email carries the booking link");
+
+    // The deadline warning: at the start of 6 December in England, 14 days before, for both (neither is booked).
+    let quiet = sweep(&app, at("2026-12-05T23:59:00Z")).await;
+    assert_eq!(reminders(&quiet, "deadline-warning"), 0, "{quiet}");
+    let warned = sweep(&app, at("2026-12-06T08:00:00Z")).await;
+    assert_eq!(reminders(&warned, "deadline-warning"), 2, "{warned}");
+    wait_for(&app, ALEX, "Two weeks left", 1).await;
+    wait_for(&app, MORGAN, "Two weeks left", 1).await;
+
+    // The end of 20 December passes: each parent is reported once, though the sweep runs three times and twice at once.
+    let before = sweep(&app, at("2026-12-20T23:59:00Z")).await;
+    assert_eq!(before["notCompleted"], 0, "{before}");
+    let (one, two) = tokio::join!(sweep(&app, at("2026-12-21T08:00:00Z")), sweep(&app, at("2026-12-21T08:00:00Z")));
+    let third = sweep(&app, at("2026-12-21T08:00:00Z")).await;
+    assert_eq!(one["notCompleted"].as_u64().unwrap() + two["notCompleted"].as_u64().unwrap() + third["notCompleted"].as_u64().unwrap(), 2);
+    wait_for(&app, FCA, "has not completed", 2).await;
+
+    let record = app.get_referral("CAF-2026-000502").await.body;
+    assert_eq!(record["status"], "not_completed", "{record}");
+    assert!(record["parents"].as_array().unwrap().iter().all(|p| p["status"] == "not_completed"));
+    let notices = mails(&app, FCA, "has not completed").await;
+    assert!(notices.iter().all(|m| m.to.contains(&COURT.to_string())), "the court is told too");
+    let alex = notices.iter().find(|m| m.text.contains("Alex Hartley")).expect("a notice about Alex");
+    for fact in ["ZW26P00123", "Sunday 20 December 2026", "E-learning: completed 24 November 2026", "did not attend"] {
+        assert!(alex.text.contains(fact), "{fact} in {}", alex.text);
+    }
+    assert!(!alex.text.contains("Morgan"), "one parent per notice");
+    let morgan = notices.iter().find(|m| m.text.contains("Morgan Quill")).expect("a notice about Morgan");
+    assert!(morgan.text.contains("E-learning: not started") && morgan.text.contains("Workshop: not booked"), "{}", morgan.text);
+
+    // Closed: nothing more for anyone.
+    assert_eq!(raised(&sweep(&app, at("2027-01-10T08:00:00Z")).await), 0);
+    let mail = each_email_once(&app).await;
+    assert_eq!(mail.iter().filter(|m| m.to.iter().any(|t| t == ALEX)).count(), 5, "welcome, book-workshop, confirmed, missed, warning");
+    assert_eq!(mail.iter().filter(|m| m.to.iter().any(|t| t == MORGAN)).count(), 4, "welcome, activation, e-learning, warning");
+}
+
+#[tokio::test]
+async fn the_booking_reminder_comes_7_days_after_the_e_learning_and_not_a_minute_before() {
+    let app = spawn_app().await;
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    assert_eq!(app.post_referral(&referral("CAF-2026-000503")).await.status, 201);
+    let done = t0 + hours(30);
+    app.stack.set_clock(Some(done));
+    finish_elearning(&app, "CAF-2026-000503.A", done).await;
+    wait_for(&app, ALEX, "book your workshop", 1).await;
+    let early = sweep(&app, done + hours(24 * 7) - SignedDuration::from_mins(1)).await;
+    assert_eq!(reminders(&early, "booking-reminder"), 0, "{early}");
+    let due = sweep(&app, done + hours(24 * 7)).await;
+    assert_eq!(reminders(&due, "booking-reminder"), 1, "{due}");
+    wait_for(&app, ALEX, "Reminder: book your workshop", 1).await;
+    each_email_once(&app).await;
+}
+
+#[tokio::test]
+async fn a_withdrawn_referral_gets_nothing_more_but_a_concern_reaches_the_fca_at_once() {
+    let app = spawn_app().await;
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    assert_eq!(app.post_referral(&referral("CAF-2026-000504")).await.status, 201);
+    wait_for(&app, ALEX, "Welcome", 1).await;
+
+    // A concern: stored once (a replay names the same concern), the FCA emailed at once.
+    let concern = json!({"raisedBy": "Tess Trainer", "summary": "Alex said something in the workshop that worries me about the children's safety."});
+    let raised_once = post(&app, "/parents/CAF-2026-000504.A/concerns", concern.clone()).await;
+    assert_eq!(raised_once.status, 201, "{:?}", raised_once.body);
+    let replay = post(&app, "/parents/CAF-2026-000504.A/concerns", concern).await;
+    assert_eq!((replay.status, &replay.body["concernId"]), (200, &raised_once.body["concernId"]));
+    wait_for(&app, FCA, "a concern has been raised", 1).await;
+    let email = &mails(&app, FCA, "concern").await[0];
+    assert!(email.text.contains("ZW26P00123") && email.text.contains("Alex Hartley") && email.text.contains("worries me"), "{}", email.text);
+    let bad = post(&app, "/parents/CAF-2026-000504.A/concerns", json!({"raisedBy": "", "colour": 1})).await;
+    assert_eq!(bad.status, 422);
+    let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert!(fields.contains(&"raisedBy") && fields.contains(&"summary") && fields.contains(&"colour"), "{fields:?}");
+    assert_eq!(post(&app, "/parents/CAF-2026-999999.A/concerns", json!({"raisedBy": "T", "summary": "S"})).await.status, 404);
+
+    // Withdrawn: no reminder, no notice to the court, ever.
+    assert_eq!(app.withdraw("CAF-2026-000504", &json!({"reason": "Case closed by the court"})).await.status, 200);
+    for day in [2, 7, 30, 70] {
+        let s = sweep(&app, t0 + hours(24 * day)).await;
+        assert_eq!((raised(&s), s["parentsDue"].as_u64()), (0, Some(0)), "day {day}: {s}");
+    }
+    let mail = each_email_once(&app).await;
+    assert_eq!(mail.len(), 3, "two welcomes and the concern: {:?}", mail.iter().map(|m| &m.subject).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn attendance_and_follow_ups_refuse_bad_input_and_change_nothing() {
+    let app = spawn_app().await;
+    let bad = post(&app, "/workshops/nope/attendance", json!({"parentId": "not an id", "extra": true})).await;
+    assert_eq!(bad.status, 422);
+    let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(fields.len(), 3, "{fields:?}");
+    assert_eq!(post(&app, "/workshops/nope/attendance", json!({"parentId": "CAF-1.A", "attended": true})).await.status, 404);
+    let list = app.http.get(app.api("/follow-ups?status=late")).send().await.unwrap();
+    assert_eq!(list.status().as_u16(), 422);
+    let outcome = post(&app, "/follow-ups/CAF-1.A", json!({"outcome": "maybe"})).await;
+    assert_eq!(outcome.status, 422);
+    assert_eq!(post(&app, "/follow-ups/CAF-1.A", json!({"outcome": "reached"})).await.status, 404);
+    assert_eq!(app.stored_items().await, 0, "nothing was written");
+    let (status, error, _) = app.invoke("DeadlineSweepFunction", &json!({"detail": {}})).await;
+    assert!(status >= 400 || error.is_some(), "a scheduled event without a time is refused");
+}
+
+/// The sweep reads what is due, not what is stored.
+#[tokio::test]
+async fn with_10000_referrals_stored_a_sweep_reads_about_the_50_parents_due() {
+    let app = spawn_app().await;
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    // 25 referrals (50 parents) due for their activation reminder at t0 + 48h...
+    for i in 0..25 {
+        let mut body = referral(&format!("CAF-DUE-{i:03}"));
+        body["caseNumber"] = format!("ZW26P9{i:04}").into();
+        assert_eq!(app.post_referral(&body).await.status, 201);
+    }
+    // ...among 10,000 stored: half on the course and due later, half closed (out of the index).
+    let stored = pt4c_tests::fill_with_referrals(&app, "CAF-DUE-000", 10_000, "2027-03-01T08:00:00Z").await;
+    assert!(stored >= 20_000, "{stored} items stored");
+    let summary = sweep(&app, t0 + hours(48)).await;
+    assert_eq!(summary["parentsDue"], 50, "{summary}");
+    assert_eq!(reminders(&summary, "activation-reminder"), 50);
+    let read = summary["itemsRead"].as_u64().unwrap();
+    assert!((50..=60).contains(&read), "read {read} items for 50 due among {stored} stored");
+    println!("sweep over {stored} stored items: {summary}");
+}
