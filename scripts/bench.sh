@@ -1,16 +1,85 @@
 #!/usr/bin/env bash
-# Benchmarks that print figures (never fail on speed): the Parent Hub page on the local stack.
-# Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}.
+# Benchmarks that print figures (never fail on speed), gathered into one report:
+#   docs/benchmarks.md (and stdout), with the machine and the date.
+# - arm64 Lambda bootstrap sizes (cargo lambda build --release --arm64, scripts/lambda-build.sh);
+# - start-up and peak memory of each function's release binary against a local Lambda Runtime API
+#   (scripts/bench/lambda_startup.py), AWS clients built as in production;
+# - AWS calls and DynamoDB capacity per operation, cost per 1,000 referrals (tests/benches/aws_calls.rs);
+# - sweep scaling with what is stored (tests/benches/sweep_scaling.rs);
+# - the Parent Hub page and booking under contention on the local stack.
+# Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}. Takes long on a small machine: two
+# release builds (arm64 for Lambda, this machine's for start-up times) and 100,000 stored referrals.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh"
+OUT="$ROOT/target/bench"
+mkdir -p "$OUT"
+FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep)
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# --- sizes: arm64 bootstraps, as deployed ------------------------------------------------
+log "arm64 release build (cargo lambda)"
+"$ROOT/scripts/lambda-build.sh" > "$OUT/sizes.txt"
+{
+    echo "## Lambda bootstrap sizes (arm64, release)"
+    echo
+    echo "| function | bytes | MiB | under 8 MB |"
+    echo "|---|---|---|---|"
+    for f in "${FUNCTIONS[@]}"; do
+        b="$(stat -c %s "$ROOT/target/lambda/$f/bootstrap")"
+        echo "| $f | $b | $(awk -v b="$b" 'BEGIN { printf "%.2f", b / 1048576 }') | $([[ $b -lt 8000000 ]] && echo yes || echo NO) |"
+    done
+    echo
+} > "$OUT/sizes.md"
+
+# --- start-up and memory: this machine's release binaries, a local Runtime API -------------
 PORT="${PT4C_BENCH_MOTO_PORT:-5066}"
 "$ROOT/scripts/moto.sh" start "$PORT"
 trap '"$ROOT/scripts/moto.sh" stop "$PORT"' EXIT
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-west-2 AWS_DEFAULT_REGION=eu-west-2
 export AWS_EC2_METADATA_DISABLED=true PT4C_MOTO_ENDPOINT="http://127.0.0.1:$PORT"
-# The dev profile: the same build as the tests (the release profile is for Lambda, and slow to build here).
-cargo bench --profile dev -p pt4c-tests --bench hub_page
-cargo bench --profile dev -p pt4c-tests --bench booking_contention
+log "release build for this machine ($(uname -m))"
+bins=(); for f in "${FUNCTIONS[@]}"; do bins+=(--bin "$f"); done
+cargo build --release "${bins[@]}"
+{
+    echo "## Start-up and memory (release binaries on this machine, local Lambda Runtime API)"
+    echo
+    echo "Start-up: from exec to the function's first request for work (GET /runtime/invocation/next), 20 starts;"
+    echo "configuration and AWS clients built as in production (Deps::from_env; the link key from the environment, not SSM)."
+    echo "Peak memory (VmHWM) after handling one typical event against the local AWS stand-in."
+    echo
+    "$ROOT/.venv/bin/python" scripts/bench/lambda_startup.py --bin-dir "$ROOT/target/release" --moto "$PT4C_MOTO_ENDPOINT" \
+        --starts 20 --json "$OUT/startup.json"
+    echo
+} > "$OUT/startup.md"
+cat "$OUT/startup.md"
+
+# --- the local stack: calls, cost, sweep scaling, pages, contention ------------------------
+# The dev profile: the same build as the tests (these measure AWS calls and the stand-in, not our CPU).
+cargo bench --profile dev -p pt4c-tests --bench aws_calls
+cargo bench --profile dev -p pt4c-tests --bench sweep_scaling
+cargo bench --profile dev -p pt4c-tests --bench hub_page | tee "$OUT/hub_page.txt"
+cargo bench --profile dev -p pt4c-tests --bench booking_contention | tee "$OUT/booking_contention.txt"
+
+# --- the report ---------------------------------------------------------------------------
+{
+    echo "# PT4C Hub benchmarks"
+    echo
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git rev-parse --short HEAD) by \`scripts/bench.sh\`."
+    echo "Machine: $(uname -sm), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GB RAM; rustc $(rustc --version | cut -d' ' -f2)."
+    echo "Benchmarks print figures and never fail on speed. Targets: each bootstrap under 8 MB; start-up under 50 ms;"
+    echo "no AWS call an operation does not need; sweep items read independent of what is stored."
+    echo
+    cat "$OUT/sizes.md" "$OUT/startup.md" "$OUT/aws_calls.md"
+    echo
+    cat "$OUT/sweep_scaling.md"
+    echo
+    echo "## Parent Hub page and booking contention (local stack, dev build)"
+    echo
+    echo '```'
+    grep -v '^\s*$' "$OUT/hub_page.txt" "$OUT/booking_contention.txt" | sed "s#^$OUT/##"
+    echo '```'
+} > "$ROOT/docs/benchmarks.md"
+cat "$ROOT/docs/benchmarks.md"

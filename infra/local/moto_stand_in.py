@@ -18,7 +18,8 @@ Why a wrapper and not stock ``moto_server``:
   POST   /_pt4c/faults                     -> register a canned answer (see below)
   GET    /_pt4c/faults                     -> the faults, with their remaining counts
   DELETE /_pt4c/faults                     -> clear all faults
-  GET    /_pt4c/requests?action=A&match=M  -> {"count": n}: requests seen
+  GET    /_pt4c/requests?action=A&match=M  -> {"count": n, "byAction": {A: n}, "items": {A: n}}:
+                                              requests seen (items: a DynamoDB call's items)
   DELETE /_pt4c/requests                   -> forget the requests seen
 
 A request's *action* is its ``X-Amz-Target`` header (``AWSEvents.PutEvents``,
@@ -352,12 +353,16 @@ class StandIn:
                 match = query.get("match") or ""
                 with self.state_lock:
                     snapshot = list(self.requests)
-                count = sum(
-                    1
-                    for a, b in snapshot
-                    if (action is None or a == action) and match in b
+                seen = [(a, b) for a, b in snapshot if (action is None or a == action) and match in b]
+                by_action = collections.Counter(a for a, _ in seen)
+                items = collections.Counter()
+                for a, b in seen:
+                    items[a] += _items_in(a, b)
+                return _json_response(
+                    start_response,
+                    200,
+                    {"count": len(seen), "byAction": dict(by_action), "items": dict(items)},
                 )
-                return _json_response(start_response, 200, {"count": count})
             if method == "DELETE":
                 with self.state_lock:
                     self.requests.clear()
@@ -469,6 +474,24 @@ class StandIn:
             "destinations": _bare_addresses(flat),
             "raw": mime.as_string(),
         }
+
+
+def _items_in(action: str, decoded: str) -> int:
+    """Items a DynamoDB call names (a transaction's or a batch's; 1 for the rest)."""
+    if not action.startswith("DynamoDB_"):
+        return 1
+    try:
+        body = json.loads(decoded)
+    except ValueError:
+        return 1
+    if "TransactItems" in body:
+        return len(body["TransactItems"])
+    if "RequestItems" in body:
+        total = 0
+        for value in body["RequestItems"].values():
+            total += len(value["Keys"]) if isinstance(value, dict) else len(value)
+        return total
+    return 1
 
 
 def patch_transactions() -> None:

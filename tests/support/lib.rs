@@ -254,6 +254,20 @@ pub fn hub_link(mail: &Mail) -> String {
 /// new ids), written straight to DynamoDB: half still on the course and next due at `due_at`,
 /// half closed and out of the due-index. Returns the items the table then holds.
 pub async fn fill_with_referrals(app: &TestApp, template_id: &str, count: usize, due_at: &str) -> i32 {
+    fill_range(app, template_id, 0..count, due_at).await
+}
+
+/// Fills the table up to `total` copied referrals, counting those a previous fill made.
+pub async fn fill_with_referrals_to(app: &TestApp, template_id: &str, total: usize, due_at: &str) -> i32 {
+    let done = FILLED.load(std::sync::atomic::Ordering::SeqCst);
+    let stored = fill_range(app, template_id, done..total.max(done), due_at).await;
+    FILLED.store(total.max(done), std::sync::atomic::Ordering::SeqCst);
+    stored
+}
+
+static FILLED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+async fn fill_range(app: &TestApp, template_id: &str, range: std::ops::Range<usize>, due_at: &str) -> i32 {
     use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
     let dynamo = aws_sdk_dynamodb::Client::new(&app.stack.shared.sdk);
     let table = app.stack.shared.created.table.clone();
@@ -273,7 +287,7 @@ pub async fn fill_with_referrals(app: &TestApp, template_id: &str, count: usize,
         .collect();
     assert!(templates.len() >= 2, "the template referral is stored");
     let mut requests = Vec::new();
-    for n in 0..count {
+    for n in range {
         let id = format!("FILL-{n:06}");
         for t in &templates {
             let mut item = t.clone();

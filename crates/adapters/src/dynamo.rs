@@ -948,6 +948,8 @@ impl ParentStore for DynamoStore {
         Ok(Some(ParentRecord {
             parent_id: parent.parent_id,
             first_name: parent.details.first_name,
+            last_name: parent.details.last_name,
+            phone: parent.details.phone.map(|p| p.as_str().to_owned()),
             email: parent.details.email.as_str().to_owned(),
             status: parent.status,
             activated_at: parent.activated_at,

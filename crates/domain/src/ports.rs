@@ -138,6 +138,8 @@ pub trait Mailer: Send + Sync {
 pub struct ParentRecord {
     pub parent_id: ParentId,
     pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
     pub email: String,
     pub status: crate::progress::ParentStatus,
     pub activated_at: Option<Timestamp>,
@@ -167,6 +169,14 @@ impl ParentRecord {
         use crate::progress::{ParentStatus, ReferralStatus};
         self.referral_status != ReferralStatus::Open
             || matches!(self.status, ParentStatus::Withdrawn | ParentStatus::Completed | ParentStatus::NotCompleted)
+    }
+
+    /// The parent once a booking is given back and they may book again.
+    pub fn released(&self) -> ParentRecord {
+        let mut after = self.clone();
+        after.booking = None;
+        after.status = crate::progress::ParentStatus::ElearningCompleted;
+        after
     }
 
     pub fn due_state(&self) -> crate::sweep::DueState {

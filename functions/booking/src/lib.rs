@@ -494,7 +494,7 @@ pub async fn cancel(deps: &Deps, token: &str) -> Result<ParentRecord, BookRefusa
         workshop_id: booking.workshop_id.clone(),
         cancelled_at: now,
     }));
-    let due = rebookable(&parent).due_after_change(now, &deps.config.timings);
+    let due = parent.released().due_after_change(now, &deps.config.timings);
     if deps.store.release(&parent, &booking.workshop_id, Some(now), Some(&event), true, due).await? {
         tracing::info!(parent_id = %parent.parent_id, workshop_id = %booking.workshop_id, "booking cancelled");
         deps.publish_committed(&event).await;
@@ -721,10 +721,3 @@ async fn post_cancel(State(deps): State<Deps>, Path(token): Path<String>, header
     }
 }
 
-/// The parent as they are once a booking is given back and they may book again.
-pub fn rebookable(parent: &ParentRecord) -> ParentRecord {
-    let mut after = parent.clone();
-    after.booking = None;
-    after.status = ParentStatus::ElearningCompleted;
-    after
-}

@@ -283,20 +283,13 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
         if let Some(parent) = deps.store.parent(parent_id).await? {
             // Only bookings not yet held: a parent already recorded at the workshop keeps the record.
             if parent.booking.as_ref().is_some_and(|b| b.workshop_id == id) && parent.status == ParentStatus::WorkshopBooked {
-                let due = booking_after_release(&parent).due_after_change(deps.now(), &deps.config.timings);
+                let due = parent.released().due_after_change(deps.now(), &deps.config.timings);
                 deps.store.release(&parent, &id, None, None, true, due).await?;
             }
         }
     }
     let w = deps.store.workshop(&id).await?.ok_or_else(|| PortError::Retryable("workshop vanished".into()))?;
     Ok(Json(view(w, None)).into_response())
-}
-
-fn booking_after_release(parent: &pt4c_domain::ports::ParentRecord) -> pt4c_domain::ports::ParentRecord {
-    let mut after = parent.clone();
-    after.booking = None;
-    after.status = ParentStatus::ElearningCompleted;
-    after
 }
 
 pub fn course_router(deps: Deps) -> Router {
@@ -337,7 +330,6 @@ pub async fn record_attendance(deps: &Deps, workshop_id: &str, parent_id: &Paren
     let (attendance, event) = if attended {
         let completed_at = std::cmp::min(w.ends_at, now);
         let due_by = w.starts_at + t.follow_up;
-        let details = deps.store.parent_details(parent_id).await?.ok_or_else(|| PortError::Retryable("parent vanished".into()))?;
         let attendance = Attendance {
             workshop_id: workshop_id.to_owned(),
             attended,
@@ -347,8 +339,8 @@ pub async fn record_attendance(deps: &Deps, workshop_id: &str, parent_id: &Paren
                 parent_id: parent_id.clone(),
                 workshop_id: workshop_id.to_owned(),
                 due_by,
-                name: format!("{} {}", details.first_name, details.last_name),
-                phone: details.phone.map(|p| p.as_str().to_owned()),
+                name: format!("{} {}", parent.first_name, parent.last_name),
+                phone: parent.phone.clone(),
             }),
             due: None,
         };
