@@ -352,3 +352,36 @@ async fn with_10000_referrals_stored_a_sweep_reads_about_the_50_parents_due() {
     assert!((50..=60).contains(&read), "read {read} items for 50 due among {stored} stored");
     println!("sweep over {stored} stored items: {summary}");
 }
+
+#[tokio::test]
+async fn a_sweep_cut_off_part_way_is_run_again_and_nothing_is_skipped_or_sent_twice() {
+    let app = spawn_app().await;
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    assert_eq!(app.post_referral(&referral("CAF-2026-000505")).await.status, 201);
+    // Given DynamoDB refuses the sweep's write for Morgan (B) once: the run fails part way.
+    app.fault(
+        "DynamoDB_20120810.TransactWriteItems",
+        json!("PARENT#B"),
+        1,
+        400,
+        json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}),
+        Some("application/x-amz-json-1.0"),
+    )
+    .await;
+    let at48 = t0 + hours(48);
+    app.stack.set_clock(Some(at48));
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": at48.to_string(), "detail": {}});
+    let (_, error, failed) = app.invoke("DeadlineSweepFunction", &event).await;
+    assert!(error.is_some(), "the cut-off run reports failure, so it is retried: {failed}");
+    // When it runs again (the retry), then the next day
+    let retry = sweep(&app, at48).await;
+    let next_day = sweep(&app, at48 + hours(24)).await;
+    // Then each parent was reminded exactly once.
+    wait_for(&app, ALEX, "set up your Parent Hub", 1).await;
+    wait_for(&app, MORGAN, "set up your Parent Hub", 1).await;
+    assert_eq!(raised(&next_day), 0, "{next_day}");
+    assert!(reminders(&retry, "activation-reminder") >= 1, "{retry}");
+    let mail = each_email_once(&app).await;
+    assert_eq!(mail.len(), 4, "two welcomes, two reminders: {:?}", mail.iter().map(|m| &m.subject).collect::<Vec<_>>());
+}
