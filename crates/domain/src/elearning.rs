@@ -53,7 +53,7 @@ impl Catalogue {
     }
 
     /// Every module of the catalogue is in `done`.
-    pub fn complete<'a>(&self, mut done: impl FnMut(&str) -> bool) -> bool {
+    pub fn complete(&self, mut done: impl FnMut(&str) -> bool) -> bool {
         self.modules.iter().all(|m| done(&m.module_id))
     }
 }

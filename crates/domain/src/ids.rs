@@ -108,6 +108,13 @@ impl From<ParentId> for String {
     }
 }
 
+/// A concern's id: the digest of who raised what about whom, so a replayed request names the same concern.
+pub fn concern_id(parent: &ParentId, raised_by: &str, summary: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::to_vec(&(parent.to_string(), raised_by, summary)).expect("strings always serialise");
+    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,11 +137,4 @@ mod tests {
         assert!(ParentRef::parse("A.B").is_err());
         assert!(ParentId::parse("noparent").is_err());
     }
-}
-
-/// A concern's id: the digest of who raised what about whom, so a replayed request names the same concern.
-pub fn concern_id(parent: &ParentId, raised_by: &str, summary: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let canonical = serde_json::to_vec(&(parent.to_string(), raised_by, summary)).expect("strings always serialise");
-    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -217,6 +217,20 @@ async fn post_withdraw(
     withdraw_referral(&deps, &referral_id, &headers, &body).await
 }
 
+/// A withdrawn referral gives back every seat its parents held.
+async fn release_seats(deps: &Deps, record: &ProgressRecord) -> Result<(), PortError> {
+    for p in record.parents.iter().filter(|p| p.workshop.is_some()) {
+        if let Some(parent) = deps.store.parent(&p.parent_id).await? {
+            if let Some(booking) = &parent.booking {
+                if deps.store.release(&parent, &booking.workshop_id, None, None, false, None).await? {
+                    tracing::info!(parent_id = %p.parent_id, workshop_id = %booking.workshop_id, "seat released on withdrawal");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,18 +350,4 @@ mod tests {
             }
         }
     }
-}
-
-/// A withdrawn referral gives back every seat its parents held.
-async fn release_seats(deps: &Deps, record: &ProgressRecord) -> Result<(), PortError> {
-    for p in record.parents.iter().filter(|p| p.workshop.is_some()) {
-        if let Some(parent) = deps.store.parent(&p.parent_id).await? {
-            if let Some(booking) = &parent.booking {
-                if deps.store.release(&parent, &booking.workshop_id, None, None, false, None).await? {
-                    tracing::info!(parent_id = %p.parent_id, workshop_id = %booking.workshop_id, "seat released on withdrawal");
-                }
-            }
-        }
-    }
-    Ok(())
 }
