@@ -9,6 +9,8 @@
 # - the Parent Hub page and booking under contention on the local stack.
 # Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}. Takes long on a small machine: two
 # release builds (arm64 for Lambda, this machine's for start-up times) and 100,000 stored referrals.
+# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages"); the report is always
+# rebuilt from the latest figures of every step in target/bench/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -17,8 +19,11 @@ OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
 FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep)
 log() { printf 'bench: %s\n' "$*" >&2; }
+STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages} "
+step() { [[ "$STEPS" == *" $1 "* ]]; }
 
 # --- sizes: arm64 bootstraps, as deployed ------------------------------------------------
+if step sizes; then
 log "arm64 release build (cargo lambda)"
 "$ROOT/scripts/lambda-build.sh" > "$OUT/sizes.txt"
 {
@@ -32,6 +37,7 @@ log "arm64 release build (cargo lambda)"
     done
     echo
 } > "$OUT/sizes.md"
+fi
 
 # --- start-up and memory: this machine's release binaries, a local Runtime API -------------
 PORT="${PT4C_BENCH_MOTO_PORT:-5066}"
@@ -40,9 +46,27 @@ trap '"$ROOT/scripts/moto.sh" stop "$PORT"' EXIT
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-west-2 AWS_DEFAULT_REGION=eu-west-2
 export AWS_EC2_METADATA_DISABLED=true PT4C_MOTO_ENDPOINT="http://127.0.0.1:$PORT"
+if step startup; then
 log "release build for this machine ($(uname -m))"
 bins=(); for f in "${FUNCTIONS[@]}"; do bins+=(--bin "$f"); done
 cargo build --release "${bins[@]}"
+# The functions' table, bus and sender, so the typical event's AWS calls are answered.
+"$ROOT/.venv/bin/python" - "$PT4C_MOTO_ENDPOINT" <<'PY'
+import sys, boto3
+kw = dict(endpoint_url=sys.argv[1], region_name="eu-west-2", aws_access_key_id="testing", aws_secret_access_key="testing")
+ddb = boto3.client("dynamodb", **kw)
+if "pt4c-bench" not in ddb.list_tables()["TableNames"]:
+    ddb.create_table(
+        TableName="pt4c-bench", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "duePk", "dueAt")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "due-index", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "duePk", "KeyType": "HASH"}, {"AttributeName": "dueAt", "KeyType": "RANGE"}]}])
+events = boto3.client("events", **kw)
+if "pt4c-bench" not in [b["Name"] for b in events.list_event_buses()["EventBuses"]]:
+    events.create_event_bus(Name="pt4c-bench")
+boto3.client("ses", **kw).verify_email_identity(EmailAddress="no-reply@pt4c.example")
+PY
 {
     echo "## Start-up and memory (release binaries on this machine, local Lambda Runtime API)"
     echo
@@ -55,13 +79,16 @@ cargo build --release "${bins[@]}"
     echo
 } > "$OUT/startup.md"
 cat "$OUT/startup.md"
+fi
 
 # --- the local stack: calls, cost, sweep scaling, pages, contention ------------------------
 # The dev profile: the same build as the tests (these measure AWS calls and the stand-in, not our CPU).
-cargo bench --profile dev -p pt4c-tests --bench aws_calls
-cargo bench --profile dev -p pt4c-tests --bench sweep_scaling
-cargo bench --profile dev -p pt4c-tests --bench hub_page | tee "$OUT/hub_page.txt"
-cargo bench --profile dev -p pt4c-tests --bench booking_contention | tee "$OUT/booking_contention.txt"
+if step calls; then cargo bench --profile dev -p pt4c-tests --bench aws_calls; fi
+if step sweep; then cargo bench --profile dev -p pt4c-tests --bench sweep_scaling; fi
+if step pages; then
+    cargo bench --profile dev -p pt4c-tests --bench hub_page | tee "$OUT/hub_page.txt"
+    cargo bench --profile dev -p pt4c-tests --bench booking_contention | tee "$OUT/booking_contention.txt"
+fi
 
 # --- the report ---------------------------------------------------------------------------
 {

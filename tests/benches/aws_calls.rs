@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 
 const MODULES: [&str; 4] = ["going-to-court", "managing-emotions", "how-separation-affects-children", "childs-point-of-view"];
 
-/// Prices in eu-west-2 (London), USD, as published on the AWS pricing pages (read 2026-11-22).
+/// List prices in eu-west-2 (London), USD: AWS's published on-demand prices as last known to us
+/// (DynamoDB's after its November 2024 on-demand reduction). This machine has no network to re-read
+/// them: check the pricing pages before relying on the totals.
 mod price {
     /// Lambda arm64: per GB-second, and per request.
     pub const LAMBDA_GB_S: f64 = 0.000_013_333_4;
@@ -215,7 +217,7 @@ async fn main() {
     }).await;
     rows.push(("attendance (attended)", attendance.clone(),
         "1 GetItem (workshop), 1 BatchGetItem (parent), 1 TransactWriteItems (4 items), 1 PutEvents, 1 Query (is the referral complete?)",
-        "+1 GetItem (name and phone for the follow-up list), +1 DeleteItem (outbox)"));
+        "+1 DeleteItem (outbox); the workshop read could become a condition check, the booking on the parent has its times"));
 
     // The sweep: 10 referrals (20 parents) due for their activation reminder.
     app.stack.set_clock(Some(t0));
@@ -293,7 +295,7 @@ async fn main() {
         out.push_str(&format!("| {name} | {c:.4} |\n"));
     }
     out.push_str(&format!("| **total** | **{total:.4}** |\n\n"));
-    out.push_str("Prices (eu-west-2, USD, read from the AWS pricing pages on 2026-11-22): Lambda arm64 $0.0000133334 per GB-s and $0.20 per million requests; ");
+    out.push_str("Prices (eu-west-2, USD; AWS's published list prices as last known to us, DynamoDB's after its November 2024 on-demand reduction; not re-read on 2026-11-22, this machine has no network, so check before relying on them): Lambda arm64 $0.0000133334 per GB-s and $0.20 per million requests; ");
     out.push_str("DynamoDB on demand $0.7425 per million write units and $0.1485 per million read units; EventBridge custom events $1.00 per million; ");
     out.push_str("EventBridge Scheduler $1.00 per million invocations (one sweep a day, shared by every referral); SES $0.10 per 1,000 emails; API Gateway HTTP API $1.11 per million requests. ");
     out.push_str("Storage, logs and free tiers are left out.\n");

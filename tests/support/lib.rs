@@ -318,5 +318,7 @@ async fn fill_range(app: &TestApp, template_id: &str, range: std::ops::Range<usi
             }
         }
     }
-    app.stored_items().await
+    // The table's item count (a Scan of every page costs minutes at 300,000 items in moto).
+    let described = dynamo.describe_table().table_name(&table).send().await.expect("describe table");
+    described.table.and_then(|t| t.item_count).unwrap_or_default() as i32
 }
