@@ -20,7 +20,9 @@ async fn main() {
     let mut rows = Vec::new();
     for (round, size) in sizes.iter().enumerate() {
         // 50 fresh referrals (100 parents), due for their activation reminder 48 hours on...
-        let t = start + SignedDuration::from_hours(24 * 3 * round as i64);
+        // Rounds 55 hours apart: each sweep (48 hours on) comes before an earlier round's next
+        // reminder (the e-learning one, 7 days on), so exactly this round's 100 are due (up to 3 rounds).
+        let t = start + SignedDuration::from_hours(55 * round as i64);
         app.stack.set_clock(Some(t));
         for i in 0..50 {
             let mut body = referral(&format!("CAF-S{round}-{i:03}"));
