@@ -360,9 +360,10 @@ async fn a_sweep_cut_off_part_way_is_run_again_and_nothing_is_skipped_or_sent_tw
     app.stack.set_clock(Some(t0));
     assert_eq!(app.post_referral(&referral("CAF-2026-000505")).await.status, 201);
     // Given DynamoDB refuses the sweep's write for Morgan (B) once: the run fails part way.
+    // (Matched on this stack's table too: the stand-in is shared by tests running at once.)
     app.fault(
         "DynamoDB_20120810.TransactWriteItems",
-        json!("PARENT#B"),
+        json!([app.stack.shared.created.table, "CAF-2026-000505", "PARENT#B"]),
         1,
         400,
         json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}),
