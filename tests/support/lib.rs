@@ -194,8 +194,8 @@ impl TestApp {
             times,
             400,
             Value::String(
-                "<ErrorResponse><Error><Type>Sender</Type><Code>MessageRejected</Code><Message>injected</Message></Error><RequestId>x</RequestId></ErrorResponse>"
-                    .into(),
+                // As SES words it: the message names the address (so the log test sees it if logged).
+                format!("<ErrorResponse><Error><Type>Sender</Type><Code>MessageRejected</Code><Message>Email address is not verified. The following identities failed the check in region EU-WEST-2: {address}</Message></Error><RequestId>x</RequestId></ErrorResponse>"),
             ),
             Some("text/xml"),
         )

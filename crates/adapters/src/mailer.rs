@@ -48,7 +48,15 @@ impl Mailer for SesMailer {
             .map_err(|e| {
                 // SES may refuse for a reason that passes (throttling) or not; either way the
                 // claim is released and the event retried until the dead-letter queue takes it.
-                PortError::Retryable(format!("SendRawEmail: {}", aws_sdk_ses::error::DisplayErrorContext(e)))
+                // The error code only: SES's messages can name the recipients, which must not reach a log.
+                use aws_sdk_ses::error::{ProvideErrorMetadata, SdkError};
+                let reason = match &e {
+                    SdkError::ServiceError(se) => se.err().code().unwrap_or("service error").to_owned(),
+                    SdkError::TimeoutError(_) => "timed out".to_owned(),
+                    SdkError::DispatchFailure(_) => "could not reach SES".to_owned(),
+                    _ => "request failed".to_owned(),
+                };
+                PortError::Retryable(format!("SendRawEmail: {reason}"))
             })?;
         Ok(out.message_id)
     }
