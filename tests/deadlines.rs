@@ -320,6 +320,9 @@ async fn attendance_and_follow_ups_refuse_bad_input_and_change_nothing() {
     let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields.len(), 3, "{fields:?}");
     assert_eq!(post(&app, "/workshops/nope/attendance", json!({"parentId": "CAF-1.A", "attended": true})).await.status, 404);
+    let long_id = "w".repeat(3000);
+    let long = post(&app, &format!("/workshops/{long_id}/attendance"), json!({"parentId": "CAF-1.A", "attended": true})).await;
+    assert_eq!(long.status, 404, "an id no workshop can have is not found, not a DynamoDB key error: {:?}", long.body);
     let list = app.http.get(app.api("/follow-ups?status=late")).send().await.unwrap();
     assert_eq!(list.status().as_u16(), 422);
     let outcome = post(&app, "/follow-ups/CAF-1.A", json!({"outcome": "maybe"})).await;

@@ -1098,6 +1098,11 @@ impl WorkshopStore for DynamoStore {
     }
 
     async fn workshop(&self, id: &str) -> Result<Option<Workshop>, PortError> {
+        // Workshop ids are UUIDs we issue: anything else names no workshop (and a long one
+        // would be refused by DynamoDB as a key, a 500 for a caller's typo).
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Ok(None);
+        }
         match self.get(workshop_pk(id), "WORKSHOP").await? {
             None => Ok(None),
             Some(item) => Ok(Some(from_item::<WorkshopItem>(item)?.workshop())),
