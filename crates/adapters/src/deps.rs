@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use pt4c_domain::link::LinkSigner;
 use pt4c_domain::events::{DomainEvent, OutboxEvent};
 use pt4c_domain::link::Purpose;
-use pt4c_domain::ports::{EventPublisher, Outbox, PortError};
+use pt4c_domain::ports::{EventPublisher, PortError};
 use pt4c_domain::ParentId;
 use pt4c_domain::{Clock, SystemClock};
 
@@ -58,16 +58,7 @@ impl Deps {
 
     /// Publishes an event whose outbox item is already committed; a failure leaves it to the relay.
     pub async fn publish_committed(&self, event: &OutboxEvent) {
-        match self.bus.publish(std::slice::from_ref(event)).await {
-            Ok(()) => {
-                if let Err(e) = self.store.delivered(&event.event_id).await {
-                    // Harmless: the relay publishes it again and consumers are idempotent.
-                    tracing::warn!(event_id = %event.event_id, error = %e, "published event left in the outbox");
-                }
-            }
-            Err(e) => tracing::warn!(event_id = %event.event_id, detail_type = event.event.detail_type(), error = %e,
-                "publish failed; the relay will publish the event from the outbox"),
-        }
+        self.publish_committed_all(std::slice::from_ref(event)).await;
     }
 
     /// Publishes events whose outbox items are committed, ten to a PutEvents call; a failure leaves them to the relay.
