@@ -118,8 +118,8 @@ async fn a_referral_walks_from_intake_through_reminders_workshops_and_follow_ups
         let again = sweep(&app, t0 + hours(48)).await;
         assert_eq!((raised(&again), again["parentsDue"].as_u64()), (0, Some(0)), "{again}");
     }
-    wait_for(&app, ALEX, "set up your Parent Hub", 1).await;
-    wait_for(&app, MORGAN, "set up your Parent Hub", 1).await;
+    wait_for(&app, ALEX, "Reminder: set up your Parent Hub", 1).await;
+    wait_for(&app, MORGAN, "Reminder: set up your Parent Hub", 1).await;
 
     // Both set up their Hub on day 3; the e-learning reminder comes on day 7, once, though two sweeps run at once.
     app.stack.set_clock(Some(t0 + hours(72)));
@@ -382,8 +382,8 @@ async fn a_sweep_cut_off_part_way_is_run_again_and_nothing_is_skipped_or_sent_tw
     let retry = sweep(&app, at48).await;
     let next_day = sweep(&app, at48 + hours(24)).await;
     // Then each parent was reminded exactly once.
-    wait_for(&app, ALEX, "set up your Parent Hub", 1).await;
-    wait_for(&app, MORGAN, "set up your Parent Hub", 1).await;
+    wait_for(&app, ALEX, "Reminder: set up your Parent Hub", 1).await;
+    wait_for(&app, MORGAN, "Reminder: set up your Parent Hub", 1).await;
     assert_eq!(raised(&next_day), 0, "{next_day}");
     assert!(reminders(&retry, "activation-reminder") >= 1, "{retry}");
     let mail = each_email_once(&app).await;
