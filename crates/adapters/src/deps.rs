@@ -79,13 +79,14 @@ impl Deps {
     }
 
     /// Closes a referral whose parents have all closed; tells Cafcass when every parent completed.
-    pub async fn close_referral(&self, id: &pt4c_domain::ReferralId) -> Result<(), PortError> {
+    /// Closes the referral if every parent has closed; true if this call closed it.
+    pub async fn close_referral(&self, id: &pt4c_domain::ReferralId) -> Result<bool, PortError> {
         use pt4c_domain::events::ReferralCompleted;
         use pt4c_domain::ports::CourseStore;
         let now = self.now();
         let closed = self
             .store
-            .close_referral_if_done(id, now, |parent_ids| {
+            .close_referral_if_done(id, now, now + self.config.timings.retention, |parent_ids| {
                 self.event(DomainEvent::ReferralCompleted(ReferralCompleted { referral_id: id.clone(), parent_ids, completed_at: now }))
             })
             .await?;
@@ -94,8 +95,9 @@ impl Deps {
             if let Some(e) = event {
                 self.publish_committed(&e).await;
             }
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
     }
 
     /// An event to write with the change it reports.

@@ -94,6 +94,11 @@ struct ReferralItem {
     withdraw_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expires_at: Option<i64>,
+    /// `CLOSING` while a parent's closing awaits the referral's; `ERASE` once closed, at the end of retention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -149,6 +154,10 @@ impl ParentItem {
 }
 
 const PARENT_DUE_PK: &str = "PARENT";
+/// A referral whose parent just closed, until the referral's own closing is done (the sweep finishes it).
+const CLOSING_DUE_PK: &str = "CLOSING";
+/// A closed referral, due for erasure when its retention period ends.
+const ERASE_DUE_PK: &str = "ERASE";
 
 /// The update-expression clauses that move a parent in the due-index (or take it out) and bump
 /// its revision, merged with a change's own SET and REMOVE clauses.
@@ -553,6 +562,8 @@ impl ReferralStore for DynamoStore {
                 withdrawn_at: None,
                 withdraw_reason: None,
                 expires_at: None,
+                due_pk: None,
+                due_at: None,
             })?,
             Some("attribute_not_exists(pk)"),
         )?];
@@ -613,6 +624,7 @@ impl ReferralStore for DynamoStore {
         id: &ReferralId,
         reason: &str,
         now: Timestamp,
+        erase_at: Timestamp,
         event: &OutboxEvent,
     ) -> Result<Withdrawal, PortError> {
         // The parents' keys come from the referral; the transaction's condition guards the state.
@@ -641,13 +653,15 @@ impl ReferralStore for DynamoStore {
         };
         let mut writes = vec![update(
             "REFERRAL".into(),
-            "SET #status = :withdrawn, withdrawnAt = :now, withdrawReason = :reason",
+            "SET #status = :withdrawn, withdrawnAt = :now, withdrawReason = :reason, duePk = :erase, dueAt = :eraseAt",
             "#status = :open",
             vec![
                 (":withdrawn", s("withdrawn")),
                 (":open", s("open")),
                 (":now", s(now.to_string())),
                 (":reason", s(reason)),
+                (":erase", s(ERASE_DUE_PK)),
+                (":eraseAt", s(due_key(erase_at))),
             ],
         )?];
         for r in &referral.parent_refs {

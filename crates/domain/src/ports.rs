@@ -77,11 +77,13 @@ pub trait ReferralStore: Send + Sync {
 
     fn progress(&self, id: &ReferralId) -> impl Future<Output = Result<Option<ProgressRecord>, PortError>> + Send;
 
+    /// Withdraws an open referral; its personal data is erased at `erase_at` (the retention period after).
     fn withdraw(
         &self,
         id: &ReferralId,
         reason: &str,
         now: Timestamp,
+        erase_at: Timestamp,
         event: &OutboxEvent,
     ) -> impl Future<Output = Result<Withdrawal, PortError>> + Send;
 
@@ -310,6 +312,8 @@ pub enum AttendanceOutcome {
     AlreadyRecorded,
     /// The parent holds no booking on the workshop.
     NotBooked,
+    /// The parent left the course (not completed by the court's date, or withdrawn): no booking is held.
+    ParentClosed(crate::progress::ParentStatus),
     /// Recorded the other way and no longer changeable (a parent who attended has completed).
     Conflict,
 }
@@ -441,11 +445,13 @@ pub trait CourseStore: Send + Sync {
         event: &OutboxEvent,
     ) -> impl Future<Output = Result<AttendanceOutcome, PortError>> + Send;
 
-    /// Closes the referral (with `completed_event` when every parent completed) once every parent has closed.
+    /// Closes the referral (with `completed_event` when every parent completed) once every parent has
+    /// closed, to be erased at `erase_at`; clears the mark a parent's closing left for the sweep.
     fn close_referral_if_done(
         &self,
         id: &ReferralId,
         now: Timestamp,
+        erase_at: Timestamp,
         completed_event: impl Fn(Vec<ParentId>) -> OutboxEvent + Send,
     ) -> impl Future<Output = Result<Option<(crate::progress::ReferralStatus, Option<OutboxEvent>)>, PortError>> + Send;
 
@@ -479,4 +485,14 @@ pub trait SweepStore: Send + Sync {
 
     /// Marks the follow-up's overdue notice raised, with its event; false if it was already.
     fn mark_follow_up_overdue(&self, parent: &ParentId, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Referrals a parent's closing (attended, not completed) marked for closing, still marked at `now`:
+    /// those whose closing failed after the parent's change committed.
+    fn referrals_to_close(&self, now: Timestamp, page: Option<String>) -> impl Future<Output = Result<DuePage<ReferralId>, PortError>> + Send;
+
+    /// Closed referrals whose retention period ended at or before `now`.
+    fn referrals_to_erase(&self, now: Timestamp, page: Option<String>) -> impl Future<Output = Result<DuePage<ReferralId>, PortError>> + Send;
+
+    /// Deletes every item of a referral marked for erasure (the referral item last); the number deleted.
+    fn erase_referral(&self, id: &ReferralId) -> impl Future<Output = Result<usize, PortError>> + Send;
 }

@@ -374,6 +374,15 @@ pub async fn record_attendance(deps: &Deps, workshop_id: &str, parent_id: &Paren
         }
         AttendanceOutcome::AlreadyRecorded => {}
         AttendanceOutcome::NotBooked => return Err(refusal(BookingRefusal::NotBooked)),
+        AttendanceOutcome::ParentClosed(status) => {
+            // Same code as any parent with no booking, but saying why: the trainer may have recorded too late.
+            let why = if status == ParentStatus::Withdrawn {
+                "The referral was withdrawn, so this parent holds no booking."
+            } else {
+                "This parent was reported to the court as not completed by the court's date (attendance not recorded in time), so they hold no booking."
+            };
+            return Err(Problem::conflict(BookingRefusal::NotBooked.code(), "Refused", why).into());
+        }
         AttendanceOutcome::Conflict => {
             return Err(Problem::conflict(
                 "attendance-recorded",

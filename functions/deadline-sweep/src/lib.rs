@@ -25,7 +25,12 @@ pub struct Summary {
     /// Reminders raised, by kind.
     pub reminders: BTreeMap<String, usize>,
     pub not_completed: usize,
+    /// Referrals closed because their last parent closed (completed or not).
+    pub referrals_closed: usize,
     pub follow_ups_overdue: usize,
+    /// Closed referrals whose retention ended, erased with every item they had.
+    pub referrals_erased: usize,
+    pub items_erased: usize,
     /// Parents another run (or a change by the parent) got to first: left to them.
     pub skipped: usize,
     /// Items DynamoDB read to find what was due, and the read capacity that cost.
@@ -95,6 +100,22 @@ pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instan
             None => break,
         }
     }
+    // After the parents: their closings marked the referrals (and a closing cut off before is still marked).
+    let mut page = None;
+    loop {
+        let due = deps.store.referrals_to_close(at, page).await?;
+        summary.items_read += due.items_read;
+        summary.read_capacity_units += due.capacity_units;
+        for id in &due.items {
+            if deps.close_referral(id).await? {
+                summary.referrals_closed += 1;
+            }
+        }
+        match due.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
     let mut page = None;
     loop {
         let due = deps.store.overdue_follow_ups(at, page).await?;
@@ -120,11 +141,34 @@ pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instan
             None => break,
         }
     }
+    // Personal data is kept for the retention period after a referral closes, then erased.
+    let mut page = None;
+    loop {
+        if out_of_time() {
+            summary.finished = false;
+            return Err(SweepError::Unfinished(summary.parents_due));
+        }
+        let due = deps.store.referrals_to_erase(at, page).await?;
+        summary.items_read += due.items_read;
+        summary.read_capacity_units += due.capacity_units;
+        for id in &due.items {
+            let erased = deps.store.erase_referral(id).await?;
+            tracing::info!(referral_id = %id, items = erased, "referral erased at the end of its retention");
+            summary.referrals_erased += 1;
+            summary.items_erased += erased;
+        }
+        match due.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
     tracing::info!(
         swept_at = %at,
         parents_due = summary.parents_due,
         not_completed = summary.not_completed,
         follow_ups_overdue = summary.follow_ups_overdue,
+        referrals_closed = summary.referrals_closed,
+        referrals_erased = summary.referrals_erased,
         skipped = summary.skipped,
         items_read = summary.items_read,
         "sweep done"
@@ -185,8 +229,8 @@ async fn sweep_parent(deps: &Deps, parent: &DueParent, at: Timestamp, summary: &
     }
     if not_completed {
         summary.not_completed += 1;
+        // The referral is closed after this page, from the mark the change left on it.
         tracing::info!(parent_id = %parent.parent_id, "parent did not complete by the court's date");
-        deps.close_referral(parent.parent_id.referral_id()).await?;
     }
     Ok(events)
 }

@@ -173,7 +173,7 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
             withdrawn_at: now,
         }),
     };
-    match deps.store.withdraw(&id, reason, now, &event).await? {
+    match deps.store.withdraw(&id, reason, now, now + deps.config.timings.retention, &event).await? {
         Withdrawal::Withdrawn => {
             tracing::info!(referral_id = %id, "referral withdrawn");
             deps.publish_committed(&event).await;

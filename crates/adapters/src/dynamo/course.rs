@@ -17,6 +17,12 @@ const FOLLOW_UP_DONE: &str = "FOLLOWUP_DONE";
 /// Items a sweep reads per page of the due-index.
 const PAGE: i32 = 100;
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReferralKey {
+    referral_id: ReferralId,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct FollowUpItem {
@@ -128,6 +134,50 @@ impl DynamoStore {
         })
     }
 
+    /// Marks the referral for closing, with a parent's closing change: if closing the referral
+    /// fails after that change commits, the next sweep finds the mark and closes it.
+    fn mark_closing(&self, id: &ReferralId, now: Timestamp) -> Result<TransactWriteItem, PortError> {
+        self.update(
+            referral_pk(id),
+            "REFERRAL".into(),
+            "SET duePk = :closing, dueAt = :closingAt",
+            // Never over a closed referral's erasure date.
+            "attribute_exists(pk) AND (attribute_not_exists(duePk) OR duePk = :closing)",
+            &[],
+            vec![(":closing", s(CLOSING_DUE_PK)), (":closingAt", s(due_key(now)))],
+        )
+    }
+
+    /// Clears the closing mark seen at `seen`, unless another parent's closing renewed it since.
+    async fn clear_closing(&self, id: &ReferralId, seen: &str) -> Result<(), PortError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(referral_pk(id)))
+            .key("sk", s("REFERRAL"))
+            .update_expression("REMOVE duePk, dueAt")
+            .condition_expression("duePk = :closing AND dueAt = :seen")
+            .expression_attribute_values(":closing", s(CLOSING_DUE_PK))
+            .expression_attribute_values(":seen", s(seen))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn referral_page(&self, due_pk: &str, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
+        let p = self.due_page(due_pk, "duePk = :pk AND dueAt <= :at", Some(now), true, page).await?;
+        let mut items = Vec::with_capacity(p.items.len());
+        for item in p.items {
+            items.push(from_item::<ReferralKey>(item)?.referral_id);
+        }
+        Ok(DuePage { items, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
+    }
+
     async fn all_follow_ups(&self, due_pk: &str, condition: &str, at: Option<Timestamp>, forward: bool) -> Result<Vec<FollowUpEntry>, PortError> {
         let mut out = Vec::new();
         let mut page = None;
@@ -180,6 +230,7 @@ impl CourseStore for DynamoStore {
                     Some("attribute_not_exists(pk)"),
                 )?);
             }
+            writes.push(self.mark_closing(pid.referral_id(), a.recorded_at)?);
         } else {
             let (expr, mut values) =
                 parent_update(&["#status = :dna", "lastWorkshop = booking", "attended = :false"], &["booking"], a.due);
@@ -211,6 +262,7 @@ impl CourseStore for DynamoStore {
                     (ParentStatus::DidNotAttend, false) if on_this(&now.last_workshop) => AttendanceOutcome::AlreadyRecorded,
                     (ParentStatus::Completed, false) if on_this(&now.booking) => AttendanceOutcome::Conflict,
                     (ParentStatus::DidNotAttend, true) if on_this(&now.last_workshop) => AttendanceOutcome::Conflict,
+                    (status @ (ParentStatus::NotCompleted | ParentStatus::Withdrawn), _) => AttendanceOutcome::ParentClosed(status),
                     _ => AttendanceOutcome::NotBooked,
                 })
             }
@@ -223,6 +275,7 @@ impl CourseStore for DynamoStore {
         &self,
         id: &ReferralId,
         now: Timestamp,
+        erase_at: Timestamp,
         completed_event: impl Fn(Vec<ParentId>) -> OutboxEvent + Send,
     ) -> Result<Option<(ReferralStatus, Option<OutboxEvent>)>, PortError> {
         let mut referral: Option<ReferralItem> = None;
@@ -235,20 +288,27 @@ impl CourseStore for DynamoStore {
             }
         }
         let Some(referral) = referral else { return Ok(None) };
-        if referral.status != ReferralStatus::Open {
+        let closing_mark = referral.due_at.as_deref().filter(|_| referral.due_pk.as_deref() == Some(CLOSING_DUE_PK));
+        let outcome = referral_outcome(&parents.iter().map(|p| p.status).collect::<Vec<_>>());
+        let (ReferralStatus::Open, Some(outcome)) = (referral.status, outcome) else {
+            // Closed already, or a parent still on the course (whose own closing will come back here).
+            if let Some(seen) = closing_mark {
+                self.clear_closing(id, seen).await?;
+            }
             return Ok(None);
-        }
-        let Some(outcome) = referral_outcome(&parents.iter().map(|p| p.status).collect::<Vec<_>>()) else { return Ok(None) };
+        };
         let update = self.update(
             referral_pk(id),
             "REFERRAL".into(),
-            "SET #status = :outcome, closedAt = :now",
+            "SET #status = :outcome, closedAt = :now, duePk = :erase, dueAt = :eraseAt",
             "#status = :open",
             &[("#status", "status")],
             vec![
                 (":outcome", s(if outcome == ReferralStatus::Completed { "completed" } else { "not_completed" })),
                 (":open", s("open")),
                 (":now", s(now.to_string())),
+                (":erase", s(ERASE_DUE_PK)),
+                (":eraseAt", s(due_key(erase_at))),
             ],
         )?;
         let event = (outcome == ReferralStatus::Completed)
@@ -426,6 +486,9 @@ impl SweepStore for DynamoStore {
                     .map_err(|e| PortError::Permanent(e.to_string()))?;
                 writes.push(TransactWriteItem::builder().delete(unguard).build());
             }
+            if change.not_completed {
+                writes.push(self.mark_closing(pid.referral_id(), change.now)?);
+            }
             for e in events {
                 writes.push(self.put(outbox_item(e)?, None)?);
             }
@@ -468,5 +531,60 @@ impl SweepStore for DynamoStore {
             vec![(":late", s(FOLLOW_UP_LATE)), (":due", s(FOLLOW_UP_DUE))],
         )?;
         self.update_with_event(update, event).await
+    }
+
+    async fn referrals_to_close(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
+        self.referral_page(CLOSING_DUE_PK, now, page).await
+    }
+
+    async fn referrals_to_erase(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
+        self.referral_page(ERASE_DUE_PK, now, page).await
+    }
+
+    async fn erase_referral(&self, id: &ReferralId) -> Result<usize, PortError> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        let pk = referral_pk(id);
+        let mut requests = Vec::new();
+        for item in self.partition(pk.clone()).await? {
+            let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) else { continue };
+            // The referral item goes last: it carries the erasure mark, so a run cut off part way is finished by the next.
+            if sk != "REFERRAL" {
+                let delete = DeleteRequest::builder().key("pk", s(pk.clone())).key("sk", s(sk)).build().map_err(|e| PortError::Permanent(e.to_string()))?;
+                requests.push(WriteRequest::builder().delete_request(delete).build());
+            }
+        }
+        let deleted = requests.len();
+        for chunk in requests.chunks(25) {
+            let mut pending = HashMap::from([(self.table.clone(), chunk.to_vec())]);
+            let mut tries = 0;
+            loop {
+                let out = self.client.batch_write_item().set_request_items(Some(pending)).send().await.map_err(|e| sdk_error("BatchWriteItem", e))?;
+                match out.unprocessed_items.filter(|l| !l.is_empty()) {
+                    None => break,
+                    Some(_) if tries == 4 => return Err(PortError::Retryable("BatchWriteItem left items unprocessed".into())),
+                    Some(left) => {
+                        pending = left;
+                        tries += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(50 << tries)).await;
+                    }
+                }
+            }
+        }
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s("REFERRAL"))
+            .condition_expression("duePk = :erase")
+            .expression_attribute_values(":erase", s(ERASE_DUE_PK))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(deleted + 1),
+            // Erased by a run at the same time.
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(deleted),
+            Err(e) => Err(sdk_error("DeleteItem", e)),
+        }
     }
 }
