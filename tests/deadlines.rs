@@ -389,3 +389,87 @@ async fn a_sweep_cut_off_part_way_is_run_again_and_nothing_is_skipped_or_sent_tw
     let mail = each_email_once(&app).await;
     assert_eq!(mail.len(), 4, "two welcomes, two reminders: {:?}", mail.iter().map(|m| &m.subject).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_referral_whose_closing_failed_is_closed_by_the_sweeps_retry() {
+    let app = spawn_app().await;
+    // Given a referral due to complete by 20 December 2026, whose parents do nothing
+    app.stack.set_clock(Some(at("2026-11-23T09:00:00Z")));
+    let mut body = referral("CAF-2026-000506");
+    body["completeBy"] = "2026-12-20".into();
+    assert_eq!(app.post_referral(&body).await.status, 201);
+    // and DynamoDB refuses closing the referral once (after both parents were marked not completed).
+    app.fault(
+        "DynamoDB_20120810.TransactWriteItems",
+        json!([app.stack.shared.created.table, "CAF-2026-000506", ":outcome"]),
+        1,
+        400,
+        json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}),
+        Some("application/x-amz-json-1.0"),
+    )
+    .await;
+    // When the sweep runs after the court's date, it fails at the closing...
+    let after = at("2026-12-21T08:00:00Z");
+    app.stack.set_clock(Some(after));
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": after.to_string(), "detail": {}});
+    let (_, error, failed) = app.invoke("DeadlineSweepFunction", &event).await;
+    assert!(error.is_some(), "the run reports failure, so it is retried: {failed}");
+    let record = app.get_referral("CAF-2026-000506").await.body;
+    assert_eq!(record["status"], "open", "{record}");
+    assert!(record["parents"].as_array().unwrap().iter().all(|p| p["status"] == "not_completed"), "{record}");
+    // ...and its retry closes the referral, though no parent is due any more.
+    let retry = sweep(&app, after).await;
+    assert_eq!((retry["parentsDue"].as_u64(), retry["referralsClosed"].as_u64()), (Some(0), Some(1)), "{retry}");
+    assert_eq!(app.get_referral("CAF-2026-000506").await.body["status"], "not_completed");
+    // Then each parent is reported once, and nothing is left to close.
+    wait_for(&app, FCA, "has not completed", 2).await;
+    let again = sweep(&app, after + hours(24)).await;
+    assert_eq!((raised(&again), again["referralsClosed"].as_u64()), (0, Some(0)), "{again}");
+    let notices = each_email_once(&app).await.into_iter().filter(|m| m.subject.contains("has not completed")).count();
+    assert_eq!(notices, 2);
+}
+
+#[tokio::test]
+async fn a_closed_referral_is_erased_when_its_retention_ends_and_not_a_minute_before() {
+    let app = spawn_app().await;
+    // Given a referral withdrawn on 23 November 2026...
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    assert_eq!(app.post_referral(&referral("CAF-2026-000507")).await.status, 201);
+    wait_for(&app, ALEX, "Welcome", 1).await;
+    let withdrawn_at = t0 + hours(1);
+    app.stack.set_clock(Some(withdrawn_at));
+    assert_eq!(app.withdraw("CAF-2026-000507", &json!({"reason": "Case closed by the court"})).await.status, 200);
+    // ...and another closed as not completed on 21 December, with a concern raised after it closed.
+    let mut body = referral("CAF-2026-000508");
+    body["caseNumber"] = "ZW26P00124".into();
+    body["completeBy"] = "2026-12-20".into();
+    assert_eq!(app.post_referral(&body).await.status, 201);
+    let closed_at = at("2026-12-21T08:00:00Z");
+    assert_eq!(sweep(&app, closed_at).await["referralsClosed"], 1);
+    app.stack.set_clock(Some(closed_at + hours(24)));
+    let concern = json!({"raisedBy": "Tess Trainer", "summary": "A call from Morgan about the children's safety."});
+    assert_eq!(post(&app, "/parents/CAF-2026-000508.B/concerns", concern).await.status, 201);
+    wait_for(&app, FCA, "a concern has been raised", 1).await;
+    let stored = app.items_of_referral("CAF-2026-000508").await;
+    assert!(stored >= 4, "referral, parents, notices, concern: {stored}");
+
+    // When the retention period (365 days) has not quite passed, nothing is erased.
+    let year = hours(365 * 24);
+    let early = sweep(&app, withdrawn_at + year - SignedDuration::from_mins(1)).await;
+    assert_eq!(early["referralsErased"], 0, "{early}");
+    assert_eq!(app.get_referral("CAF-2026-000507").await.status, 200);
+    // Then, at its end, the withdrawn referral is erased with every item it had; the other is kept.
+    let erased = sweep(&app, withdrawn_at + year).await;
+    assert_eq!(erased["referralsErased"], 1, "{erased}");
+    assert_eq!(app.get_referral("CAF-2026-000507").await.status, 404);
+    assert_eq!(app.items_of_referral("CAF-2026-000507").await, 0);
+    assert_eq!(app.items_of_referral("CAF-2026-000508").await, stored);
+    // And a year after the other closed, it goes too, concern and all; a sweep again finds nothing.
+    let later = sweep(&app, closed_at + year).await;
+    assert_eq!((later["referralsErased"].as_u64(), later["itemsErased"].as_u64()), (Some(1), Some(stored as u64)), "{later}");
+    assert_eq!(app.items_of_referral("CAF-2026-000508").await, 0);
+    assert_eq!(app.get_referral("CAF-2026-000508").await.status, 404);
+    let again = sweep(&app, closed_at + year).await;
+    assert_eq!(again["referralsErased"], 0, "{again}");
+}

@@ -140,6 +140,21 @@ impl TestApp {
         self.stack.events().into_iter().filter(|e| e.detail_type == detail_type).collect()
     }
 
+    /// Items stored under a referral (its partition: the referral, parents, notices, follow-ups, concerns).
+    pub async fn items_of_referral(&self, referral_id: &str) -> i32 {
+        let out = aws_sdk_dynamodb::Client::new(&self.stack.shared.sdk)
+            .query()
+            .table_name(&self.stack.shared.created.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("REFERRAL#{referral_id}")))
+            .select(Select::Count)
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("query");
+        out.count
+    }
+
     /// Items in this stack's table (a Scan, every page: tests only).
     pub async fn stored_items(&self) -> i32 {
         let dynamo = aws_sdk_dynamodb::Client::new(&self.stack.shared.sdk);

@@ -2,7 +2,7 @@
 //!
 //! | item | pk | sk |
 //! |---|---|---|
-//! | referral | `REFERRAL#{referralId}` | `REFERRAL` |
+//! | referral | `REFERRAL#{referralId}` | `REFERRAL` (due-index: `CLOSING` while a parent's closing awaits it, `ERASE` at the end of retention once closed) |
 //! | parent | `REFERRAL#{referralId}` | `PARENT#{parentRef}` |
 //! | notice (an email, once) | `REFERRAL#{referralId}` | `NOTICE#{parentRef}#{kind}#{subject}` |
 //! | outbox event | `OUTBOX#{eventId}` | `OUTBOX` (in the due-index under `duePk = OUTBOX`) |

@@ -5,6 +5,10 @@
 //! parent's change and its events are one transaction, conditioned on the parent not having
 //! changed since it was read: a sweep run twice, at once, or again after being cut off, raises
 //! each reminder once, and each email is sent once by `notifications` (the notice ledger).
+//!
+//! Then it closes the referrals whose last parent just closed (a parent's closing marks its
+//! referral, so a closing cut off is finished by the next run), and erases closed referrals whose
+//! retention period has ended: every item of the referral, the referral item (holding the mark) last.
 
 use std::collections::BTreeMap;
 
