@@ -108,5 +108,7 @@ fi
     echo '```'
     grep -v '^\s*$' "$OUT/hub_page.txt" "$OUT/booking_contention.txt" | sed "s#^$OUT/##"
     echo '```'
+    # What a reader needs beyond the figures (which steps ran at which commit, what was cut short): written by hand.
+    if [ -f "$ROOT/docs/benchmarks-notes.md" ]; then echo; cat "$ROOT/docs/benchmarks-notes.md"; fi
 } > "$ROOT/docs/benchmarks.md"
 cat "$ROOT/docs/benchmarks.md"

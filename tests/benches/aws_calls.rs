@@ -217,7 +217,7 @@ async fn main() {
     }).await;
     rows.push(("attendance (attended)", attendance.clone(),
         "1 GetItem (workshop), 1 BatchGetItem (parent), 1 TransactWriteItems (4 items), 1 PutEvents, 1 Query (is the referral complete?)",
-        "+1 BatchWriteItem (the outbox entry cleared); the workshop read could become a condition check, the booking on the parent has its times"));
+        "+1 BatchWriteItem (the outbox entry cleared); +1 transaction item and 1 UpdateItem: the referral is marked for closing and the mark cleared (the co-parent is still on the course), so a failed close is finished by the sweep; the workshop read could become a condition check, the booking on the parent has its times"));
 
     // The sweep: 10 referrals (20 parents) due for their activation reminder.
     app.stack.set_clock(Some(t0));
@@ -238,7 +238,7 @@ async fn main() {
     let mut per_parent = Calls::default();
     per_parent.add(&sweep, 1.0 / due.get().max(1) as f64);
     rows.push(("sweep, per due parent (20 due)", per_parent.clone(), "1 TransactWriteItems (2 items), 0.1 PutEvents, 0.01 Query (a page of 100)",
-        "+0.04 BatchWriteItem: outbox entries cleared 25 at a time"));
+        "+0.04 BatchWriteItem: outbox entries cleared 25 at a time; +0.1 Query: the sweep also queries the referrals to close and to erase (one page each, once a run)"));
     let reminder = measure(&app, || invoke(&app, "NotificationsFunction", "ReminderDue",
         json!({"parentId": "CAF-SWEEP-0.A", "reminder": "activation-reminder", "dueAt": swept_at.to_string()}))).await;
     rows.push(("reminder email (one parent)", reminder.clone(), "1 BatchGetItem, 1 SendRawEmail, 2 ledger writes", "—"));
