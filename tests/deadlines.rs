@@ -253,6 +253,11 @@ async fn a_parent_who_does_not_complete_by_the_court_date_is_reported_to_the_fca
     assert!(!alex.text.contains("Morgan"), "one parent per notice");
     let morgan = notices.iter().find(|m| m.text.contains("Morgan Quill")).expect("a notice about Morgan");
     assert!(morgan.text.contains("E-learning: not started") && morgan.text.contains("Workshop: not booked"), "{}", morgan.text);
+    // A trainer recording Alex's attendance now is told why it cannot be: Alex was reported not completed.
+    let late = attendance(&app, &w, "CAF-2026-000502.A", true).await;
+    assert_eq!(late.status, 409, "{:?}", late.body);
+    assert!(late.body["type"].as_str().unwrap().ends_with("/not-booked"), "{:?}", late.body);
+    assert!(late.body["detail"].as_str().unwrap().contains("not completed"), "{:?}", late.body);
 
     // Closed: nothing more for anyone.
     assert_eq!(raised(&sweep(&app, at("2027-01-10T08:00:00Z")).await), 0);

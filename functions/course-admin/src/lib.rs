@@ -379,7 +379,7 @@ pub async fn record_attendance(deps: &Deps, workshop_id: &str, parent_id: &Paren
             let why = if status == ParentStatus::Withdrawn {
                 "The referral was withdrawn, so this parent holds no booking."
             } else {
-                "This parent was reported to the court as not completed by the court's date (attendance not recorded in time), so they hold no booking."
+                "This parent was reported to the court as not completed by the court's date: they hold no booking, and attendance can no longer be recorded for them."
             };
             return Err(Problem::conflict(BookingRefusal::NotBooked.code(), "Refused", why).into());
         }
