@@ -141,3 +141,26 @@ async fn a_whole_referral_leaves_no_personal_data_in_the_logs() {
     assert!(!logs.contains(&token) && !logs.contains(signature), "the logs contain a link token");
     assert!(logs.contains("account activated"), "the hub visit was logged, by id");
 }
+
+#[tokio::test]
+async fn the_local_stack_runs_the_daily_sweep_at_eight_in_london_on_its_clock() {
+    // Given the stack as `pt4c-local` runs it (the sweep on its schedule), and a referral on Monday at 09:00
+    let app = pt4c_tests::spawn_app_with(|c| c.scheduled_sweep = true).await;
+    let t0: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+    app.stack.set_clock(Some(t0));
+    assert_eq!(app.post_referral(&referral("CAF-SCHEDULED")).await.status, 201);
+    let reminders = || async {
+        app.mail().await.into_iter().filter(|m| m.subject.starts_with("Reminder: set up your Parent Hub")).count()
+    };
+    // When Wednesday's 08:00 passes (the reminders fall due at 09:00 that day), nothing is owed yet...
+    app.stack.set_clock(Some("2026-11-25T08:30:00Z".parse().unwrap()));
+    app.settle().await;
+    app.settle().await;
+    assert_eq!(reminders().await, 0);
+    // ...then Thursday's 08:00 passes: the scheduled sweep reminds both parents, once.
+    app.stack.set_clock(Some("2026-11-26T08:00:00Z".parse().unwrap()));
+    assert!(app.eventually(|| async { reminders().await == 2 }).await, "two activation reminders");
+    app.settle().await;
+    assert_eq!(reminders().await, 2);
+    assert_eq!(app.events("ReminderDue").len(), 2);
+}

@@ -67,6 +67,9 @@ pub struct StackConfig {
     pub outbox_grace: SignedDuration,
     pub relay_every: Duration,
     pub poll_every: Duration,
+    /// Runs the deadline sweep on its template schedule, on the stack's clock. Off by default: tests run
+    /// the sweep themselves, at the moments they choose; `pt4c-local` turns it on.
+    pub scheduled_sweep: bool,
     pub new_links_per_day: u32,
 }
 
@@ -84,6 +87,7 @@ impl StackConfig {
             outbox_grace: SignedDuration::from_secs(30),
             relay_every: Duration::from_millis(500),
             poll_every: Duration::from_millis(100),
+            scheduled_sweep: false,
             new_links_per_day: 3,
         }
     }
@@ -228,6 +232,9 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         }
     }));
     tasks.extend(runner::spawn(shared.clone(), cfg.poll_every, cfg.relay_every));
+    if cfg.scheduled_sweep {
+        tasks.extend(runner::spawn_daily_sweep(shared.clone())?);
+    }
 
     Ok(Stack { api_url, control_url, shared, tasks })
 }

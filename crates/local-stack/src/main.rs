@@ -19,6 +19,7 @@ async fn main() -> anyhow::Result<()> {
     cfg.public_base_url = std::env::var("PUBLIC_BASE_URL").ok();
     cfg.outbox_grace = jiff::SignedDuration::from_secs(env_or("OUTBOX_GRACE_SECONDS", "10").parse().context("OUTBOX_GRACE_SECONDS")?);
     cfg.relay_every = Duration::from_secs(2);
+    cfg.scheduled_sweep = true;
     if let Ok(key) = std::env::var("LINK_SIGNING_KEY") {
         cfg.link_key = key.into_bytes();
     }

@@ -92,6 +92,81 @@ pub fn spawn(shared: Arc<Shared>, poll_every: Duration, relay_every: Duration) -
     tasks
 }
 
+/// The daily sweep as EventBridge Scheduler runs it, on the stack's clock (which tests and the control
+/// plane may move): when the clock passes the next scheduled moment, the sweep runs as of that moment,
+/// with the scheduled time as the event's `time`. A clock moved forward by days runs it once, as of the
+/// latest moment passed: the sweep owes everything that fell due since. A failed run is retried.
+pub fn spawn_daily_sweep(shared: Arc<Shared>) -> anyhow::Result<Option<JoinHandle<()>>> {
+    let Some(spec) = shared.template.schedules.iter().find(|s| s.function == "DeadlineSweepFunction") else { return Ok(None) };
+    let schedule = DailySchedule::parse(&spec.expression, spec.timezone.as_deref().unwrap_or("UTC"))?;
+    Ok(Some(tokio::spawn(async move {
+        // As Scheduler: nothing runs for moments before the schedule existed.
+        let mut done = schedule.latest_at_or_before(shared.deps.now());
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let due = schedule.latest_at_or_before(shared.deps.now());
+            if due <= done {
+                continue;
+            }
+            let event = serde_json::json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": due.to_string(), "detail": {}});
+            match invoke(&shared, "DeadlineSweepFunction", event).await {
+                Ok(summary) => {
+                    tracing::info!(time = %due, %summary, "scheduled sweep ran");
+                    done = due;
+                }
+                Err(e) => tracing::warn!(time = %due, error = %e, "scheduled sweep failed; retrying"),
+            }
+        }
+    })))
+}
+
+/// A schedule of the form `cron(M H * * ? *)`: once a day at H:M in its time zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailySchedule {
+    hour: i8,
+    minute: i8,
+    zone: jiff::tz::TimeZone,
+}
+
+impl DailySchedule {
+    pub fn parse(expression: &str, timezone: &str) -> anyhow::Result<Self> {
+        let fields: Vec<&str> = expression
+            .strip_prefix("cron(")
+            .and_then(|e| e.strip_suffix(')'))
+            .map(|e| e.split_whitespace().collect())
+            .unwrap_or_default();
+        let [minute, hour, "*", "*", "?", "*"] = fields[..] else {
+            anyhow::bail!("the local stack runs only daily schedules, cron(M H * * ? *), not {expression:?}");
+        };
+        Ok(Self { minute: minute.parse()?, hour: hour.parse()?, zone: jiff::tz::TimeZone::get(timezone)? })
+    }
+
+    /// The last scheduled moment at or before `now`.
+    pub fn latest_at_or_before(&self, now: jiff::Timestamp) -> jiff::Timestamp {
+        let today = now.to_zoned(self.zone.clone()).date();
+        let at = |d: jiff::civil::Date| d.at(self.hour, self.minute, 0, 0).to_zoned(self.zone.clone()).map(|z| z.timestamp());
+        match at(today) {
+            Ok(t) if t <= now => t,
+            _ => today.yesterday().ok().and_then(|d| at(d).ok()).unwrap_or(now),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DailySchedule;
+
+    #[test]
+    fn a_daily_schedule_falls_at_eight_in_london_in_winter_and_summer() {
+        let s = DailySchedule::parse("cron(0 8 * * ? *)", "Europe/London").unwrap();
+        let t = |x: &str| x.parse::<jiff::Timestamp>().unwrap();
+        assert_eq!(s.latest_at_or_before(t("2026-11-25T08:00:00Z")), t("2026-11-25T08:00:00Z"));
+        assert_eq!(s.latest_at_or_before(t("2026-11-25T07:59:59Z")), t("2026-11-24T08:00:00Z"));
+        assert_eq!(s.latest_at_or_before(t("2027-07-01T07:30:00Z")), t("2027-07-01T07:00:00Z"), "08:00 BST");
+        assert!(DailySchedule::parse("rate(1 minute)", "UTC").is_err());
+    }
+}
+
 async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> {
     let sqs = aws_sdk_sqs::Client::new(&shared.sdk);
     let out = sqs

@@ -38,6 +38,8 @@ pub struct RuleSpec {
 pub struct ScheduleSpec {
     pub function: String,
     pub expression: String,
+    /// `ScheduleExpressionTimezone` (EventBridge Scheduler); UTC when absent.
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -145,6 +147,7 @@ impl Template {
                     Some("Schedule") | Some("ScheduleV2") => schedules.push(ScheduleSpec {
                         function: id.clone(),
                         expression: s(&ep["ScheduleExpression"]).or_else(|| s(&ep["Schedule"])).unwrap_or_default(),
+                        timezone: s(&ep["ScheduleExpressionTimezone"]),
                     }),
                     Some("HttpApi") => routes.push(RouteSpec {
                         function: id.clone(),
