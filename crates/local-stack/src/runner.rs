@@ -152,21 +152,6 @@ impl DailySchedule {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::DailySchedule;
-
-    #[test]
-    fn a_daily_schedule_falls_at_eight_in_london_in_winter_and_summer() {
-        let s = DailySchedule::parse("cron(0 8 * * ? *)", "Europe/London").unwrap();
-        let t = |x: &str| x.parse::<jiff::Timestamp>().unwrap();
-        assert_eq!(s.latest_at_or_before(t("2026-11-25T08:00:00Z")), t("2026-11-25T08:00:00Z"));
-        assert_eq!(s.latest_at_or_before(t("2026-11-25T07:59:59Z")), t("2026-11-24T08:00:00Z"));
-        assert_eq!(s.latest_at_or_before(t("2027-07-01T07:30:00Z")), t("2027-07-01T07:00:00Z"), "08:00 BST");
-        assert!(DailySchedule::parse("rate(1 minute)", "UTC").is_err());
-    }
-}
-
 async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> {
     let sqs = aws_sdk_sqs::Client::new(&shared.sdk);
     let out = sqs
@@ -229,4 +214,19 @@ async fn audit(shared: &Shared) -> anyhow::Result<()> {
             .ok();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DailySchedule;
+
+    #[test]
+    fn a_daily_schedule_falls_at_eight_in_london_in_winter_and_summer() {
+        let s = DailySchedule::parse("cron(0 8 * * ? *)", "Europe/London").unwrap();
+        let t = |x: &str| x.parse::<jiff::Timestamp>().unwrap();
+        assert_eq!(s.latest_at_or_before(t("2026-11-25T08:00:00Z")), t("2026-11-25T08:00:00Z"));
+        assert_eq!(s.latest_at_or_before(t("2026-11-25T07:59:59Z")), t("2026-11-24T08:00:00Z"));
+        assert_eq!(s.latest_at_or_before(t("2027-07-01T07:30:00Z")), t("2027-07-01T07:00:00Z"), "08:00 BST");
+        assert!(DailySchedule::parse("rate(1 minute)", "UTC").is_err());
+    }
 }
