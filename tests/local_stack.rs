@@ -160,7 +160,7 @@ async fn the_local_stack_runs_the_daily_sweep_at_eight_in_london_on_its_clock() 
     // ...then Thursday's 08:00 passes: the scheduled sweep reminds both parents, once.
     app.stack.set_clock(Some("2026-11-26T08:00:00Z".parse().unwrap()));
     assert!(app.eventually(|| async { reminders().await == 2 }).await, "two activation reminders");
+    assert!(app.eventually(|| async { app.events("ReminderDue").len() == 2 }).await, "two ReminderDue events");
     app.settle().await;
-    assert_eq!(reminders().await, 2);
-    assert_eq!(app.events("ReminderDue").len(), 2);
+    assert_eq!((reminders().await, app.events("ReminderDue").len()), (2, 2), "once each");
 }
