@@ -823,30 +823,35 @@ impl NoticeLedger for DynamoStore {
 impl DynamoStore {
     /// Deletes published events' outbox items, 25 to a BatchWriteItem call.
     pub async fn delivered_all<'a>(&self, ids: impl Iterator<Item = &'a str>) -> Result<(), PortError> {
+        // Any left unprocessed the relay finds and republishes (harmless).
+        self.delete_batch(ids.map(|id| (format!("OUTBOX#{id}"), "OUTBOX".to_owned()))).await.map(|_left| ())
+    }
+
+    /// Deletes items by key, 25 to a BatchWriteItem, retrying what DynamoDB leaves unprocessed a few
+    /// times with backoff; returns how many were still left.
+    async fn delete_batch(&self, keys: impl Iterator<Item = (String, String)>) -> Result<usize, PortError> {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-        let requests: Vec<WriteRequest> = ids
-            .filter_map(|id| {
-                DeleteRequest::builder()
-                    .key("pk", s(format!("OUTBOX#{id}")))
-                    .key("sk", s("OUTBOX"))
-                    .build()
-                    .ok()
-                    .map(|d| WriteRequest::builder().delete_request(d).build())
-            })
-            .collect();
+        let mut requests = Vec::new();
+        for (pk, sk) in keys {
+            let delete = DeleteRequest::builder().key("pk", s(pk)).key("sk", s(sk)).build().map_err(|e| PortError::Permanent(e.to_string()))?;
+            requests.push(WriteRequest::builder().delete_request(delete).build());
+        }
+        let mut left = 0;
         for chunk in requests.chunks(25) {
-            let mut pending = Some(HashMap::from([(self.table.clone(), chunk.to_vec())]));
-            // Unprocessed deletes are retried a few times; any left the relay finds and republishes (harmless).
-            for _ in 0..3 {
-                let Some(items) = pending.take() else { break };
-                let out = self.client.batch_write_item().set_request_items(Some(items)).send().await.map_err(|e| sdk_error("BatchWriteItem", e))?;
-                if let Some(left) = out.unprocessed_items.filter(|l| !l.is_empty()) {
-                    pending = Some(left);
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let mut pending = HashMap::from([(self.table.clone(), chunk.to_vec())]);
+            for attempt in 0..4 {
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+                let out = self.client.batch_write_item().set_request_items(Some(pending)).send().await.map_err(|e| sdk_error("BatchWriteItem", e))?;
+                pending = out.unprocessed_items.unwrap_or_default();
+                if pending.is_empty() {
+                    break;
                 }
             }
+            left += pending.values().map(Vec::len).sum::<usize>();
         }
-        Ok(())
+        Ok(left)
     }
 }
 

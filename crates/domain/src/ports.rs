@@ -414,6 +414,12 @@ pub struct DuePage<T> {
     pub next: Option<String>,
 }
 
+impl<T> DuePage<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> DuePage<U> {
+        DuePage { items: self.items.into_iter().map(f).collect(), items_read: self.items_read, capacity_units: self.capacity_units, next: self.next }
+    }
+}
+
 /// The sweep's change to one parent, applied only if nothing changed the parent since it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SweepChange {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{DomainEvent, FollowUpOverdue, OutboxEvent, ParentNotCompleted, ReminderDue};
-use pt4c_domain::ports::{DueParent, PortError, SweepChange, SweepStore};
+use pt4c_domain::ports::{DuePage, DueParent, PortError, SweepChange, SweepStore};
 use pt4c_domain::sweep::{after_sweep, Owed, Reminder};
 use serde::{Deserialize, Serialize};
 
@@ -78,18 +78,39 @@ impl ScheduledRun {
     }
 }
 
+/// Where the next read of a due-index partition starts; `None` once its last page was read.
+struct Cursor(Option<Option<String>>);
+
+impl Cursor {
+    fn start() -> Self {
+        Self(Some(None))
+    }
+
+    fn next(&mut self) -> Option<Option<String>> {
+        self.0.take()
+    }
+}
+
+impl Summary {
+    /// Counts what reading a page cost and moves the cursor past it; the page's items.
+    fn read<T>(&mut self, cursor: &mut Cursor, due: DuePage<T>) -> Vec<T> {
+        self.items_read += due.items_read;
+        self.read_capacity_units += due.capacity_units;
+        cursor.0 = due.next.map(Some);
+        due.items
+    }
+}
+
 /// Runs the sweep as of `at`. `stop_by`: stop taking new work at this instant (the invocation's deadline, less a margin).
 pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instant>) -> Result<Summary, SweepError> {
     let at = pt4c_domain::clock::to_the_second(at);
     let mut summary = Summary { swept_at: Some(at), finished: true, ..Summary::default() };
     let out_of_time = || stop_by.is_some_and(|s| std::time::Instant::now() >= s);
-    let mut page = None;
-    loop {
-        let due = deps.store.due_parents(at, page).await?;
-        summary.items_read += due.items_read;
-        summary.read_capacity_units += due.capacity_units;
+    let mut pages = Cursor::start();
+    while let Some(page) = pages.next() {
+        let parents = summary.read(&mut pages, deps.store.due_parents(at, page).await?);
         let mut raised = Vec::new();
-        for parent in &due.items {
+        for parent in &parents {
             if out_of_time() {
                 summary.events_published += deps.publish_committed_all(&raised).await;
                 summary.finished = false;
@@ -99,34 +120,22 @@ pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instan
             raised.extend(sweep_parent(deps, parent, at, &mut summary).await?);
         }
         summary.events_published += deps.publish_committed_all(&raised).await;
-        match due.next {
-            Some(next) => page = Some(next),
-            None => break,
-        }
     }
     // After the parents: their closings marked the referrals (and a closing cut off before is still marked).
-    let mut page = None;
-    loop {
-        let due = deps.store.referrals_to_close(at, page).await?;
-        summary.items_read += due.items_read;
-        summary.read_capacity_units += due.capacity_units;
-        for id in &due.items {
+    let mut pages = Cursor::start();
+    while let Some(page) = pages.next() {
+        let referrals = summary.read(&mut pages, deps.store.referrals_to_close(at, page).await?);
+        for id in &referrals {
             if deps.close_referral(id).await? {
                 summary.referrals_closed += 1;
             }
         }
-        match due.next {
-            Some(next) => page = Some(next),
-            None => break,
-        }
     }
-    let mut page = None;
-    loop {
-        let due = deps.store.overdue_follow_ups(at, page).await?;
-        summary.items_read += due.items_read;
-        summary.read_capacity_units += due.capacity_units;
+    let mut pages = Cursor::start();
+    while let Some(page) = pages.next() {
+        let follow_ups = summary.read(&mut pages, deps.store.overdue_follow_ups(at, page).await?);
         let mut raised = Vec::new();
-        for f in &due.items {
+        for f in &follow_ups {
             let event = deps.event(DomainEvent::FollowUpOverdue(FollowUpOverdue {
                 parent_id: f.parent_id.clone(),
                 workshop_id: f.workshop_id.clone(),
@@ -140,30 +149,20 @@ pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instan
             }
         }
         summary.events_published += deps.publish_committed_all(&raised).await;
-        match due.next {
-            Some(next) => page = Some(next),
-            None => break,
-        }
     }
     // Personal data is kept for the retention period after a referral closes, then erased.
-    let mut page = None;
-    loop {
+    let mut pages = Cursor::start();
+    while let Some(page) = pages.next() {
         if out_of_time() {
             summary.finished = false;
             return Err(SweepError::Unfinished(summary.parents_due));
         }
-        let due = deps.store.referrals_to_erase(at, page).await?;
-        summary.items_read += due.items_read;
-        summary.read_capacity_units += due.capacity_units;
-        for id in &due.items {
+        let referrals = summary.read(&mut pages, deps.store.referrals_to_erase(at, page).await?);
+        for id in &referrals {
             let erased = deps.store.erase_referral(id).await?;
             tracing::info!(referral_id = %id, items = erased, "referral erased at the end of its retention");
             summary.referrals_erased += 1;
             summary.items_erased += erased;
-        }
-        match due.next {
-            Some(next) => page = Some(next),
-            None => break,
         }
     }
     tracing::info!(

@@ -169,12 +169,10 @@ impl DynamoStore {
         }
     }
 
-    async fn referral_page(&self, due_pk: &str, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
+    /// What a partition of the due-index holds that fell due at or before `now`, a page at a time, as `T`.
+    async fn due_by<T: for<'de> Deserialize<'de>>(&self, due_pk: &str, now: Timestamp, page: Option<String>) -> Result<DuePage<T>, PortError> {
         let p = self.due_page(due_pk, "duePk = :pk AND dueAt <= :at", Some(now), true, page).await?;
-        let mut items = Vec::with_capacity(p.items.len());
-        for item in p.items {
-            items.push(from_item::<ReferralKey>(item)?.referral_id);
-        }
+        let items = p.items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
         Ok(DuePage { items, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
     }
 
@@ -513,12 +511,7 @@ impl SweepStore for DynamoStore {
     }
 
     async fn overdue_follow_ups(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<FollowUpEntry>, PortError> {
-        let p = self.due_page(FOLLOW_UP_DUE, "duePk = :pk AND dueAt <= :at", Some(now), true, page).await?;
-        let mut items = Vec::with_capacity(p.items.len());
-        for item in p.items {
-            items.push(from_item::<FollowUpItem>(item)?.entry());
-        }
-        Ok(DuePage { items, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
+        Ok(self.due_by(FOLLOW_UP_DUE, now, page).await?.map(FollowUpItem::entry))
     }
 
     async fn mark_follow_up_overdue(&self, parent: &ParentId, event: &OutboxEvent) -> Result<bool, PortError> {
@@ -534,41 +527,27 @@ impl SweepStore for DynamoStore {
     }
 
     async fn referrals_to_close(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
-        self.referral_page(CLOSING_DUE_PK, now, page).await
+        Ok(self.due_by(CLOSING_DUE_PK, now, page).await?.map(|r: ReferralKey| r.referral_id))
     }
 
     async fn referrals_to_erase(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
-        self.referral_page(ERASE_DUE_PK, now, page).await
+        Ok(self.due_by(ERASE_DUE_PK, now, page).await?.map(|r: ReferralKey| r.referral_id))
     }
 
     async fn erase_referral(&self, id: &ReferralId) -> Result<usize, PortError> {
-        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
         let pk = referral_pk(id);
-        let mut requests = Vec::new();
-        for item in self.partition(pk.clone()).await? {
-            let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) else { continue };
-            // The referral item goes last: it carries the erasure mark, so a run cut off part way is finished by the next.
-            if sk != "REFERRAL" {
-                let delete = DeleteRequest::builder().key("pk", s(pk.clone())).key("sk", s(sk)).build().map_err(|e| PortError::Permanent(e.to_string()))?;
-                requests.push(WriteRequest::builder().delete_request(delete).build());
-            }
-        }
-        let deleted = requests.len();
-        for chunk in requests.chunks(25) {
-            let mut pending = HashMap::from([(self.table.clone(), chunk.to_vec())]);
-            let mut tries = 0;
-            loop {
-                let out = self.client.batch_write_item().set_request_items(Some(pending)).send().await.map_err(|e| sdk_error("BatchWriteItem", e))?;
-                match out.unprocessed_items.filter(|l| !l.is_empty()) {
-                    None => break,
-                    Some(_) if tries == 4 => return Err(PortError::Retryable("BatchWriteItem left items unprocessed".into())),
-                    Some(left) => {
-                        pending = left;
-                        tries += 1;
-                        tokio::time::sleep(std::time::Duration::from_millis(50 << tries)).await;
-                    }
-                }
-            }
+        // The referral item goes last: it carries the erasure mark, so a run cut off part way is finished by the next.
+        let keys: Vec<(String, String)> = self
+            .partition(pk.clone())
+            .await?
+            .into_iter()
+            .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
+            .filter(|sk| sk != "REFERRAL")
+            .map(|sk| (pk.clone(), sk))
+            .collect();
+        let deleted = keys.len();
+        if self.delete_batch(keys.into_iter()).await? > 0 {
+            return Err(PortError::Retryable("BatchWriteItem left items unprocessed".into()));
         }
         let result = self
             .client
