@@ -28,10 +28,7 @@ async fn post(app: &TestApp, path: &str, body: Value) -> pt4c_tests::Answer {
 
 /// Runs the sweep as Scheduler does, for the moment `time`; returns its summary.
 async fn sweep(app: &TestApp, time: Timestamp) -> Value {
-    app.stack.set_clock(Some(time));
-    let event = json!({"version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Scheduled Event", "source": "aws.scheduler",
-        "account": "123456789012", "time": time.to_string(), "region": "eu-west-2", "resources": [], "detail": {}});
-    let (status, error, summary) = app.invoke("DeadlineSweepFunction", &event).await;
+    let (status, error, summary) = app.invoke_sweep(time).await;
     assert_eq!((status, error), (200, None), "{summary}");
     summary
 }
@@ -383,19 +380,9 @@ async fn a_sweep_cut_off_part_way_is_run_again_and_nothing_is_skipped_or_sent_tw
     assert_eq!(app.post_referral(&referral("CAF-2026-000505")).await.status, 201);
     // Given DynamoDB refuses the sweep's write for Morgan (B) once: the run fails part way.
     // (Matched on this stack's table too: the stand-in is shared by tests running at once.)
-    app.fault(
-        "DynamoDB_20120810.TransactWriteItems",
-        json!([app.stack.shared.created.table, "CAF-2026-000505", "PARENT#B"]),
-        1,
-        400,
-        json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}),
-        Some("application/x-amz-json-1.0"),
-    )
-    .await;
+    app.dynamo_refuses_once("TransactWriteItems", &["CAF-2026-000505", "PARENT#B"]).await;
     let at48 = t0 + hours(48);
-    app.stack.set_clock(Some(at48));
-    let event = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": at48.to_string(), "detail": {}});
-    let (_, error, failed) = app.invoke("DeadlineSweepFunction", &event).await;
+    let (_, error, failed) = app.invoke_sweep(at48).await;
     assert!(error.is_some(), "the cut-off run reports failure, so it is retried: {failed}");
     // When it runs again (the retry), then the next day
     let retry = sweep(&app, at48).await;
@@ -418,20 +405,10 @@ async fn a_referral_whose_closing_failed_is_closed_by_the_sweeps_retry() {
     body["completeBy"] = "2026-12-20".into();
     assert_eq!(app.post_referral(&body).await.status, 201);
     // and DynamoDB refuses closing the referral once (after both parents were marked not completed).
-    app.fault(
-        "DynamoDB_20120810.TransactWriteItems",
-        json!([app.stack.shared.created.table, "CAF-2026-000506", ":outcome"]),
-        1,
-        400,
-        json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}),
-        Some("application/x-amz-json-1.0"),
-    )
-    .await;
+    app.dynamo_refuses_once("TransactWriteItems", &["CAF-2026-000506", ":outcome"]).await;
     // When the sweep runs after the court's date, it fails at the closing...
     let after = at("2026-12-21T08:00:00Z");
-    app.stack.set_clock(Some(after));
-    let event = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": after.to_string(), "detail": {}});
-    let (_, error, failed) = app.invoke("DeadlineSweepFunction", &event).await;
+    let (_, error, failed) = app.invoke_sweep(after).await;
     assert!(error.is_some(), "the run reports failure, so it is retried: {failed}");
     let record = app.get_referral("CAF-2026-000506").await.body;
     assert_eq!(record["status"], "open", "{record}");

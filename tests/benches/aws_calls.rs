@@ -230,8 +230,7 @@ async fn main() {
     app.stack.set_clock(Some(swept_at));
     let due = std::cell::Cell::new(0u64);
     let sweep = measure(&app, || async {
-        let event = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": swept_at.to_string(), "detail": {}});
-        let (status, _, summary) = app.invoke("DeadlineSweepFunction", &event).await;
+        let (status, _, summary) = app.invoke_sweep(swept_at).await;
         assert_eq!(status, 200, "{summary}");
         due.set(summary["parentsDue"].as_u64().unwrap());
     }).await;

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
 use pt4c_tests::{referral, spawn_app};
-use serde_json::json;
 
 #[tokio::main]
 async fn main() {
@@ -34,10 +33,8 @@ async fn main() {
         let stored = pt4c_tests::fill_with_referrals_to(&app, &format!("CAF-S{round}-000"), *size, "2027-06-01T08:00:00Z").await;
         eprintln!("filled to {size} referrals ({stored} items) in {:.0?}", filled.elapsed());
         let at = t + SignedDuration::from_hours(48);
-        app.stack.set_clock(Some(at));
-        let event = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": at.to_string(), "detail": {}});
         let started = Instant::now();
-        let (status, _, summary) = app.invoke("DeadlineSweepFunction", &event).await;
+        let (status, _, summary) = app.invoke_sweep(at).await;
         let took = started.elapsed();
         assert_eq!(status, 200, "{summary}");
         rows.push(format!(

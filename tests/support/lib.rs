@@ -237,6 +237,31 @@ impl TestApp {
     }
 
     /// The Lambda Invoke API of the control plane.
+    /// Invokes the deadline sweep as EventBridge Scheduler does, for the moment `time` (the stack's clock
+    /// set to it first); Lambda's (status, function error, payload).
+    pub async fn invoke_sweep(&self, time: jiff::Timestamp) -> (u16, Option<String>, Value) {
+        self.stack.set_clock(Some(time));
+        let event = json!({"version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Scheduled Event", "source": "aws.scheduler",
+            "account": "123456789012", "time": time.to_string(), "region": "eu-west-2", "resources": [], "detail": {}});
+        self.invoke("DeadlineSweepFunction", &event).await
+    }
+
+    /// DynamoDB refuses the next `action` (e.g. "TransactWriteItems") on this stack's table whose request
+    /// names every one of `naming`, once, as a validation error.
+    pub async fn dynamo_refuses_once(&self, action: &str, naming: &[&str]) {
+        let mut matching = vec![self.stack.shared.created.table.as_str()];
+        matching.extend_from_slice(naming);
+        self.fault(
+            &format!("DynamoDB_20120810.{action}"),
+            json!(matching),
+            1,
+            400,
+            json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}),
+            Some("application/x-amz-json-1.0"),
+        )
+        .await;
+    }
+
     pub async fn invoke(&self, function: &str, payload: &Value) -> (u16, Option<String>, Value) {
         let res = self
             .http
