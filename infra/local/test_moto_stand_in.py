@@ -69,6 +69,16 @@ def endpoint():
         proc.wait()
 
 
+def create_table(ddb, table: str) -> None:
+    """A table keyed on `pk` alone, as the transaction tests need."""
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+
+
 def client(endpoint: str, service: str, **config):
     return boto3.client(
         service,
@@ -126,12 +136,7 @@ def test_unknown_control_path_and_bad_requests_do_not_crash(endpoint):
 def test_concurrent_conditional_transactions_are_atomic(endpoint):
     ddb = client(endpoint, "dynamodb", max_pool_connections=CONTENDERS)
     table = f"seats-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
+    create_table(ddb, table)
     rounds = []
     for round_no in range(3):
         workshop = f"WORKSHOP#{round_no}"
@@ -189,12 +194,7 @@ def test_concurrent_conditional_transactions_are_atomic(endpoint):
 def test_a_cancelled_transaction_leaves_every_item_as_it_was(endpoint):
     ddb = client(endpoint, "dynamodb")
     table = f"undo-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
+    create_table(ddb, table)
     ddb.put_item(TableName=table, Item={"pk": {"S": "SEATS"}, "seats": {"N": "2"}})
     ddb.put_item(TableName=table, Item={"pk": {"S": "TAKEN"}, "note": {"S": "kept"}})
     with pytest.raises(ClientError) as refused:
