@@ -21,6 +21,9 @@ Why a wrapper and not stock ``moto_server``:
   GET    /_pt4c/requests?action=A&match=M  -> {"count": n, "byAction": {A: n}, "items": {A: n}}:
                                               requests seen (items: a DynamoDB call's items)
   DELETE /_pt4c/requests                   -> forget the requests seen
+  POST   /_pt4c/chaos                      -> refuse AWS calls at random (see below)
+  GET    /_pt4c/chaos                      -> is chaos on, and what has it refused
+  DELETE /_pt4c/chaos                      -> turn it off; answers the figures as GET does
 
 A request's *action* is its ``X-Amz-Target`` header (``AWSEvents.PutEvents``,
 ``DynamoDB_20120810.TransactWriteItems``, ``AmazonSQS.SendMessage``) or, for the
@@ -35,6 +38,55 @@ A fault ``{"action", "match", "times", "status", "body", "contentType"?,
 ``action`` and whose decoded body contains ``match`` (empty: any) with
 ``status`` and ``body`` (a string is sent as is; anything else as JSON) instead
 of letting them reach moto.
+
+A fault ``{"action": "DynamoDB_20120810.TransactWriteItems", "match", "times",
+"transactionConflict": true, "conflictAt"?: i}`` (``action`` may be left out)
+answers as DynamoDB does when a concurrent transaction holds one of the items:
+HTTP 400, ``application/x-amz-json-1.0``, ``{"__type":
+"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", "Message":
+"Transaction cancelled, please refer cancellation reasons for specific reasons
+[None, TransactionConflict]", "CancellationReasons": [{"Code": "None"},
+{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the
+item"}]}``: one reason per item of the request's ``TransactItems``,
+TransactionConflict at index ``conflictAt`` (default 0; past the end: the last
+item).  ``status`` and ``body`` are ignored; nothing is written.
+
+Chaos: ``POST /_pt4c/chaos {"seed": 42, "rate": 0.1, "services"?: ["dynamodb",
+"events", "ses"], "match"?: ["table-x", "bus-x", "sender@x"],
+"retryableShare"?: 0.8}`` (201, answers the figures) refuses each later AWS
+request to one of ``services`` (default: all three) whose decoded body contains
+ANY of ``match`` (absent or empty: every request) with probability ``rate``.
+The draws come from ``random.Random(seed)``, taken under the lock in request
+order (only requests that match draw), so one seed and one request sequence
+refuse the same requests.  A refused request never reaches moto (nothing is
+written) and gets the service's own error; ``retryableShare`` of the refusals
+(default 0.8) are ones a client should retry:
+
+  dynamodb  retryable: ProvisionedThroughputExceededException (400),
+            ThrottlingException (400), InternalServerError (500) and, for
+            TransactWriteItems, TransactionCanceledException with one
+            TransactionConflict reason (as above, at a random item);
+            not retryable: AccessDeniedException (400)
+  events    retryable: PutEvents' 200 with every entry failed
+            (``FailedEntryCount`` = entries, ``{"ErrorCode": "InternalFailure",
+            "ErrorMessage": "chaos"}``; codes name it "InternalFailure"; other
+            actions never get it), InternalException (500);
+            not retryable: AccessDeniedException (400)
+  ses       (v1, query protocol, text/xml) retryable: Throttling (400,
+            "Maximum sending rate exceeded."), InternalFailure (500);
+            not retryable: MessageRejected (400, naming no address) for the
+            Send* actions, AccessDenied (403) for the others
+
+A request's service comes from its X-Amz-Target prefix or, failing that, from
+its signature's credential scope (``service_of``); control requests and other
+services (SQS, SSM, SES v2's REST API, ...) are never refused, and explicit
+faults come first (a request a fault answers does not draw).  The figures:
+``{"on", "seed", "rate", "retryableShare", "services", "match", "seen",
+"refused", "byService": {"dynamodb": {"seen", "refused", "retryable",
+"codes": {"ThrottlingException": n, ...}}, ...}}`` (seen: requests that
+matched and drew).  After DELETE, GET keeps answering the last run's figures
+with ``"on": false`` until the next POST; before any POST it answers
+``{"on": false, "seed": null, "rate": 0.0, "seen": 0, "refused": 0, "byService": {}}``.
 
 Run: python infra/local/moto_stand_in.py --host 127.0.0.1 --port 5000
 """
@@ -53,11 +105,14 @@ import itertools
 import json
 import logging
 import os
+import random
+import re
 import signal
 import sys
 import threading
 import traceback
 import uuid
+import zlib
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, unquote_plus
 
@@ -70,6 +125,12 @@ SES_SEND_ACTIONS = {
     "SendTemplatedEmail",
     "SendBulkTemplatedEmail",
 }
+TRANSACT_WRITE = "DynamoDB_20120810.TransactWriteItems"
+CHAOS_SERVICES = ("dynamodb", "events", "ses")
+_SIGNING_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+# (status line, headers, body) of an answer given instead of moto's
+Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
 def _now_rfc3339() -> str:
@@ -157,13 +218,101 @@ def classify(environ: dict[str, Any], body: bytes) -> tuple[str, str]:
     return f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}", decoded
 
 
+def service_of(environ: dict[str, Any], action: str) -> str:
+    """The service a classified request is for: "dynamodb", "events", "ses" (v1), ...
+
+    JSON protocols by their X-Amz-Target prefix; the query protocol and REST
+    APIs by the service in the signature's credential scope (SQS's old protocol
+    also has an ``Action``); an unsigned SES send by its action.
+    """
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        if action.startswith("DynamoDB_"):
+            return "dynamodb"
+        if action.startswith("AWSEvents."):
+            return "events"
+        return action.split(".")[0]  # AmazonSQS, AmazonSSM, DynamoDBStreams_20120810, ...
+    scope = _SIGNING_SCOPE.search(environ.get("HTTP_AUTHORIZATION") or "")
+    service = scope.group(1) if scope else ""
+    if not service and (action in SES_SEND_ACTIONS or "outbound-email" in action):
+        service = "ses"
+    if service == "ses" and " " in action:  # "POST /v2/email/outbound-emails": SES v2, REST JSON
+        return "sesv2"
+    return service
+
+
+def _answer(status: int, content_type: str, payload: bytes, request_id: str | None = None,
+            extra: Iterable[tuple[str, str]] = ()) -> Answer:
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(payload))),
+        ("x-amzn-RequestId", request_id or str(uuid.uuid4())),
+    ]
+    headers.extend(extra)
+    return _status_line(status), headers, payload
+
+
+def _aws_json(version: str, status: int, payload: dict[str, Any]) -> Answer:
+    """An answer in the AWS JSON protocol (1.0: DynamoDB, which also sends a CRC32)."""
+    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    extra = [("x-amz-crc32", str(zlib.crc32(body)))] if version == "1.0" else []
+    return _answer(status, f"application/x-amz-json-{version}", body, extra=extra)
+
+
+def _count_in(decoded: str, key: str) -> int:
+    """len(body[key]) of a JSON request body (TransactItems, Entries), at least 1."""
+    try:
+        value = json.loads(decoded).get(key)
+    except (ValueError, AttributeError):
+        return 1
+    return len(value) if isinstance(value, list) and value else 1
+
+
+def transaction_conflict(decoded: str, conflict_at: int) -> Answer:
+    """DynamoDB's answer to a TransactWriteItems that met a concurrent transaction."""
+    count = _count_in(decoded, "TransactItems")
+    at = min(conflict_at, count - 1)
+    reasons = [
+        {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+        if i == at
+        else {"Code": "None"}
+        for i in range(count)
+    ]
+    codes = ", ".join(r["Code"] for r in reasons)
+    return _aws_json("1.0", 400, {
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+        "CancellationReasons": reasons,
+    })
+
+
+def _ses_error(status: int, code: str, message: str) -> Answer:
+    """An SES (query protocol) error document."""
+    request_id = str(uuid.uuid4())
+    kind = "Receiver" if status >= 500 else "Sender"
+    body = (
+        '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/">'
+        f"<Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    ).encode("utf-8")
+    return _answer(status, "text/xml", body, request_id)
+
+
 class Fault:
     _ids = itertools.count(1)
 
     def __init__(self, spec: dict[str, Any]):
         if not isinstance(spec, dict):
             raise ValueError("the fault must be a JSON object")
-        action = spec.get("action")
+        conflict = spec.get("transactionConflict", False)
+        if not isinstance(conflict, bool):
+            raise ValueError("'transactionConflict' must be true or false")
+        conflict_at = spec.get("conflictAt", 0)
+        if isinstance(conflict_at, bool) or not isinstance(conflict_at, int) or conflict_at < 0:
+            raise ValueError("'conflictAt' must be an integer >= 0")
+        action = spec.get("action") or (TRANSACT_WRITE if conflict else None)
+        if conflict and action != TRANSACT_WRITE:
+            raise ValueError(f"'transactionConflict' is for {TRANSACT_WRITE} only")
         if not isinstance(action, str) or not action:
             raise ValueError("'action' must be a non-empty string")
         match = spec.get("match") or ""
@@ -176,7 +325,7 @@ class Fault:
         times = spec.get("times", 1)
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError("'times' must be an integer >= 1")
-        status = spec.get("status", 500)
+        status = 400 if conflict else spec.get("status", 500)
         if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
             raise ValueError("'status' must be an HTTP status code")
         headers = spec.get("headers") or {}
@@ -196,12 +345,16 @@ class Fault:
         self.body = spec.get("body", "")
         self.content_type = content_type
         self.headers = headers
+        self.transaction_conflict = conflict
+        self.conflict_at = conflict_at
 
     def matches(self, action: str, decoded: str) -> bool:
         needles = self.match if isinstance(self.match, list) else [self.match]
         return self.remaining > 0 and action == self.action and all(n in decoded for n in needles)
 
-    def render(self, request_content_type: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    def render(self, request_content_type: str, decoded: str) -> Answer:
+        if self.transaction_conflict:
+            return transaction_conflict(decoded, self.conflict_at)
         if isinstance(self.body, str):
             payload = self.body.encode("utf-8")
             looks_xml = self.body.lstrip().startswith("<")
@@ -235,7 +388,143 @@ class Fault:
             "body": self.body,
             "contentType": self.content_type,
             "headers": self.headers,
+            "transactionConflict": self.transaction_conflict,
+            "conflictAt": self.conflict_at,
         }
+
+
+# code -> (HTTP status, __type namespace, message) of DynamoDB's refusals
+_DYNAMODB_CHAOS = {
+    "ProvisionedThroughputExceededException": (
+        400, "com.amazonaws.dynamodb.v20120810#",
+        "The level of configured provisioned throughput for the table was exceeded. "
+        "Consider increasing your provisioning level with the UpdateTable API.",
+    ),
+    "ThrottlingException": (400, "com.amazon.coral.availability#", "Rate of requests exceeds the allowed throughput."),
+    "InternalServerError": (500, "com.amazonaws.dynamodb.v20120810#", "Internal server error"),
+    # Stands for a transient IAM/KMS refusal (a role's policy being replaced, a KMS
+    # grant not yet propagated): a correct client reports it and does not retry it,
+    # and nothing is left half done.
+    "AccessDeniedException": (
+        400, "com.amazon.coral.service#",
+        "User is not authorized to perform this operation on this resource (stand-in chaos)",
+    ),
+}
+# code -> (HTTP status, message) of EventBridge's and SES's refusals
+_EVENTS_CHAOS = {
+    "InternalException": (500, "Internal service error (stand-in chaos)"),
+    "AccessDeniedException": (400, "User is not authorized to perform this operation (stand-in chaos)"),
+}
+_SES_CHAOS = {
+    "Throttling": (400, "Maximum sending rate exceeded."),
+    "InternalFailure": (500, "An internal failure occurred (stand-in chaos)."),
+    "MessageRejected": (400, "Email rejected (stand-in chaos)."),  # no address: it would be logged
+    "AccessDenied": (403, "User is not authorized to perform this operation (stand-in chaos)."),
+}
+
+
+def _chaos_codes(service: str, action: str, retryable: bool) -> list[str]:
+    """The errors chaos may pick from for one request."""
+    if service == "dynamodb":
+        if not retryable:
+            return ["AccessDeniedException"]
+        codes = ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"]
+        return codes + ["TransactionCanceledException"] if action == TRANSACT_WRITE else codes
+    if service == "events":
+        if not retryable:
+            return ["AccessDeniedException"]
+        return ["InternalFailure", "InternalException"] if action == "AWSEvents.PutEvents" else ["InternalException"]
+    if not retryable:
+        return ["MessageRejected"] if action in SES_SEND_ACTIONS else ["AccessDenied"]
+    return ["Throttling", "InternalFailure"]
+
+
+def _chaos_answer(service: str, code: str, decoded: str, rng: random.Random) -> Answer:
+    if service == "dynamodb":
+        if code == "TransactionCanceledException":
+            return transaction_conflict(decoded, rng.randrange(_count_in(decoded, "TransactItems")))
+        status, namespace, message = _DYNAMODB_CHAOS[code]
+        return _aws_json("1.0", status, {"__type": namespace + code, "message": message})
+    if service == "events":
+        if code == "InternalFailure":  # PutEvents: HTTP 200, every entry failed
+            entries = _count_in(decoded, "Entries")
+            failed = [{"ErrorCode": "InternalFailure", "ErrorMessage": "chaos"} for _ in range(entries)]
+            return _aws_json("1.1", 200, {"FailedEntryCount": entries, "Entries": failed})
+        status, message = _EVENTS_CHAOS[code]
+        return _aws_json("1.1", status, {"__type": code, "message": message})
+    status, message = _SES_CHAOS[code]
+    return _ses_error(status, code, message)
+
+
+def _number(spec: dict[str, Any], key: str, default: float | None = None) -> float:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"'{key}' must be a number from 0 to 1")
+    return float(value)
+
+
+class Chaos:
+    """Seeded random refusals (POST /_pt4c/chaos); used under StandIn.state_lock."""
+
+    def __init__(self, spec: dict[str, Any]):
+        if not isinstance(spec, dict):
+            raise ValueError("the chaos settings must be a JSON object")
+        seed = spec.get("seed")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError("'seed' must be an integer")
+        services = spec.get("services", list(CHAOS_SERVICES))
+        if not isinstance(services, list) or not services or not all(s in CHAOS_SERVICES for s in services):
+            raise ValueError(f"'services' must be a non-empty list of {', '.join(CHAOS_SERVICES)}")
+        match = spec.get("match") or []
+        if isinstance(match, str):
+            match = [match]
+        if not isinstance(match, list) or not all(isinstance(m, str) for m in match):
+            raise ValueError("'match' must be a string or a list of strings")
+        self.seed = seed
+        self.rate = _number(spec, "rate")
+        self.retryable_share = _number(spec, "retryableShare", 0.8)
+        self.services = list(dict.fromkeys(services))
+        self.match = match
+        self.rng = random.Random(seed)
+        self.on = True
+        self.figures = {
+            s: {"seen": 0, "refused": 0, "retryable": 0, "codes": collections.Counter()} for s in self.services
+        }
+
+    def decide(self, service: str, action: str, decoded: str) -> Answer | None:
+        """Draw for a request; the error to answer it with, or None to let it through."""
+        if not self.on or service not in self.figures:
+            return None
+        if self.match and not any(m in decoded for m in self.match):
+            return None
+        figures = self.figures[service]
+        figures["seen"] += 1
+        if self.rng.random() >= self.rate:
+            return None
+        retryable = self.rng.random() < self.retryable_share
+        code = self.rng.choice(_chaos_codes(service, action, retryable))
+        figures["refused"] += 1
+        figures["retryable"] += int(retryable)
+        figures["codes"][code] += 1
+        status, headers, payload = _chaos_answer(service, code, decoded, self.rng)
+        return status, headers + [("x-pt4c-chaos", code)], payload
+
+    def describe(self) -> dict[str, Any]:
+        by_service = {s: dict(f, codes=dict(f["codes"])) for s, f in self.figures.items()}
+        return {
+            "on": self.on,
+            "seed": self.seed,
+            "rate": self.rate,
+            "retryableShare": self.retryable_share,
+            "services": self.services,
+            "match": self.match,
+            "seen": sum(f["seen"] for f in by_service.values()),
+            "refused": sum(f["refused"] for f in by_service.values()),
+            "byService": by_service,
+        }
+
+
+CHAOS_NEVER_ON = {"on": False, "seed": None, "rate": 0.0, "seen": 0, "refused": 0, "byService": {}}
 
 
 def _bare_addresses(values: Iterable[str]) -> list[str]:
@@ -256,6 +545,7 @@ class StandIn:
         self.moto_lock = threading.Lock()  # one AWS call at a time
         self.state_lock = threading.Lock()  # faults, request log, SES timestamps
         self.faults: list[Fault] = []
+        self.chaos: Chaos | None = None
         self.requests: collections.deque[tuple[str, str]] = collections.deque(
             maxlen=MAX_REQUEST_LOG
         )
@@ -280,13 +570,19 @@ class StandIn:
     def _aws(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         body = _read_body(environ)
         action, decoded = classify(environ, body)
+        service = service_of(environ, action)
+        refusal: Answer | None = None
         with self.state_lock:
             self.requests.append((action, decoded))
             fault = next((f for f in self.faults if f.matches(action, decoded)), None)
-            if fault is not None:
+            if fault is not None:  # explicit faults come before chaos
                 fault.remaining -= 1
+            elif self.chaos is not None:
+                refusal = self.chaos.decide(service, action, decoded)
         if fault is not None:
-            status, headers, payload = fault.render(environ.get("CONTENT_TYPE") or "")
+            refusal = fault.render(environ.get("CONTENT_TYPE") or "", decoded)
+        if refusal is not None:
+            status, headers, payload = refusal
             start_response(status, headers)
             return [payload]
 
@@ -346,6 +642,24 @@ class StandIn:
                 with self.state_lock:
                     self.faults.clear()
                 return _json_response(start_response, 200, {"ok": True})
+
+        if route == "chaos":
+            if method == "POST":
+                raw = _read_body(environ)
+                try:
+                    chaos = Chaos(json.loads(raw.decode("utf-8") or "null"))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    return _json_response(start_response, 400, {"error": str(exc)})
+                with self.state_lock:
+                    self.chaos = chaos
+                    figures = chaos.describe()
+                return _json_response(start_response, 201, figures)
+            if method in ("GET", "DELETE"):
+                with self.state_lock:
+                    if self.chaos is not None and method == "DELETE":
+                        self.chaos.on = False
+                    figures = self.chaos.describe() if self.chaos is not None else CHAOS_NEVER_ON
+                return _json_response(start_response, 200, figures)
 
         if route == "requests":
             if method == "GET":

@@ -86,7 +86,7 @@ def client(endpoint: str, service: str, **config):
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
+        config=Config(**{"retries": {"max_attempts": 1, "mode": "standard"}, **config}),
     )
 
 
@@ -106,6 +106,7 @@ def call(endpoint: str, method: str, path: str, payload=None):
 def _no_faults_left(endpoint):
     yield
     call(endpoint, "DELETE", "/_pt4c/faults")
+    call(endpoint, "DELETE", "/_pt4c/chaos")
 
 
 def test_health(endpoint):
@@ -384,3 +385,217 @@ def test_fault_on_send_raw_email(endpoint):
     _, listed = call(endpoint, "GET", f"/_pt4c/ses/messages?source={sender}")
     assert [m["destinations"] for m in listed] == [["other@example.com"], [victim]]
     assert call(endpoint, "GET", f"/_pt4c/requests?action=SendRawEmail&match={victim}")[1]["count"] == 3
+
+
+def _raw_response(endpoint: str, target: str, payload: dict):
+    """One DynamoDB call by hand: (status, content type, parsed body)."""
+    req = urllib.request.Request(endpoint + "/", data=json.dumps(payload).encode(), method="POST")
+    req.add_header("Content-Type", "application/x-amz-json-1.0")
+    req.add_header("X-Amz-Target", target)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.headers["Content-Type"], json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers["Content-Type"], json.loads(err.read())
+
+
+def test_transaction_conflict_fault(endpoint):
+    ddb = client(endpoint, "dynamodb")
+    table = f"conflict-{uuid.uuid4().hex[:8]}"
+    create_table(ddb, table)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "SEATS"}, "seats": {"N": "1"}})
+    items = [
+        {"Update": {"TableName": table, "Key": {"pk": {"S": "SEATS"}}, "UpdateExpression": "SET seats = seats + :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "BOOKING#1"}}}},
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "BOOKING#2"}}}},
+    ]
+    # wrong action, bad index: refused
+    assert call(endpoint, "POST", "/_pt4c/faults", {"action": "DynamoDB_20120810.PutItem", "transactionConflict": True})[0] == 400
+    assert call(endpoint, "POST", "/_pt4c/faults", {"transactionConflict": True, "conflictAt": -1})[0] == 400
+    status, _ = call(endpoint, "POST", "/_pt4c/faults", {"transactionConflict": True, "conflictAt": 1, "match": table, "times": 2})
+    assert status == 201
+    assert call(endpoint, "GET", "/_pt4c/faults")[1][0]["action"] == "DynamoDB_20120810.TransactWriteItems"
+    # what botocore (and so the SDKs' shared model) makes of it
+    with pytest.raises(ddb.exceptions.TransactionCanceledException) as err:
+        ddb.transact_write_items(TransactItems=items)
+    response = err.value.response
+    assert response["Error"]["Code"] == "TransactionCanceledException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"]["Message"] == (
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict, None]"
+    )
+    assert response["CancellationReasons"] == [
+        {"Code": "None"},
+        {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
+        {"Code": "None"},
+    ]
+    # the bytes themselves, as the Rust SDK reads them (__type, CancellationReasons)
+    status, ctype, body = _raw_response(endpoint, "DynamoDB_20120810.TransactWriteItems", {"TransactItems": items[:2]})
+    assert (status, ctype) == (400, "application/x-amz-json-1.0")
+    assert body["__type"] == "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+    assert [r["Code"] for r in body["CancellationReasons"]] == ["None", "TransactionConflict"]
+    # nothing was written; used up, the transaction goes through
+    items_now = {i["pk"]["S"]: i for i in ddb.scan(TableName=table)["Items"]}
+    assert set(items_now) == {"SEATS"} and items_now["SEATS"]["seats"]["N"] == "1"
+    ddb.transact_write_items(TransactItems=items)
+    assert len(ddb.scan(TableName=table)["Items"]) == 3
+
+
+DDB_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError",
+             "TransactionCanceledException", "AccessDeniedException"}
+EVENTS_CODES = {"InternalException", "AccessDeniedException"}
+SES_CODES = {"Throttling", "InternalFailure", "MessageRejected"}
+
+
+def _chaos_world(endpoint: str):
+    """A table, a bus routed to a queue and a verified sender, all named by one suffix;
+    clients that try once (botocore would retry a throttle)."""
+    once = {"total_max_attempts": 1, "mode": "standard"}
+    ddb = client(endpoint, "dynamodb", retries=once)
+    ses = client(endpoint, "ses", retries=once)
+    _, sqs, bus, queue_url = _bus_with_queue(endpoint)
+    events = client(endpoint, "events", retries=once)
+    suffix = bus.split("-", 1)[1]
+    table = f"chaos-{suffix}"
+    create_table(ddb, table)
+    sender = f"noreply-{suffix}@pt4c.test"
+    ses.verify_email_identity(EmailAddress=sender)
+    return dict(ddb=ddb, ses=ses, events=events, sqs=sqs, bus=bus, queue_url=queue_url, table=table, sender=sender)
+
+
+def _one_of_each(w: dict, n: int) -> dict[str, str]:
+    """A DynamoDB put, a transaction, a PutEvents and an email; what each met: "ok" or an error code."""
+    out = {}
+    calls = {
+        "put": lambda: w["ddb"].put_item(TableName=w["table"], Item={"pk": {"S": f"PUT#{n}"}}),
+        "transact": lambda: w["ddb"].transact_write_items(TransactItems=[
+            {"Put": {"TableName": w["table"], "Item": {"pk": {"S": f"TX#{n}#{i}"}}}} for i in range(2)
+        ]),
+        "events": lambda: w["events"].put_events(Entries=[
+            {"Source": "pt4c", "DetailType": "ReferralReceived", "Detail": json.dumps({"n": n, "i": i}), "EventBusName": w["bus"]}
+            for i in range(2)
+        ]),
+        "ses": lambda: w["ses"].send_raw_email(RawMessage={"Data": _raw_email(w["sender"], "parent@example.com", f"n{n}")}),
+    }
+    for name, fn in calls.items():
+        try:
+            result = fn()
+            if name == "events" and result["FailedEntryCount"]:
+                assert result["FailedEntryCount"] == 2
+                assert result["Entries"] == [{"ErrorCode": "InternalFailure", "ErrorMessage": "chaos"}] * 2
+                out[name] = "InternalFailure"
+            else:
+                out[name] = "ok"
+        except ClientError as exc:
+            out[name] = exc.response["Error"]["Code"]
+            status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert status == (500 if out[name].startswith("Internal") else 400), (out[name], status)
+            assert "@" not in exc.response["Error"]["Message"]  # no address in a refusal
+            if out[name] == "TransactionCanceledException":
+                reasons = [r["Code"] for r in exc.response["CancellationReasons"]]
+                assert sorted(reasons) == ["None", "TransactionConflict"]
+    return out
+
+
+def _written(endpoint: str, w: dict) -> tuple[int, int, int]:
+    """(items in the table, events on the queue, emails sent) for a world."""
+    return (
+        len(w["ddb"].scan(TableName=w["table"])["Items"]),
+        len(_drain(w["sqs"], w["queue_url"])),
+        len(call(endpoint, "GET", f"/_pt4c/ses/messages?source={w['sender']}")[1]),
+    )
+
+
+def test_chaos_at_rate_one_refuses_every_matching_call(endpoint):
+    w = _chaos_world(endpoint)
+    assert call(endpoint, "GET", "/_pt4c/chaos")[1]["on"] is False  # the fixture turns it off after each test
+    status, figures = call(endpoint, "POST", "/_pt4c/chaos",
+                           {"seed": 42, "rate": 1.0, "match": [w["table"], w["bus"], w["sender"]]})
+    assert status == 201 and figures["on"] and figures["seen"] == 0
+    assert figures["services"] == ["dynamodb", "events", "ses"] and figures["retryableShare"] == 0.8
+    met = [_one_of_each(w, n) for n in range(25)]
+    assert all(m["put"] in DDB_CODES - {"TransactionCanceledException"} for m in met), met
+    assert all(m["transact"] in DDB_CODES for m in met), met
+    assert all(m["events"] in EVENTS_CODES | {"InternalFailure"} for m in met), met
+    assert all(m["ses"] in SES_CODES for m in met), met
+    # both kinds are drawn
+    assert {m["put"] for m in met} & {"AccessDeniedException"} and len({m["put"] for m in met}) >= 3
+    assert "InternalFailure" in {m["events"] for m in met} and "InternalException" in {m["events"] for m in met}
+    assert len({m["ses"] for m in met}) == 3
+    # SQS, health and control calls are never refused, even when they name the resources
+    w["sqs"].get_queue_attributes(QueueUrl=w["queue_url"], AttributeNames=["QueueArn"])
+    assert call(endpoint, "GET", "/_pt4c/health") == (200, {"ok": True})
+    status, figures = call(endpoint, "DELETE", "/_pt4c/chaos")
+    assert status == 200 and not figures["on"]
+    assert figures["seen"] == figures["refused"] == 100
+    by = figures["byService"]
+    assert (by["dynamodb"]["seen"], by["events"]["seen"], by["ses"]["seen"]) == (50, 25, 25)
+    assert sum(by["dynamodb"]["codes"].values()) == by["dynamodb"]["refused"] == 50
+    assert by["ses"]["codes"] == {c: [m["ses"] for m in met].count(c) for c in {m["ses"] for m in met}}
+    assert 0 < by["dynamodb"]["retryable"] < 50
+    assert call(endpoint, "GET", "/_pt4c/chaos")[1] == figures  # off: GET keeps the figures
+    assert _written(endpoint, w) == (0, 0, 0)
+    # off: everything goes through
+    assert _one_of_each(w, 99) == {"put": "ok", "transact": "ok", "events": "ok", "ses": "ok"}
+    assert _written(endpoint, w) == (3, 2, 1)
+    assert call(endpoint, "GET", "/_pt4c/chaos")[1]["seen"] == 100
+
+
+def test_chaos_at_rate_zero_refuses_nothing(endpoint):
+    w = _chaos_world(endpoint)
+    assert call(endpoint, "POST", "/_pt4c/chaos", {"seed": 1, "rate": 0, "match": [w["table"], w["bus"], w["sender"]]})[0] == 201
+    for n in range(5):
+        assert _one_of_each(w, n) == {"put": "ok", "transact": "ok", "events": "ok", "ses": "ok"}
+    figures = call(endpoint, "DELETE", "/_pt4c/chaos")[1]
+    assert figures["seen"] == 20 and figures["refused"] == 0
+    assert _written(endpoint, w) == (15, 10, 5)
+
+
+def test_chaos_same_seed_same_refusals(endpoint):
+    def run(seed: int) -> list[dict[str, str]]:
+        w = _chaos_world(endpoint)
+        call(endpoint, "POST", "/_pt4c/chaos", {"seed": seed, "rate": 0.5, "retryableShare": 0.5,
+                                                 "match": [w["table"], w["bus"], w["sender"]]})
+        met = [_one_of_each(w, n) for n in range(10)]
+        figures = call(endpoint, "DELETE", "/_pt4c/chaos")[1]
+        assert figures["seen"] == 40
+        assert figures["refused"] == sum(v != "ok" for m in met for v in m.values())
+        return met
+
+    first = run(7)
+    assert 0 < sum(v != "ok" for m in first for v in m.values()) < 40
+    assert run(7) == first
+    assert run(8) != first
+
+
+def test_chaos_spares_requests_that_do_not_match(endpoint):
+    w = _chaos_world(endpoint)
+    # no string matches, or the service is not chosen
+    for spec in ({"match": ["no-such-resource"]}, {"match": [w["table"], w["bus"], w["sender"]], "services": []}):
+        status, _ = call(endpoint, "POST", "/_pt4c/chaos", dict(spec, seed=3, rate=1.0))
+        if spec.get("services") == []:
+            assert status == 400  # at least one service
+            continue
+        assert status == 201
+        assert _one_of_each(w, 0) == {"put": "ok", "transact": "ok", "events": "ok", "ses": "ok"}
+        assert call(endpoint, "DELETE", "/_pt4c/chaos")[1]["seen"] == 0
+    call(endpoint, "POST", "/_pt4c/chaos", {"seed": 3, "rate": 1.0, "services": ["ses"], "match": [w["table"], w["sender"]]})
+    met = _one_of_each(w, 1)
+    assert (met["put"], met["transact"], met["events"]) == ("ok", "ok", "ok") and met["ses"] != "ok"
+    figures = call(endpoint, "DELETE", "/_pt4c/chaos")[1]
+    assert list(figures["byService"]) == ["ses"] and figures["seen"] == figures["refused"] == 1
+    # bad settings are refused
+    for bad in ({"rate": 0.5}, {"seed": 1, "rate": 2}, {"seed": "x", "rate": 0.1},
+                {"seed": 1, "rate": 0.1, "services": ["s3"]}, {"seed": 1, "rate": 0.1, "match": [1]}):
+        assert call(endpoint, "POST", "/_pt4c/chaos", bad)[0] == 400, bad
+
+
+def test_faults_come_before_chaos(endpoint):
+    w = _chaos_world(endpoint)
+    call(endpoint, "POST", "/_pt4c/chaos", {"seed": 5, "rate": 1.0, "services": ["dynamodb"], "match": w["table"]})
+    call(endpoint, "POST", "/_pt4c/faults", {"action": "DynamoDB_20120810.TransactWriteItems", "match": w["table"],
+                                              "transactionConflict": True})
+    assert _one_of_each(w, 0)["transact"] == "TransactionCanceledException"
+    figures = call(endpoint, "GET", "/_pt4c/chaos")[1]
+    assert figures["on"] and figures["byService"]["dynamodb"]["seen"] == 1  # the put drew; the transaction did not
