@@ -25,11 +25,11 @@ async fn eligible_case(app: &TestApp, id: &str, case_number: &str) {
     assert_eq!(app.post_referral(&body).await.status, 201);
     let posts = ["A", "B"].iter().flat_map(|p| {
         MODULES.iter().map(move |m| {
-            post(app, "/elearning/completions", json!({"parentId": format!("{id}.{p}"), "moduleId": m, "completedAt": "2026-11-21T10:00:00Z"}))
+            post(app, "/elearning/completions", json!({"parentId": format!("{id}.{p}"), "moduleId": m, "completedAt": Timestamp::now().to_string()}))
         })
     });
     for answer in futures::future::join_all(posts).await {
-        assert_eq!(answer.status, 200);
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
     }
 }
 
@@ -146,8 +146,9 @@ async fn each_booking_rule_answers_with_its_code() {
     assert_eq!(book(&app, "CAF-R1.A", &w1).await.status, 201);
     let r = book(&app, "CAF-R1.A", &w2).await;
     assert_eq!((r.status, code(&r.body)), (409, "already-booked".into()));
+    // The co-parent's workshop is only "unavailable" to B: a refusal never says which workshop A is on.
     let r = book(&app, "CAF-R1.B", &w1).await;
-    assert_eq!((r.status, code(&r.body)), (409, "co-parent-booked".into()));
+    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
     assert_eq!(book(&app, "CAF-R2.A", &single).await.status, 201);
     let r = book(&app, "CAF-R1.B", &single).await;
     assert_eq!((r.status, code(&r.body)), (409, "workshop-full".into()));
@@ -158,6 +159,8 @@ async fn each_booking_rule_answers_with_its_code() {
     let cancel = post(&app, &format!("/book/{}/cancel", token(&app, "CAF-R3.B", Purpose::Cancel)), json!({})).await;
     assert_eq!((cancel.status, code(&cancel.body)), (409, "not-booked".into()));
     let unknown = book(&app, "CAF-R3.B", "no-such-workshop").await;
+    assert_eq!((unknown.status, unknown.body["errors"][0]["field"].as_str()), (422, Some("workshopId")), "not a workshop id: a bad field");
+    let unknown = book(&app, "CAF-R3.B", "5a0f8d1e-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status, 409, "elearning comes first for an ineligible parent");
     let missing = post(&app, &format!("/book/{}", token(&app, "CAF-R1.A", Purpose::Booking)), json!({})).await;
     assert_eq!(missing.status, 422);
@@ -165,7 +168,7 @@ async fn each_booking_rule_answers_with_its_code() {
     assert_eq!((wrong.status, code(&wrong.body)), (403, "invalid-link".into()));
 
     // Parent A prefers online: an in-person workshop is not theirs to book.
-    let post_cancel = post(&app, &format!("/book/{}/cancel", token(&app, "CAF-R1.A", Purpose::Cancel)), json!({})).await;
+    let post_cancel = post(&app, &format!("/book/{}/cancel", token(&app, "CAF-R1.A", Purpose::Booking)), json!({})).await;
     assert_eq!(post_cancel.status, 200);
     let r = book(&app, "CAF-R1.A", &in_person).await;
     assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
@@ -225,7 +228,10 @@ async fn a_cancelled_workshop_releases_its_bookings_and_emails_each_parent_once(
         let n = app.mail_to(email).await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count();
         assert_eq!(n, 1, "{email} told once");
     }
-    assert_eq!(app.events("WorkshopCancelled").len(), 1);
+    // One event for the cancellation, and one for each booking it released (the email's trigger).
+    let cancelled = app.events("WorkshopCancelled");
+    let released: usize = cancelled.iter().map(|e| e.detail["parentIds"].as_array().map_or(0, Vec::len)).sum();
+    assert_eq!((cancelled.len(), released), (3, 2));
     let bad = post(&app, &format!("/workshops/{w}/cancel"), json!({})).await;
     assert_eq!(bad.status, 422);
     assert_eq!(post(&app, "/workshops/nope/cancel", json!({"reason": "x"})).await.status, 404);
@@ -252,7 +258,7 @@ async fn thirty_parents_from_fifteen_cases_race_for_six_seats_twenty_times() {
         assert_eq!(booked_cases.len(), 6, "round {round}: two parents of one case");
         for a in answers.iter().filter(|a| a.status != 201) {
             assert_eq!(a.status, 409);
-            assert!(matches!(code(&a.body).as_str(), "workshop-full" | "co-parent-booked"), "round {round}: {:?}", a.body);
+            assert!(matches!(code(&a.body).as_str(), "workshop-full" | "workshop-unavailable"), "round {round}: {:?}", a.body);
         }
         let detail = workshop_detail(&app, &w).await;
         assert_eq!(detail["seatsLeft"], 0);
@@ -277,7 +283,7 @@ async fn co_parents_racing_for_one_workshop_get_one_seat_and_one_parent_gets_one
         statuses.sort();
         assert_eq!(statuses, [201, 409], "round {round}");
         let loser = if a.status == 409 { &a } else { &b };
-        assert_eq!(code(&loser.body), "co-parent-booked");
+        assert_eq!(code(&loser.body), "workshop-unavailable", "the co-parent's workshop is not named as theirs");
         assert_eq!(workshop_detail(&app, &w).await["seatsLeft"], 5);
         post(&app, &format!("/workshops/{w}/cancel"), json!({"reason": "next round"})).await;
     }
@@ -332,4 +338,215 @@ async fn a_withdrawn_referral_releases_its_seats_and_is_told_nothing() {
     assert_eq!(app.mail().await.len(), before, "nothing more is sent");
     let r = book(&app, "CAF-WDB.A", &w).await;
     assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+}
+
+// ---- hardening (issue 10): each test failed before its fix -------------------------------------
+
+/// The cancel URL a booking answered with.
+async fn booked_with_cancel_url(app: &TestApp, parent: &str, workshop_id: &str) -> String {
+    let answer = book(app, parent, workshop_id).await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    answer.body["cancelUrl"].as_str().expect("a cancel URL").to_owned()
+}
+
+async fn offer(app: &TestApp, parent: &str) -> Value {
+    let path = format!("/book/{}", token(app, parent, Purpose::Booking));
+    app.http.get(app.api(&path)).header("accept", "application/json").send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_old_cancel_link_does_not_cancel_a_later_booking() {
+    // Given a parent who booked, cancelled with the confirmation's link, and booked another workshop
+    let app = spawn_app().await;
+    eligible_case(&app, "CAF-OLDLINK", "ZW26P81").await;
+    let (w1, w2) = (workshop(&app, 6, "online", 10).await, workshop(&app, 6, "online", 11).await);
+    let first_cancel = booked_with_cancel_url(&app, "CAF-OLDLINK.A", &w1).await;
+    assert_eq!(app.http.post(&first_cancel).header("accept", "application/json").send().await.unwrap().status(), 200);
+    let second_cancel = booked_with_cancel_url(&app, "CAF-OLDLINK.A", &w2).await;
+
+    // When the first booking's link is used again
+    let json = app.http.post(&first_cancel).header("accept", "application/json").send().await.unwrap();
+    let page = app.http.post(&first_cancel).send().await.unwrap();
+
+    // Then it acts on nothing, and says so
+    assert_eq!(json.status(), 409);
+    assert_eq!(code(&json.json().await.unwrap()), "not-booked");
+    assert_eq!(page.status(), 409);
+    assert!(page.text().await.unwrap().contains("This link is for an earlier booking"));
+    let shown = app.http.get(&first_cancel).send().await.unwrap();
+    assert!(shown.text().await.unwrap().contains("earlier booking"), "the link's page says so before any button");
+    assert_eq!(app.get_referral("CAF-OLDLINK").await.body["parents"][0]["workshop"]["workshopId"], w2.as_str());
+    // The second booking's own link still cancels it.
+    assert_eq!(app.http.post(&second_cancel).header("accept", "application/json").send().await.unwrap().status(), 200);
+    assert_eq!(app.get_referral("CAF-OLDLINK").await.body["parents"][0]["workshop"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_confirmation_delivered_after_the_cancellation_is_never_sent() {
+    // Given a booking whose event the bus refused, so it reaches the emails late, from the outbox
+    let app = pt4c_tests::spawn_app_with(|c| c.outbox_grace = SignedDuration::from_secs(2)).await;
+    eligible_case(&app, "CAF-LATE", "ZW26P82").await;
+    let w = workshop(&app, 6, "online", 10).await;
+    app.bus_refuses(1).await;
+    assert_eq!(book(&app, "CAF-LATE.A", &w).await.status, 201);
+
+    // When the parent cancels before it arrives
+    let cancel = post(&app, &format!("/book/{}/cancel", token(&app, "CAF-LATE.A", Purpose::Booking)), json!({})).await;
+    assert_eq!(cancel.status, 200);
+
+    // Then the cancellation is emailed and the late confirmation is not
+    assert!(app.eventually(|| async { app.events("WorkshopBooked").len() == 1 }).await, "the relay delivered the booking's event");
+    assert!(
+        app.eventually(|| async { app.mail_to("a.caf-late@example.com").await.iter().any(|m| m.subject == "Your workshop booking is cancelled") })
+            .await
+    );
+    app.settle().await;
+    let mail = app.mail_to("a.caf-late@example.com").await;
+    assert!(!mail.iter().any(|m| m.subject == "Your workshop is booked"), "{:?}", mail.iter().map(|m| &m.subject).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_parent_is_never_offered_their_co_parents_workshop_and_sees_a_joining_link_only_once_booked() {
+    // Given Alex booked on an online workshop
+    let app = spawn_app().await;
+    eligible_case(&app, "CAF-COP", "ZW26P83").await;
+    let online = workshop(&app, 6, "online", 10).await;
+    let in_person = workshop(&app, 6, "in_person", 11).await;
+    let other_online = workshop(&app, 6, "online", 12).await;
+    assert_eq!(book(&app, "CAF-COP.A", &online).await.status, 201);
+
+    // Then Morgan (either mode) is offered the other workshops only, and no joining link
+    let offered = offer(&app, "CAF-COP.B").await;
+    let listed = offered["workshops"].as_array().unwrap();
+    let ids: Vec<&str> = listed.iter().map(|w| w["workshopId"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![in_person.as_str(), other_online.as_str()], "{offered}");
+    assert_eq!(listed[1]["location"], Value::Null, "an online workshop's joining link is for those booked on it");
+    assert!(listed[0]["location"].is_string(), "an in-person workshop's address is shown");
+    let r = book(&app, "CAF-COP.B", &online).await;
+    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+    assert!(!r.body.to_string().contains(&online) && !r.body.to_string().contains("co-parent"), "{:?}", r.body);
+
+    // And Alex's own Hub knows the booking, with its joining link (defect 7)
+    let hub = format!("/hub/{}", token(&app, "CAF-COP.A", Purpose::Hub));
+    let json: Value = app.http.get(app.api(&hub)).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
+    assert_eq!(json["workshop"]["workshopId"], online.as_str(), "{json}");
+    assert_eq!(json["workshop"]["location"], "https://meet.pt4c.example/w/1");
+    let html = app.http.get(app.api(&hub)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Booked") && !html.contains("Book a workshop"), "the Hub of a booked parent says booked");
+}
+
+#[tokio::test]
+async fn case_numbers_typed_differently_are_one_case() {
+    // Given two referrals for one case, typed two ways
+    let app = spawn_app().await;
+    eligible_case(&app, "CAF-CASE1", "ZW26P00999").await;
+    eligible_case(&app, "CAF-CASE2", " zw26p 00999\u{200B}").await;
+    assert_eq!(app.get_referral("CAF-CASE2").await.body["caseNumber"], "ZW26P00999", "stored normalised");
+
+    // Then their parents are co-parents: never in one group
+    let w = workshop(&app, 6, "online", 10).await;
+    assert_eq!(book(&app, "CAF-CASE1.A", &w).await.status, 201);
+    let r = book(&app, "CAF-CASE2.A", &w).await;
+    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+}
+
+#[tokio::test]
+async fn a_booking_request_is_judged_link_first_then_its_body() {
+    let app = spawn_app().await;
+    eligible_case(&app, "CAF-ORDER", "ZW26P84").await;
+    let good = format!("/book/{}", token(&app, "CAF-ORDER.A", Purpose::Booking));
+    async fn send(app: &TestApp, path: String, ct: Option<&str>, body: &[u8]) -> pt4c_tests::Answer {
+        app.send(reqwest::Method::POST, &path, ct, body.to_vec()).await
+    }
+    let forged = send(&app, "/book/not-a-token".into(), None, b"").await;
+    assert_eq!(forged.status, 403, "the link before the body");
+    let forged = send(&app, "/book/not-a-token".into(), Some("application/json"), b"").await;
+    assert_eq!((forged.status, code(&forged.body)), (403, "invalid-link".into()), "the link before the body");
+    let expired = app.stack.links().sign(&ParentId::parse("CAF-ORDER.A").unwrap(), Purpose::Booking, Timestamp::now() - SignedDuration::from_hours(1));
+    assert_eq!(send(&app, format!("/book/{expired}"), Some("text/plain"), b"x").await.status, 410);
+    let wrong_type = send(&app, good.clone(), Some("text/plain"), b"{}").await;
+    assert_eq!(wrong_type.status, 415, "a body neither JSON nor a form");
+    let malformed = send(&app, good.clone(), Some("application/json"), b"{\"workshopId\":").await;
+    assert_eq!((malformed.status, code(&malformed.body)), (400, "invalid-json".into()));
+    let mistyped = send(&app, good.clone(), Some("application/json"), b"{\"workshopId\": 5}").await;
+    assert_eq!((mistyped.status, code(&mistyped.body)), (400, "invalid-json".into()));
+    let not_an_id = send(&app, good.clone(), Some("application/json"), b"{\"workshopId\": \"w1\"}").await;
+    assert_eq!((not_an_id.status, not_an_id.body["errors"][0]["field"].as_str()), (422, Some("workshopId")));
+}
+
+#[tokio::test]
+async fn a_transaction_conflict_in_a_booking_rush_is_tried_again_and_a_failing_form_gets_a_page() {
+    // Given DynamoDB cancels the booking's transaction twice for a concurrent one, as it does in a rush
+    let app = spawn_app().await;
+    eligible_case(&app, "CAF-CONFLICT", "ZW26P85").await;
+    let w = workshop(&app, 6, "online", 10).await;
+    let spec = json!({"action": "DynamoDB_20120810.TransactWriteItems", "match": [app.stack.shared.created.table, w], "times": 2,
+        "transactionConflict": true});
+    let res = app.http.post(format!("{}/_pt4c/faults", app.moto)).json(&spec).send().await.unwrap();
+    assert!(res.status().is_success());
+
+    // Then the parent is booked all the same
+    let r = book(&app, "CAF-CONFLICT.A", &w).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    // And when DynamoDB keeps failing, the form gets a page, never problem details
+    app.fault("DynamoDB_20120810.TransactWriteItems", json!([app.stack.shared.created.table, w]), 20, 500,
+        json!({"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "injected"}), Some("application/x-amz-json-1.0")).await;
+    let form = app
+        .http
+        .post(app.api(&format!("/book/{}", token(&app, "CAF-CONFLICT.B", Purpose::Booking))))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("workshopId={w}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 503);
+    assert!(form.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(form.text().await.unwrap().contains("Sorry, there is a problem with the service"));
+}
+
+#[tokio::test]
+async fn bookings_racing_a_withdrawal_or_a_workshop_cancellation_never_keep_a_seat() {
+    let app = spawn_app().await;
+    for round in 0..6 {
+        // A booking and the referral's withdrawal at once
+        let id = format!("CAF-WRACE{round}");
+        eligible_case(&app, &id, &format!("ZW26W{round:03}")).await;
+        let w = workshop(&app, 6, "online", 10 + round).await;
+        let (parent, reason) = (format!("{id}.A"), json!({"reason": "Case closed"}));
+        let (_, withdrawn) = tokio::join!(book(&app, &parent, &w), app.withdraw(&id, &reason));
+        assert_eq!(withdrawn.status, 200);
+        let record = app.get_referral(&id).await.body;
+        assert!(record["parents"].as_array().unwrap().iter().all(|p| p["workshop"] == Value::Null), "round {round}: {record}");
+        let detail = workshop_detail(&app, &w).await;
+        assert_eq!((detail["seatsLeft"].as_u64(), detail["roster"].clone()), (Some(6), json!([])), "round {round}");
+    }
+    for round in 0..6 {
+        // Two bookings and the workshop's cancellation at once
+        let (one, two) = (format!("CAF-CRACE{round}"), format!("CAF-CRACEB{round}"));
+        eligible_case(&app, &one, &format!("ZW26C{round:03}")).await;
+        eligible_case(&app, &two, &format!("ZW26D{round:03}")).await;
+        let w = workshop(&app, 6, "online", 20 + round).await;
+        let (pa, pb, cancel) = (format!("{one}.A"), format!("{two}.A"), format!("/workshops/{w}/cancel"));
+        let (a, b, cancelled) =
+            tokio::join!(book(&app, &pa, &w), book(&app, &pb, &w), post(&app, &cancel, json!({"reason": "Trainer unwell"})));
+        assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
+        let detail = workshop_detail(&app, &w).await;
+        assert_eq!((detail["seatsLeft"].as_u64(), detail["roster"].clone()), (Some(6), json!([])), "round {round}");
+        for (id, answer) in [(&one, a), (&two, b)] {
+            let record = app.get_referral(id).await.body;
+            assert_eq!(record["parents"][0]["workshop"], Value::Null, "round {round}: {record}");
+            if answer.status == 201 {
+                // Held a seat on it: told it was cancelled, once.
+                let email = format!("a.{}@example.com", id.to_lowercase());
+                let told = || async { app.mail_to(&email).await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
+                assert!(app.eventually(|| async { told().await == 1 }).await, "round {round}: {id} told");
+            }
+        }
+    }
+    app.settle().await;
+    let cancellations = app.mail().await.into_iter().filter(|m| m.subject == "Your workshop has been cancelled").count();
+    let confirmations_after = app.mail().await.into_iter().filter(|m| m.subject == "Your workshop is in 2 days").count();
+    assert_eq!(confirmations_after, 0);
+    assert!(cancellations <= 12);
 }

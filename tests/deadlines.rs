@@ -136,7 +136,7 @@ async fn a_referral_walks_from_intake_through_reminders_workshops_and_follow_ups
     app.stack.set_clock(Some(t0 + hours(72)));
     for p in ["A", "B"] {
         let hub = link(&app, &format!("CAF-2026-000501.{p}"), Purpose::Hub, t0 + hours(72));
-        assert_eq!(app.send(reqwest::Method::GET, &format!("/hub/{hub}"), None, vec![]).await.status, 200);
+        assert_eq!(app.send(reqwest::Method::POST, &format!("/hub/{hub}/activate"), None, vec![]).await.status, 303);
     }
     let (one, two) = tokio::join!(sweep(&app, t0 + hours(24 * 7)), sweep(&app, t0 + hours(24 * 7)));
     assert_eq!(reminders(&one, "elearning-reminder") + reminders(&two, "elearning-reminder"), 2, "{one} {two}");
@@ -230,6 +230,8 @@ async fn a_parent_who_does_not_complete_by_the_court_date_is_reported_to_the_fca
     finish_elearning(&app, "CAF-2026-000502.A", day1).await;
     let w = workshop(&app, at("2026-12-03T10:00:00Z")).await;
     book(&app, "CAF-2026-000502.A", &w, day1).await;
+    // Confirmed while it is still true (a confirmation delivered after the workshop is moot).
+    wait_for(&app, ALEX, "Your workshop is booked", 1).await;
     app.stack.set_clock(Some(at("2026-12-03T13:00:00Z")));
     let missed = attendance(&app, &w, "CAF-2026-000502.A", false).await;
     assert_eq!((missed.status, missed.body["status"].as_str()), (200, Some("did_not_attend")), "{:?}", missed.body);
@@ -471,4 +473,59 @@ async fn a_closed_referral_is_erased_when_its_retention_ends_and_not_a_minute_be
     assert_eq!(app.get_referral("CAF-2026-000508").await.status, 404);
     let again = sweep(&app, closed_at + year).await;
     assert_eq!(again["referralsErased"], 0, "{again}");
+}
+
+/// The roster places (case guards) stored under a workshop.
+async fn roster_places(app: &TestApp, workshop_id: &str) -> usize {
+    let out = aws_sdk_dynamodb::Client::new(&app.stack.shared.sdk)
+        .query()
+        .table_name(&app.stack.shared.created.table)
+        .key_condition_expression("pk = :pk AND begins_with(sk, :case)")
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("WORKSHOP#{workshop_id}")))
+        .expression_attribute_values(":case", aws_sdk_dynamodb::types::AttributeValue::S("CASE#".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("query");
+    out.count as usize
+}
+
+#[tokio::test]
+async fn a_withdrawal_keeps_a_completed_parent_completed_and_erasure_takes_their_roster_place() {
+    // Given Alex attended a workshop (completed, a follow-up call due) and Morgan is still on the course
+    let app = spawn_app().await;
+    let t0 = at("2026-11-23T09:00:00Z");
+    app.stack.set_clock(Some(t0));
+    assert_eq!(app.post_referral(&referral("CAF-2026-000509")).await.status, 201);
+    let day1 = t0 + hours(24);
+    app.stack.set_clock(Some(day1));
+    finish_elearning(&app, "CAF-2026-000509.A", day1).await;
+    let w = workshop(&app, at("2026-12-03T10:00:00Z")).await;
+    book(&app, "CAF-2026-000509.A", &w, day1).await;
+    wait_for(&app, ALEX, "Your workshop is booked", 1).await;
+    let after_workshop = at("2026-12-03T13:00:00Z");
+    app.stack.set_clock(Some(after_workshop));
+    assert_eq!(attendance(&app, &w, "CAF-2026-000509.A", true).await.status, 200);
+
+    // When the referral is withdrawn
+    let answer = app.withdraw("CAF-2026-000509", &json!({"reason": "Parents reconciled"})).await;
+
+    // Then only Morgan is withdrawn; Alex keeps the completion, the attendance and the roster place
+    assert_eq!(answer.status, 200);
+    let parents = answer.body["parents"].as_array().unwrap();
+    assert_eq!((parents[0]["status"].as_str(), parents[1]["status"].as_str()), (Some("completed"), Some("withdrawn")), "{}", answer.body);
+    assert_eq!(parents[0]["workshop"]["attended"], true);
+    assert!(parents[0]["completedAt"].is_string());
+    let detail: Value = app.http.get(app.api(&format!("/workshops/{w}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!((detail["seatsLeft"].as_u64(), detail["roster"].as_array().map(Vec::len)), (Some(5), Some(1)), "{detail}");
+    // and nothing more is owed: the follow-up call is dropped.
+    let due: Value = app.http.get(app.api("/follow-ups?status=due")).send().await.unwrap().json().await.unwrap();
+    assert!(!due.to_string().contains("CAF-2026-000509"), "{due}");
+
+    // And when its retention ends, erasure takes the roster place that names the case too
+    assert_eq!(roster_places(&app, &w).await, 1);
+    let erased = sweep(&app, after_workshop + hours(365 * 24)).await;
+    assert_eq!(erased["referralsErased"], 1, "{erased}");
+    assert_eq!(roster_places(&app, &w).await, 0, "no roster place outlives the erasure");
+    assert_eq!(app.items_of_referral("CAF-2026-000509").await, 0);
 }

@@ -121,6 +121,7 @@ async fn a_whole_referral_leaves_no_personal_data_in_the_logs() {
     let link = pt4c_tests::hub_link(&welcome[0]);
     let token = link.rsplit('/').next().unwrap().to_owned();
     assert_eq!(app.http.get(&link).send().await.unwrap().status(), 200);
+    assert_eq!(app.http.post(format!("{link}/activate")).send().await.unwrap().status(), 303);
     assert_eq!(app.http.post(format!("{link}/new-link")).send().await.unwrap().status(), 202);
     app.withdraw("CAF-LOGS", &json!({"reason": "Parents reconciled"})).await;
     app.settle().await;

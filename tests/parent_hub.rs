@@ -37,16 +37,29 @@ async fn welcomed(app: &TestApp, id: &str) -> String {
 #[tokio::test]
 async fn a_parent_walks_from_the_welcome_link_through_the_elearning_to_the_booking_email() {
     let app = spawn_app().await;
+    app.stack.set_clock(Some("2026-11-21T08:00:00Z".parse().unwrap()));
     let hub = welcomed(&app, "CAF-HUB").await;
 
-    // The welcome link opens the Hub and activates the account, once.
+    // The welcome link opens the Hub; the parent sets the account up with its button, once.
     let (status, headers, html) = open(&app, &hub, false).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Your Parent Hub") && html.contains("Alex") && html.contains("Friday 29 January 2027"));
+    assert!(html.contains("Your Parent Hub") && html.contains("Alex"));
+    assert!(html.contains(&format!("action=\"{hub}/activate\"")) && html.contains("Set up your Parent Hub"));
     assert!(!html.contains("Book a workshop"), "no booking before the e-learning");
     assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["x-content-type-options"], "nosniff");
+    // Fetching the link (as a mail scanner does) changes nothing.
+    open(&app, &hub, true).await;
+    let record = app.get_referral("CAF-HUB").await.body;
+    assert_eq!((record["parents"][0]["status"].as_str(), &record["parents"][0]["activatedAt"]), (Some("invited"), &Value::Null));
+    let set_up = app.send(reqwest::Method::POST, &format!("{hub}/activate"), None, vec![]).await;
+    assert_eq!(set_up.status, 303);
+    assert_eq!(set_up.headers["location"], hub.as_str());
+    let (_, _, html) = open(&app, &hub, false).await;
+    assert!(html.contains("Friday 29 January 2027") && !html.contains("/activate"), "set up: the course, no button");
+    let again = app.send(reqwest::Method::POST, &format!("{hub}/activate"), None, vec![]).await;
+    assert_eq!(again.status, 303, "setting up again changes nothing");
     let (_, _, again) = open(&app, &hub, true).await;
     let again: Value = serde_json::from_str(&again).unwrap();
     assert_eq!(again["status"], "activated");
@@ -57,6 +70,7 @@ async fn a_parent_walks_from_the_welcome_link_through_the_elearning_to_the_booki
     assert!(app.eventually(|| async { app.events("ParentActivated").len() == 1 }).await);
 
     // The provider reports modules out of order, and some twice.
+    app.stack.set_clock(Some("2026-11-21T13:00:00Z".parse().unwrap()));
     let first = complete(&app, "CAF-HUB.A", MODULES[2], "2026-11-21T10:00:00Z").await;
     assert_eq!(first.status, 200);
     assert_eq!(first.body["status"], "elearning_started");
@@ -174,7 +188,7 @@ async fn an_expired_link_asks_for_fresh_links_up_to_three_a_day() {
     let fresh = hub_link(mail.last().unwrap());
     let (status, _, body) = open(&app, fresh.trim_start_matches(&app.stack.api_url), true).await;
     assert_eq!(status, 200, "the fresh link works while the welcome link has expired");
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "activated");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "invited", "opening it set nothing up");
     let forged = app.send(reqwest::Method::POST, "/hub/not-a-token/new-link", None, vec![]).await;
     assert_eq!(forged.status, 403);
 
@@ -198,9 +212,38 @@ async fn completion_reports_are_checked() {
     assert_eq!((bad.status, code(&bad.body)), (422, "validation-failed".to_owned()));
     let fields: Vec<_> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
     assert_eq!(fields, vec!["moduleId", "completedAt"]);
+    // A completion before the parent was invited (the year 367 among them) is not a fact.
+    for at in ["0367-05-01T10:00:00Z", "2026-01-01T00:00:00Z"] {
+        let old = complete(&app, "CAF-EL.A", MODULES[0], at).await;
+        assert_eq!((old.status, code(&old.body)), (422, "validation-failed".to_owned()), "{at}");
+        assert_eq!(old.body["errors"][0]["field"], "completedAt");
+    }
     let text = app.send(reqwest::Method::POST, "/elearning/completions", Some("text/plain"), b"{}".to_vec()).await;
     assert_eq!(text.status, 415);
     app.settle().await;
     let record = app.get_referral("CAF-EL").await.body;
     assert_eq!(record["parents"][0]["elearning"]["modules"], json!([]), "a refused report records nothing");
+}
+
+#[tokio::test]
+async fn an_expired_booking_or_cancel_link_offers_a_new_link_that_works() {
+    // Given a parent whose booking and cancel links have expired
+    let app = spawn_app().await;
+    welcomed(&app, "CAF-EXPBOOK").await;
+    let parent = ParentId::parse("CAF-EXPBOOK.A").unwrap();
+    let past = Timestamp::now() - SignedDuration::from_hours(1);
+    for purpose in [Purpose::Booking, Purpose::Cancel] {
+        let token = app.stack.links().sign(&parent, purpose, past);
+        let page = if purpose == Purpose::Booking { format!("/book/{token}") } else { format!("/book/{token}/cancel") };
+        // When the parent opens it and presses the page's button
+        let (status, _, html) = open(&app, &page, false).await;
+        assert_eq!(status, 410);
+        assert!(html.contains(&format!("action=\"/hub/{token}/new-link\"")), "{html}");
+        let asked = app.send(reqwest::Method::POST, &format!("/hub/{token}/new-link"), None, vec![]).await;
+        // Then a fresh link is on its way
+        assert_eq!(asked.status, 202, "{purpose:?}");
+    }
+    assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 3 }).await, "the welcome and two fresh links");
+    let fresh = hub_link(app.mail_to("alex.hartley@example.com").await.last().unwrap());
+    assert_eq!(open(&app, fresh.trim_start_matches(&app.stack.api_url), false).await.0, 200);
 }

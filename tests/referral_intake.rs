@@ -207,3 +207,35 @@ async fn an_unknown_referral_is_not_found() {
     assert_eq!((answer.status, codes(&answer.body)), (404, "not-found".into()));
     assert_eq!(app.get_referral("bad%20id").await.status, 404);
 }
+
+#[tokio::test]
+async fn dates_beyond_the_bounds_and_control_characters_are_refused_by_name() {
+    let app = spawn_app().await;
+    // A court date at the end of the calendar, a referral from long ago, NUL in a name.
+    let mut body = referral("CAF-BOUNDS");
+    body["completeBy"] = "9999-12-31".into();
+    body["parents"][1]["firstName"] = "Mor\u{0}gan".into();
+    let answer = app.post_referral(&body).await;
+    assert_eq!((answer.status, codes(&answer.body)), (422, "validation-failed".into()));
+    assert_eq!(fields(&answer.body), vec!["completeBy", "parents[1].firstName"]);
+    let mut body = referral("CAF-BOUNDS");
+    body["referredOn"] = "2020-01-01".into();
+    assert_eq!(fields(&app.post_referral(&body).await.body), vec!["referredOn"]);
+    assert_eq!(app.get_referral("CAF-BOUNDS").await.status, 404, "nothing stored");
+
+    // Text fields elsewhere: a withdrawal's reason, a concern, a workshop's location.
+    assert_eq!(app.post_referral(&referral("CAF-TEXT")).await.status, 201);
+    let nul = app.withdraw("CAF-TEXT", &json!({"reason": "Closed\u{0}"})).await;
+    assert_eq!((nul.status, fields(&nul.body)), (422, vec!["reason".to_owned()]));
+    async fn post(app: &pt4c_tests::TestApp, path: &str, body: Value) -> pt4c_tests::Answer {
+        app.send(reqwest::Method::POST, path, Some("application/json"), serde_json::to_vec(&body).unwrap()).await
+    }
+    let concern = post(&app, "/parents/CAF-TEXT.A/concerns", json!({"raisedBy": "Tess\u{7}", "summary": "Shouting\u{1b}[2J"})).await;
+    assert_eq!((concern.status, fields(&concern.body)), (422, vec!["raisedBy".to_owned(), "summary".to_owned()]));
+    let trainer = json!({"name": "Tess Trainer", "email": "tess@pt4c.example"});
+    let location = post(&app, "/workshops", json!({"startsAt": "2027-01-10T10:00:00Z", "mode": "in_person", "location": "Room\u{0}4", "trainer": trainer})).await;
+    assert_eq!((location.status, fields(&location.body)), (422, vec!["location".to_owned()]));
+    let end_of_time = post(&app, "/workshops", json!({"startsAt": "9999-12-31T23:59:59Z", "mode": "online", "location": "https://meet.example/x", "trainer": trainer})).await;
+    assert_eq!((end_of_time.status, fields(&end_of_time.body)), (422, vec!["startsAt".to_owned()]));
+    assert_eq!(app.get_referral("CAF-TEXT").await.body["status"], "open", "nothing changed");
+}

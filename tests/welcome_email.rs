@@ -112,3 +112,52 @@ async fn an_event_that_is_not_ours_is_refused_not_retried_forever() {
     assert_eq!((status, error.as_deref()), (200, Some("Unhandled")));
     assert!(body["errorMessage"].as_str().unwrap().contains("event refused"));
 }
+
+#[tokio::test]
+async fn an_email_whose_claim_could_not_be_given_back_is_sent_once_by_a_retry() {
+    // Given SES refuses Alex's welcome once, and DynamoDB refuses every attempt to give the claim back
+    let app = spawn_app().await;
+    app.ses_refuses("alex.hartley@example.com", 1).await;
+    let table = app.stack.shared.created.table.clone();
+    app.fault(
+        "DynamoDB_20120810.DeleteItem",
+        json!([table, "NOTICE#A#welcome"]),
+        10,
+        400,
+        json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}),
+        Some("application/x-amz-json-1.0"),
+    )
+    .await;
+
+    app.post_referral(&referral("CAF-STUCK")).await;
+
+    // Then the claim lapses before the retry comes, which sends the email, once: none is lost
+    assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 1 }).await, "the welcome was sent");
+    app.settle().await;
+    assert_eq!(app.mail_to("alex.hartley@example.com").await.len(), 1);
+    assert!(app.dead_letters("WelcomeEmailDeadLetterQueue").await.is_empty());
+    let record = app.get_referral("CAF-STUCK").await.body;
+    assert_eq!(record["parents"][0]["notices"][0]["kind"], "welcome");
+}
+
+#[tokio::test]
+async fn the_relay_fails_while_the_bus_refuses_and_publishes_once_it_is_back() {
+    // Given the bus refuses the referral's event and the relay's first try
+    let app = pt4c_tests::spawn_app_with(|c| {
+        c.relay_every = std::time::Duration::from_secs(3600);
+        c.outbox_grace = SignedDuration::ZERO;
+    })
+    .await;
+    app.bus_refuses(2).await;
+    assert_eq!(app.post_referral(&referral("CAF-RELAY")).await.status, 201);
+
+    // When the relay runs while the bus still refuses, the run fails (its alarm sees it)
+    let (_, error, answer) = app.invoke("EventRelayFunction", &json!({})).await;
+    assert_eq!(error.as_deref(), Some("Unhandled"), "{answer}");
+    assert!(answer["errorMessage"].as_str().unwrap().contains("unpublished"), "{answer}");
+
+    // Then the next run, with the bus back, publishes the event that was kept
+    let (_, error, summary) = app.invoke("EventRelayFunction", &json!({})).await;
+    assert_eq!((error, summary["published"].as_u64()), (None, Some(1)), "{summary}");
+    assert!(app.eventually(|| async { app.mail().await.len() == 2 }).await, "both parents welcomed");
+}

@@ -165,9 +165,9 @@ async fn main() {
     app.stack.set_clock(Some(now));
     let hub = measure(&app, || async {
         let t = token(&app, a, Purpose::Hub, now);
-        assert_eq!(app.send(reqwest::Method::GET, &format!("/hub/{t}"), None, vec![]).await.status, 200);
+        assert_eq!(app.send(reqwest::Method::POST, &format!("/hub/{t}/activate"), None, vec![]).await.status, 303);
     }).await;
-    rows.push(("Parent Hub first visit (activation)", hub.clone(), "1 BatchGetItem, 1 TransactWriteItems, 1 PutEvents", "+1 BatchWriteItem (the outbox entry cleared)"));
+    rows.push(("Parent Hub set up (POST activate)", hub.clone(), "1 BatchGetItem, 1 TransactWriteItems, 1 PutEvents", "+1 BatchWriteItem (the outbox entry cleared)"));
 
     let mut module = Calls::default();
     let mut last_module = Calls::default();
@@ -203,7 +203,7 @@ async fn main() {
     rows.push(("booking-confirmed email (.ics)", confirm.clone(), "1 BatchGetItem, 1 GetItem, 1 SendRawEmail, 2 ledger writes", "—"));
 
     let cancel = measure(&app, || async {
-        let r = post(&app, &format!("/book/{}/cancel", token(&app, a, Purpose::Cancel, now)), json!({})).await;
+        let r = post(&app, &format!("/book/{}/cancel", token(&app, a, Purpose::Booking, now)), json!({})).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
     }).await;
     rows.push(("cancellation", cancel.clone(), "1 BatchGetItem, 1 TransactWriteItems (4 items), 1 PutEvents", "+1 BatchWriteItem (the outbox entry cleared)"));

@@ -36,7 +36,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut StackConfig)) -> TestApp
     let mut cfg = StackConfig::new(&moto);
     configure(&mut cfg);
     let stack = pt4c_local::start(cfg).await.expect("the local stack starts");
-    TestApp { stack, http: reqwest::Client::new(), moto }
+    // Redirects are answers to check (a form's 303), not to follow.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
+    TestApp { stack, http, moto }
 }
 
 /// A valid referral with parents Alex (A) and Morgan (B).

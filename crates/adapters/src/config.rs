@@ -35,6 +35,10 @@ pub struct Config {
     pub new_links_per_day: u32,
     /// The online parenting plan parents are introduced to once they complete.
     pub parenting_plan_url: String,
+    /// How long a claim on sending an email holds: longer than a function may run (its timeout),
+    /// shorter than the wait before the first retry of its event, so a sender cut off is taken
+    /// over by the retry and no email is lost to the dead-letter queue.
+    pub claim_lease: std::time::Duration,
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
@@ -75,6 +79,7 @@ impl Config {
             elearning_url: std::env::var("ELEARNING_URL").unwrap_or_else(|_| DEFAULT_ELEARNING_URL.into()),
             new_links_per_day: number("NEW_LINKS_PER_DAY", 3)? as u32,
             parenting_plan_url: std::env::var("PARENTING_PLAN_URL").unwrap_or_else(|_| DEFAULT_PARENTING_PLAN_URL.into()),
+            claim_lease: std::time::Duration::from_secs(number("CLAIM_LEASE_SECONDS", 30)?.max(1) as u64),
         })
     }
 }

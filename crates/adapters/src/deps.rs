@@ -30,7 +30,7 @@ impl Deps {
     /// Builds the AWS clients from an SDK config (the region's in Lambda; moto's locally).
     pub fn new(sdk: &aws_config::SdkConfig, config: Config, links: Option<LinkSigner>, clock: Arc<dyn Clock>) -> Self {
         Self {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name).with_claim_lease(config.claim_lease),
             bus: EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), &config.event_bus_name),
             mailer: SesMailer::new(aws_sdk_ses::Client::new(sdk), &config.sender_email),
             links,
@@ -105,15 +105,24 @@ impl Deps {
         OutboxEvent { event_id: uuid::Uuid::new_v4().to_string(), created_at: self.now(), event }
     }
 
+    /// A cancel link that acts only on this booking (`workshopId@bookedAt`).
+    pub fn cancel_link(&self, parent: &ParentId, workshop_id: &str, booked_at: Timestamp, complete_by: jiff::civil::Date) -> Result<String, PortError> {
+        let token = self.links()?.sign_bound(parent, Purpose::Cancel, self.link_expiry(complete_by), &booking_key(workshop_id, booked_at));
+        Ok(format!("{}/book/{token}/cancel", self.config.public_base_url))
+    }
+
+    /// Valid for the configured time, or until the end of the course's date if later.
+    fn link_expiry(&self, complete_by: jiff::civil::Date) -> Timestamp {
+        let validity = self.now() + self.config.timings.link_validity;
+        match pt4c_domain::sweep::deadline(complete_by) {
+            Some(end_of_course) => std::cmp::max(validity, end_of_course),
+            None => validity,
+        }
+    }
+
     /// A link valid for the configured time, or until the end of the course's date if later.
     pub fn later_link(&self, parent: &ParentId, purpose: Purpose, complete_by: jiff::civil::Date) -> Result<(String, Timestamp), PortError> {
-        let end_of_course = complete_by
-            .tomorrow()
-            .ok()
-            .and_then(|d| d.to_zoned(pt4c_domain::london()).ok())
-            .map(|z| z.timestamp())
-            .unwrap_or_else(|| self.now());
-        let expires = std::cmp::max(self.now() + self.config.timings.link_validity, end_of_course);
+        let expires = self.link_expiry(complete_by);
         let token = self.links()?.sign(parent, purpose, expires);
         let path = match purpose {
             Purpose::Hub => "hub",
@@ -130,4 +139,9 @@ impl Deps {
     pub fn link_url(&self, path: &str, token: &str) -> String {
         format!("{}/{path}/{token}", self.config.public_base_url)
     }
+}
+
+/// What names one booking of a parent: the workshop and the second it was made.
+pub fn booking_key(workshop_id: &str, booked_at: Timestamp) -> String {
+    format!("{workshop_id}@{}", booked_at.as_second())
 }

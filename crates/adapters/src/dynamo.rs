@@ -46,17 +46,17 @@ type Item = HashMap<String, AttributeValue>;
 mod course;
 use course::{follow_up_outcome_name, FollowUpItem};
 
-/// A claim on an email older than this was left by a crashed sender: a retry may take it over.
-const CLAIM_LEASE: SignedDuration = SignedDuration::from_secs(300);
+/// Claims written before leases were timed by `leaseUntil`: taken over after this.
+const LEGACY_CLAIM_LEASE: SignedDuration = SignedDuration::from_secs(300);
 const OUTBOX_DUE_PK: &str = "OUTBOX";
 pub const DUE_INDEX: &str = "due-index";
-/// An undelivered outbox item is kept this long at most (the relay retries until then).
-const OUTBOX_TTL: SignedDuration = SignedDuration::from_hours(24 * 14);
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// How long a claim on sending an email holds (see `Config::claim_lease`).
+    claim_lease: std::time::Duration,
 }
 
 fn referral_pk(id: &ReferralId) -> String {
@@ -136,6 +136,10 @@ struct ParentItem {
     rev: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     attended: Option<bool>,
+    /// Every workshop the parent was booked on (a string set, ADDed by each booking): where
+    /// erasure finds the roster places that name them.
+    #[serde(default, skip_serializing)]
+    pub(crate) rostered_on: Vec<String>,
     /// A workshop the parent missed (kept for the record once the booking is given up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_workshop: Option<Booking>,
@@ -158,6 +162,8 @@ const PARENT_DUE_PK: &str = "PARENT";
 const CLOSING_DUE_PK: &str = "CLOSING";
 /// A closed referral, due for erasure when its retention period ends.
 const ERASE_DUE_PK: &str = "ERASE";
+/// A withdrawal re-read this many times when its parents change under it.
+const WITHDRAW_ATTEMPTS: usize = 5;
 
 /// The update-expression clauses that move a parent in the due-index (or take it out) and bump
 /// its revision, merged with a change's own SET and REMOVE clauses.
@@ -209,6 +215,10 @@ struct WorkshopItem {
     seats_taken: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cancel_reason: Option<String>,
+    /// A string set of the case numbers booked (ADDed by a booking, DELETEd by a release);
+    /// never written whole.
+    #[serde(default, skip_serializing)]
+    cases: Vec<String>,
 }
 
 impl WorkshopItem {
@@ -231,6 +241,7 @@ impl WorkshopItem {
             status: w.status,
             seats_taken: w.seats_taken,
             cancel_reason: None,
+            cases: Vec::new(),
         }
     }
     fn workshop(self) -> Workshop {
@@ -246,6 +257,7 @@ impl WorkshopItem {
             trainer: self.trainer,
             status: self.status,
             seats_taken: self.seats_taken,
+            booked_cases: self.cases,
         }
     }
 }
@@ -282,6 +294,11 @@ struct NoticeItem {
     /// Orders notices sent within the same second (the domain's clock keeps whole seconds).
     #[serde(default)]
     sent_order: u64,
+    /// While `sending`: the wall-clock moment (ms since the epoch) after which the claimant is
+    /// surely gone and another delivery may send. Wall time, not the course's clock: it is about
+    /// the process, and the local stack's clock may stand still.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -292,9 +309,9 @@ struct OutboxItem {
     item_type: String,
     due_pk: String,
     due_at: String,
-    /// The event as JSON text: its shape is the domain's, not the table's.
+    /// The event as JSON text: its shape is the domain's, not the table's. No expiry: an event
+    /// stays until it is published (the relay fails, and alarms, while any is left).
     event: String,
-    expires_at: i64,
 }
 
 fn to_item<T: Serialize>(v: &T) -> Result<Item, PortError> {
@@ -345,6 +362,21 @@ where
     }
 }
 
+/// How many times a transaction cancelled by a conflicting one is tried again.
+const CONFLICT_RETRIES: u32 = 5;
+
+/// "Full jitter" (AWS Architecture Blog): a random pause up to 25 ms × 2^attempt, so the
+/// transactions that conflicted do not meet again.
+fn jittered_backoff(attempt: u32) -> std::time::Duration {
+    let cap = 25u64 << attempt.min(6);
+    let random = uuid::Uuid::new_v4().as_u128() as u64;
+    std::time::Duration::from_millis(random % (cap + 1))
+}
+
+fn wall_clock_millis() -> u64 {
+    wall_clock_nanos() / 1_000_000
+}
+
 fn wall_clock_nanos() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
@@ -355,7 +387,6 @@ pub fn due_key(t: Timestamp) -> String {
 }
 
 fn outbox_item(event: &OutboxEvent) -> Result<Item, PortError> {
-    let expires = event.created_at + OUTBOX_TTL;
     to_item(&OutboxItem {
         pk: format!("OUTBOX#{}", event.event_id),
         sk: "OUTBOX".into(),
@@ -363,13 +394,12 @@ fn outbox_item(event: &OutboxEvent) -> Result<Item, PortError> {
         due_pk: OUTBOX_DUE_PK.into(),
         due_at: due_key(event.created_at),
         event: serde_json::to_string(event).map_err(|e| PortError::Permanent(e.to_string()))?,
-        expires_at: expires.as_second(),
     })
 }
 
 enum Cancelled {
-    /// The condition on the item at this index of the transaction failed.
-    Condition(Option<Item>),
+    /// The condition on the item at this position of the transaction failed (the item as it was).
+    Condition(Option<Item>, usize),
     Conflict,
     Other(PortError),
 }
@@ -378,8 +408,8 @@ fn cancellation(op: &str, e: SdkError<TransactWriteItemsError, aws_sdk_dynamodb:
     if let SdkError::ServiceError(se) = &e {
         if let TransactWriteItemsError::TransactionCanceledException(tc) = se.err() {
             let reasons: &[CancellationReason] = tc.cancellation_reasons();
-            if let Some(r) = reasons.iter().find(|r| r.code() == Some("ConditionalCheckFailed")) {
-                return Cancelled::Condition(r.item().cloned());
+            if let Some((at, r)) = reasons.iter().enumerate().find(|(_, r)| r.code() == Some("ConditionalCheckFailed")) {
+                return Cancelled::Condition(r.item().cloned(), at);
             }
             if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
                 return Cancelled::Conflict;
@@ -391,7 +421,12 @@ fn cancellation(op: &str, e: SdkError<TransactWriteItemsError, aws_sdk_dynamodb:
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), claim_lease: std::time::Duration::from_secs(30) }
+    }
+
+    pub fn with_claim_lease(mut self, lease: std::time::Duration) -> Self {
+        self.claim_lease = lease;
+        self
     }
 
     async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, PortError> {
@@ -438,9 +473,9 @@ impl DynamoStore {
             match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
                 Ok(_) => return Ok(()),
                 Err(e) => match cancellation("TransactWriteItems", e) {
-                    Cancelled::Conflict if attempt < 3 => {
+                    Cancelled::Conflict if attempt < CONFLICT_RETRIES => {
                         attempt += 1;
-                        tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                        tokio::time::sleep(jittered_backoff(attempt)).await;
                     }
                     Cancelled::Conflict => {
                         return Err(Cancelled::Other(PortError::Retryable("transaction conflict".into())))
@@ -550,7 +585,7 @@ impl ReferralStore for DynamoStore {
                 sk: "REFERRAL".into(),
                 item_type: "referral".into(),
                 referral_id: referral.referral_id.clone(),
-                case_number: referral.case_number.clone(),
+                case_number: referral.case_number.to_string(),
                 court: referral.court.clone(),
                 family_court_adviser: referral.family_court_adviser.clone(),
                 referred_on: referral.referred_on,
@@ -574,7 +609,7 @@ impl ReferralStore for DynamoStore {
                     sk: parent_sk(&details.parent_ref),
                     item_type: "parent".into(),
                     parent_id,
-                    case_number: referral.case_number.clone(),
+                    case_number: referral.case_number.to_string(),
                     details: details.clone(),
                     status: ParentStatus::Invited,
                     activated_at: None,
@@ -588,6 +623,7 @@ impl ReferralStore for DynamoStore {
                     due_at: first_due.map(due_key),
                     rev: 0,
                     attended: None,
+                    rostered_on: Vec::new(),
                     last_workshop: None,
                 })?,
                 Some("attribute_not_exists(pk)"),
@@ -597,7 +633,7 @@ impl ReferralStore for DynamoStore {
 
         match self.transact(writes).await {
             Ok(()) => Ok(Intake::Created),
-            Err(Cancelled::Condition(old)) => {
+            Err(Cancelled::Condition(old, _)) => {
                 let item = match old {
                     Some(item) if item.contains_key("contentHash") => Some(item),
                     _ => self.get(pk, "REFERRAL").await?,
@@ -627,62 +663,82 @@ impl ReferralStore for DynamoStore {
         erase_at: Timestamp,
         event: &OutboxEvent,
     ) -> Result<Withdrawal, PortError> {
-        // The parents' keys come from the referral; the transaction's condition guards the state.
-        let Some(item) = self.get(referral_pk(id), "REFERRAL").await? else {
-            return Ok(Withdrawal::NotFound);
-        };
-        let referral: ReferralItem = from_item(item)?;
-        match referral.status {
-            ReferralStatus::Open => {}
-            ReferralStatus::Withdrawn => return Ok(Withdrawal::AlreadyWithdrawn),
-            _ => return Ok(Withdrawal::Closed),
-        }
-        let pk = referral_pk(id);
-        let update = |sk: String, expr: &str, cond: &str, values: Vec<(&str, AttributeValue)>| {
-            let mut b = Update::builder()
-                .table_name(&self.table)
-                .key("pk", s(pk.clone()))
-                .key("sk", s(sk))
-                .update_expression(expr)
-                .condition_expression(cond)
-                .expression_attribute_names("#status", "status");
-            for (k, v) in values {
-                b = b.expression_attribute_values(k, v);
+        // One transaction closes the referral and every parent still on the course, giving back
+        // the seats they hold; a parent who completed keeps their record (and their roster place),
+        // only their follow-up call is dropped. Each parent's write is conditioned on the state
+        // read, so a booking or an attendance committed in between cancels it and it is made again
+        // from a fresh read: no seat is held by a withdrawn parent, no completed parent is withdrawn.
+        for _ in 0..WITHDRAW_ATTEMPTS {
+            let mut referral: Option<ReferralItem> = None;
+            let mut parents: Vec<ParentItem> = Vec::new();
+            let mut follow_ups: Vec<String> = Vec::new();
+            for item in self.partition(referral_pk(id)).await? {
+                match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                    Some("referral") => referral = Some(from_item(item)?),
+                    Some("parent") => parents.push(from_item(item)?),
+                    Some("follow-up") => {
+                        let open = item.get("duePk").and_then(|v| v.as_s().ok()).is_some_and(|d| d == "FOLLOWUP" || d == "FOLLOWUP_LATE");
+                        if let (true, Some(sk)) = (open, item.get("sk").and_then(|v| v.as_s().ok())) {
+                            follow_ups.push(sk.clone());
+                        }
+                    }
+                    _ => {}
+                }
             }
-            b.build().map(|u| TransactWriteItem::builder().update(u).build()).map_err(|e| PortError::Permanent(e.to_string()))
-        };
-        let mut writes = vec![update(
-            "REFERRAL".into(),
-            "SET #status = :withdrawn, withdrawnAt = :now, withdrawReason = :reason, duePk = :erase, dueAt = :eraseAt",
-            "#status = :open",
-            vec![
-                (":withdrawn", s("withdrawn")),
-                (":open", s("open")),
-                (":now", s(now.to_string())),
-                (":reason", s(reason)),
-                (":erase", s(ERASE_DUE_PK)),
-                (":eraseAt", s(due_key(erase_at))),
-            ],
-        )?];
-        for r in &referral.parent_refs {
-            let (expr, mut values) = parent_update(&["#status = :withdrawn"], &[], None);
-            values.push((":withdrawn", s("withdrawn")));
-            writes.push(update(parent_sk(r), &expr, "attribute_exists(pk)", values)?);
+            let Some(referral) = referral else { return Ok(Withdrawal::NotFound) };
+            match referral.status {
+                ReferralStatus::Open => {}
+                ReferralStatus::Withdrawn => return Ok(Withdrawal::AlreadyWithdrawn),
+                _ => return Ok(Withdrawal::Closed),
+            }
+            let pk = referral_pk(id);
+            let mut writes = vec![self.update(
+                pk.clone(),
+                "REFERRAL".into(),
+                "SET #status = :withdrawn, withdrawnAt = :now, withdrawReason = :reason, duePk = :erase, dueAt = :eraseAt",
+                "#status = :open",
+                &[("#status", "status")],
+                vec![
+                    (":withdrawn", s("withdrawn")),
+                    (":open", s("open")),
+                    (":now", s(now.to_string())),
+                    (":reason", s(reason)),
+                    (":erase", s(ERASE_DUE_PK)),
+                    (":eraseAt", s(due_key(erase_at))),
+                ],
+            )?];
+            for p in &parents {
+                if matches!(p.status, ParentStatus::Completed | ParentStatus::NotCompleted | ParentStatus::Withdrawn) {
+                    continue;
+                }
+                let (expr, mut values) = parent_update(&["#status = :withdrawn"], &["booking"], None);
+                values.extend([(":withdrawn", s("withdrawn")), (":seen", s(status_name(p.status))), (":rev", AttributeValue::N(p.rev.to_string()))]);
+                writes.push(self.update(pk.clone(), p.sk.clone(), &expr, "#status = :seen AND rev = :rev", &[("#status", "status")], values)?);
+                if let Some(b) = &p.booking {
+                    writes.extend(self.seat_given_back(&b.workshop_id, &p.case_number, &p.parent_id, None)?);
+                }
+            }
+            for sk in &follow_ups {
+                // Nothing more is sent after a withdrawal: the call is no longer owed.
+                writes.push(self.update(
+                    pk.clone(),
+                    sk.clone(),
+                    "SET duePk = :dropped",
+                    "duePk IN (:due, :late)",
+                    &[],
+                    vec![(":dropped", s("FOLLOWUP_DROPPED")), (":due", s("FOLLOWUP")), (":late", s("FOLLOWUP_LATE"))],
+                )?);
+            }
+            writes.push(self.put(outbox_item(event)?, None)?);
+            match self.transact(writes).await {
+                Ok(()) => return Ok(Withdrawal::Withdrawn),
+                // Something changed between the read and the write: read again and decide again.
+                Err(Cancelled::Condition(..)) => continue,
+                Err(Cancelled::Conflict) => return Err(PortError::Retryable("transaction conflict".into())),
+                Err(Cancelled::Other(e)) => return Err(e),
+            }
         }
-        writes.push(self.put(outbox_item(event)?, None)?);
-        match self.transact(writes).await {
-            Ok(()) => Ok(Withdrawal::Withdrawn),
-            // Withdrawn (or closed) by someone else between the read and the write.
-            Err(Cancelled::Condition(_)) => match self.get(referral_pk(id), "REFERRAL").await? {
-                None => Ok(Withdrawal::NotFound),
-                Some(item) => match from_item::<ReferralItem>(item)?.status {
-                    ReferralStatus::Withdrawn => Ok(Withdrawal::AlreadyWithdrawn),
-                    _ => Ok(Withdrawal::Closed),
-                },
-            },
-            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-            Err(Cancelled::Other(e)) => Err(e),
-        }
+        Err(PortError::Retryable("the referral kept changing during the withdrawal".into()))
     }
 
     async fn contacts(&self, id: &ReferralId) -> Result<Option<ReferralContacts>, PortError> {
@@ -728,16 +784,20 @@ impl NoticeLedger for DynamoStore {
             sent_at: None,
             message_id: None,
             sent_order: 0,
+            lease_until: Some(wall_clock_millis() + self.claim_lease.as_millis() as u64),
         })?;
         let out = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :stale)")
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#state = :sending AND (leaseUntil < :wall OR (attribute_not_exists(leaseUntil) AND claimedAt < :stale)))",
+            )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":sending", s("sending"))
-            .expression_attribute_values(":stale", s((now - CLAIM_LEASE).to_string()))
+            .expression_attribute_values(":wall", AttributeValue::N(wall_clock_millis().to_string()))
+            .expression_attribute_values(":stale", s((now - LEGACY_CLAIM_LEASE).to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
@@ -781,7 +841,7 @@ impl NoticeLedger for DynamoStore {
             .table_name(&self.table)
             .key("pk", s(referral_pk(parent.referral_id())))
             .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
-            .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid, sentOrder = :order")
+            .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid, sentOrder = :order REMOVE leaseUntil")
             .expression_attribute_values(":order", AttributeValue::N(wall_clock_nanos().to_string()))
             .condition_expression("claimId = :claim")
             .expression_attribute_names("#state", "state")
@@ -927,7 +987,7 @@ impl DynamoStore {
     async fn update_with_event(&self, update: TransactWriteItem, event: &OutboxEvent) -> Result<bool, PortError> {
         match self.transact(vec![update, self.put(outbox_item(event)?, None)?]).await {
             Ok(()) => Ok(true),
-            Err(Cancelled::Condition(_)) => Ok(false),
+            Err(Cancelled::Condition(..)) => Ok(false),
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
             Err(Cancelled::Other(e)) => Err(e),
         }
@@ -1028,22 +1088,28 @@ impl ParentStore for DynamoStore {
     }
 
     async fn record_module(&self, id: &ParentId, module_id: &str, at: Timestamp, event: &OutboxEvent) -> Result<ModuleRecording, PortError> {
+        // A completion before the parent was invited is not a fact: the write refuses it.
         let update = self.update(
             referral_pk(id.referral_id()),
             parent_sk(id.parent_ref()),
             "SET moduleTimes.#m = :at",
-            "attribute_exists(pk) AND attribute_not_exists(moduleTimes.#m)",
+            "attribute_exists(pk) AND attribute_not_exists(moduleTimes.#m) AND receivedAt < :endOfSecond",
             &[("#m", module_id)],
-            vec![(":at", s(at.to_string()))],
+            // Completion times are whole seconds; the invitation's may have a fraction of one.
+            vec![(":at", s(at.to_string())), (":endOfSecond", s((at + SignedDuration::from_secs(1)).to_string()))],
         )?;
         match self.transact(vec![update, self.put(outbox_item(event)?, None)?]).await {
             Ok(()) => Ok(ModuleRecording::Recorded),
-            Err(Cancelled::Condition(Some(old))) if old.contains_key("pk") => Ok(ModuleRecording::AlreadyRecorded),
-            Err(Cancelled::Condition(_)) => {
-                // Not every store returns the old item: look.
-                match self.get(referral_pk(id.referral_id()), &parent_sk(id.parent_ref())).await? {
-                    Some(_) => Ok(ModuleRecording::AlreadyRecorded),
-                    None => Ok(ModuleRecording::NoParent),
+            Err(Cancelled::Condition(..)) => {
+                // The transaction decided; the read only says which condition refused it.
+                let Some(item) = self.get(referral_pk(id.referral_id()), &parent_sk(id.parent_ref())).await? else {
+                    return Ok(ModuleRecording::NoParent);
+                };
+                let parent: ParentItem = from_item(item)?;
+                if parent.module_times.contains_key(module_id) {
+                    Ok(ModuleRecording::AlreadyRecorded)
+                } else {
+                    Ok(ModuleRecording::BeforeInvitation)
                 }
             }
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
@@ -1101,6 +1167,43 @@ fn roster_sk(case_number: &str) -> String {
     format!("CASE#{case_number}")
 }
 const WORKSHOP_DUE_PK: &str = "WORKSHOP";
+
+impl DynamoStore {
+    /// The writes that give a parent's seat back: the workshop's count and the roster place (the
+    /// co-parent guard), only if that place is this parent's.
+    /// `before`: only if the workshop starts after that moment (a parent cancels until the start).
+    pub(crate) fn seat_given_back(
+        &self,
+        workshop_id: &str,
+        case_number: &str,
+        parent: &ParentId,
+        before: Option<Timestamp>,
+    ) -> Result<[TransactWriteItem; 2], PortError> {
+        let mut values = vec![
+            (":one", AttributeValue::N("1".into())),
+            (":zero", AttributeValue::N("0".into())),
+            (":case", AttributeValue::Ss(vec![case_number.to_owned()])),
+        ];
+        let cond = match before {
+            Some(t) => {
+                values.push((":now", s(t.to_string())));
+                "seatsTaken > :zero AND startsAt > :now"
+            }
+            None => "seatsTaken > :zero",
+        };
+        let seat =
+            self.update(workshop_pk(workshop_id), "WORKSHOP".into(), "SET seatsTaken = seatsTaken - :one DELETE cases :case", cond, &[], values)?;
+        let unguard = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(workshop_pk(workshop_id)))
+            .key("sk", s(roster_sk(case_number)))
+            .condition_expression("parentId = :p")
+            .expression_attribute_values(":p", s(parent.to_string()))
+            .build()
+            .map_err(|e| PortError::Permanent(e.to_string()))?;
+        Ok([seat, TransactWriteItem::builder().delete(unguard).build()])
+    }
+}
 
 impl WorkshopStore for DynamoStore {
     async fn create_workshop(&self, w: &Workshop) -> Result<(), PortError> {
@@ -1189,10 +1292,15 @@ impl WorkshopStore for DynamoStore {
         let seat = self.update(
             workshop_pk(&w.workshop_id),
             "WORKSHOP".into(),
-            "SET seatsTaken = seatsTaken + :one",
+            "SET seatsTaken = seatsTaken + :one ADD cases :case",
             "#status = :open AND seatsTaken < #capacity AND startsAt > :now",
             &[("#status", "status"), ("#capacity", "capacity")],
-            vec![(":one", AttributeValue::N("1".into())), (":open", s("open")), (":now", s(now.to_string()))],
+            vec![
+                (":one", AttributeValue::N("1".into())),
+                (":open", s("open")),
+                (":now", s(now.to_string())),
+                (":case", AttributeValue::Ss(vec![parent.case_number.clone()])),
+            ],
         )?;
         let guard = self.put(
             to_item(&RosterItem {
@@ -1206,6 +1314,8 @@ impl WorkshopStore for DynamoStore {
             Some("attribute_not_exists(pk)"),
         )?;
         let (expr, mut values) = parent_update(&["booking = :booking", "#status = :booked"], &["attended"], due);
+        let expr = expr.replace("ADD rev :revOne", "ADD rev :revOne, rosteredOn :rostered");
+        values.push((":rostered", AttributeValue::Ss(vec![w.workshop_id.clone()])));
         values.extend([
             (":booking", booking_value),
             (":booked", s(status_name(ParentStatus::WorkshopBooked))),
@@ -1221,13 +1331,26 @@ impl WorkshopStore for DynamoStore {
             values,
         )?;
         let writes = vec![seat, guard, hold, self.put(outbox_item(event)?, None)?];
-        let reasons = match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-            Ok(_) => return Ok(BookingOutcome::Booked(booking)),
-            Err(SdkError::ServiceError(se)) => match se.err() {
-                TransactWriteItemsError::TransactionCanceledException(tc) => tc.cancellation_reasons().to_vec(),
-                _ => return Err(sdk_error("TransactWriteItems", SdkError::ServiceError(se))),
-            },
-            Err(e) => return Err(sdk_error("TransactWriteItems", e)),
+        // A rush on one workshop makes DynamoDB cancel concurrent transactions on its item with
+        // TransactionConflict: tried again here, after a jittered pause, so the parent gets an answer.
+        let mut attempt = 0;
+        let reasons = loop {
+            let reasons = match self.client.transact_write_items().set_transact_items(Some(writes.clone())).send().await {
+                Ok(_) => return Ok(BookingOutcome::Booked(booking)),
+                Err(SdkError::ServiceError(se)) => match se.err() {
+                    TransactWriteItemsError::TransactionCanceledException(tc) => tc.cancellation_reasons().to_vec(),
+                    _ => return Err(sdk_error("TransactWriteItems", SdkError::ServiceError(se))),
+                },
+                Err(e) => return Err(sdk_error("TransactWriteItems", e)),
+            };
+            let conflict = reasons.iter().any(|r| r.code() == Some("TransactionConflict"));
+            let refused = reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed"));
+            if conflict && !refused && attempt < CONFLICT_RETRIES {
+                attempt += 1;
+                tokio::time::sleep(jittered_backoff(attempt)).await;
+                continue;
+            }
+            break reasons;
         };
         let failed = |i: usize| reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
         if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) && !(0..3).any(failed) {
@@ -1288,28 +1411,14 @@ impl WorkshopStore for DynamoStore {
                 values,
             )?
         };
-        let (cond, mut values) = match before {
-            Some(t) => ("seatsTaken > :zero AND startsAt > :now", vec![(":now", s(t.to_string()))]),
-            None => ("seatsTaken > :zero", vec![]),
-        };
-        values.push((":one", AttributeValue::N("1".into())));
-        values.push((":zero", AttributeValue::N("0".into())));
-        let seat = self.update(workshop_pk(workshop_id), "WORKSHOP".into(), "SET seatsTaken = seatsTaken - :one", cond, &[], values)?;
-        let unguard = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(workshop_pk(workshop_id)))
-            .key("sk", s(roster_sk(&parent.case_number)))
-            .condition_expression("parentId = :p")
-            .expression_attribute_values(":p", s(parent.parent_id.to_string()))
-            .build()
-            .map_err(|e| PortError::Permanent(e.to_string()))?;
-        let mut writes = vec![unhold, seat, TransactWriteItem::builder().delete(unguard).build()];
+        let [seat, unguard] = self.seat_given_back(workshop_id, &parent.case_number, &parent.parent_id, before)?;
+        let mut writes = vec![unhold, seat, unguard];
         if let Some(e) = event {
             writes.push(self.put(outbox_item(e)?, None)?);
         }
         match self.transact(writes).await {
             Ok(()) => Ok(true),
-            Err(Cancelled::Condition(_)) => Ok(false),
+            Err(Cancelled::Condition(..)) => Ok(false),
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
             Err(Cancelled::Other(e)) => Err(e),
         }

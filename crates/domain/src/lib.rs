@@ -11,6 +11,7 @@ pub mod ports;
 pub mod progress;
 pub mod referral;
 pub mod sweep;
+pub mod text;
 pub mod timings;
 pub mod workshop;
 

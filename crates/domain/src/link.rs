@@ -58,6 +58,8 @@ pub struct VerifiedLink {
     pub parent: ParentId,
     pub purpose: Purpose,
     pub expires_at: Timestamp,
+    /// What the link acts on, when it acts on one thing only (a cancel link: the booking it was sent for).
+    pub bound_to: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +94,16 @@ impl LinkSigner {
     }
 
     pub fn sign(&self, parent: &ParentId, purpose: Purpose, expires_at: Timestamp) -> String {
-        let payload = format!("v1|{parent}|{}|{}", purpose.as_str(), expires_at.as_second());
+        self.sign_payload(format!("v1|{parent}|{}|{}", purpose.as_str(), expires_at.as_second()))
+    }
+
+    /// A link that acts on one thing only (`bound_to`, without `|`): a cancel link names its booking.
+    pub fn sign_bound(&self, parent: &ParentId, purpose: Purpose, expires_at: Timestamp, bound_to: &str) -> String {
+        debug_assert!(!bound_to.contains('|'));
+        self.sign_payload(format!("v1|{parent}|{}|{}|{bound_to}", purpose.as_str(), expires_at.as_second()))
+    }
+
+    fn sign_payload(&self, payload: String) -> String {
         let payload_b64 = B64.encode(payload);
         let sig = self.mac(&payload_b64).finalize().into_bytes();
         format!("{payload_b64}.{}", B64.encode(sig))
@@ -119,11 +130,12 @@ impl LinkSigner {
         let payload = B64.decode(payload_b64).map_err(|_| LinkError::Invalid)?;
         let payload = std::str::from_utf8(&payload).map_err(|_| LinkError::Invalid)?;
         let mut parts = payload.split('|');
-        let (Some("v1"), Some(parent), Some(p), Some(exp), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some("v1"), Some(parent), Some(p), Some(exp), bound_to, None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(LinkError::Invalid);
         };
+        let bound_to = bound_to.map(str::to_owned);
         let parent = ParentId::parse(parent).map_err(|_| LinkError::Invalid)?;
         let found = Purpose::parse(p).ok_or(LinkError::Invalid)?;
         if found != purpose {
@@ -134,7 +146,7 @@ impl LinkSigner {
             .ok()
             .and_then(|s| Timestamp::from_second(s).ok())
             .ok_or(LinkError::Invalid)?;
-        Ok(VerifiedLink { parent, purpose: found, expires_at })
+        Ok(VerifiedLink { parent, purpose: found, expires_at, bound_to })
     }
 }
 
@@ -181,6 +193,20 @@ mod tests {
         let other = LinkSigner::new(b"another-key-another-key-another-key!").unwrap();
         let t = other.sign(&parent("CAF-1.A"), Purpose::Hub, now() + SignedDuration::from_hours(1));
         assert_eq!(signer().verify(&t, Purpose::Hub, now()), Err(LinkError::Invalid));
+    }
+
+    #[test]
+    fn a_bound_link_names_what_it_acts_on_and_cannot_be_unbound() {
+        let exp = now() + SignedDuration::from_hours(1);
+        let t = signer().sign_bound(&parent("CAF-1.A"), Purpose::Cancel, exp, "w1@1700000000");
+        assert_eq!(signer().verify(&t, Purpose::Cancel, now()).unwrap().bound_to.as_deref(), Some("w1@1700000000"));
+        let plain = signer().sign(&parent("CAF-1.A"), Purpose::Cancel, exp);
+        assert_eq!(signer().verify(&plain, Purpose::Cancel, now()).unwrap().bound_to, None);
+        // The binding is inside the signed payload: a token with it cut off does not verify.
+        let (payload, sig) = t.split_once('.').unwrap();
+        let text = String::from_utf8(B64.decode(payload).unwrap()).unwrap();
+        let cut = B64.encode(text.rsplit_once('|').unwrap().0);
+        assert_eq!(signer().verify(&format!("{cut}.{sig}"), Purpose::Cancel, now()), Err(LinkError::Invalid));
     }
 
     #[test]

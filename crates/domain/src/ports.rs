@@ -218,6 +218,8 @@ pub enum ModuleRecording {
     Recorded,
     AlreadyRecorded,
     NoParent,
+    /// The completion time is before the parent was invited: not a fact, nothing stored.
+    BeforeInvitation,
 }
 
 pub trait ParentStore: Send + Sync {

@@ -10,6 +10,40 @@ use crate::{FieldError, ParentId, ParentRef, ReferralId};
 
 pub const MAX_PARENTS: usize = 4;
 pub const MAX_ADJUSTMENTS_CHARS: usize = 500;
+/// A court's date is at most this many years after the referral (api.md).
+pub const MAX_YEARS_TO_COMPLETE: i64 = 2;
+
+/// A court case number, normalised so that one case is one value however it was typed:
+/// trimmed, upper case, without spaces or invisible characters ("zw26p 00123" is "ZW26P00123").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CaseNumber(String);
+
+impl CaseNumber {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        if s.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+            return Err("must not contain control characters");
+        }
+        let normal: String =
+            s.chars().filter(|c| !c.is_whitespace() && !crate::text::invisible(*c)).flat_map(char::to_uppercase).collect();
+        if normal.is_empty() {
+            return Err("must not be empty");
+        }
+        if normal.chars().count() > 32 {
+            return Err("must be at most 32 characters");
+        }
+        Ok(Self(normal))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CaseNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// POST /referrals as it arrives: every field optional, so parsing can name each missing one.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -193,7 +227,7 @@ pub struct ParentDetails {
 #[serde(rename_all = "camelCase")]
 pub struct NewReferral {
     pub referral_id: ReferralId,
-    pub case_number: String,
+    pub case_number: CaseNumber,
     pub court: Contact,
     pub family_court_adviser: Contact,
     pub referred_on: Date,
@@ -225,7 +259,7 @@ impl NewReferral {
         let referral_id = required(&req.referral_id, "referralId", &mut err)
             .and_then(|s| ReferralId::parse(s).map_err(|m| err("referralId", m)).ok());
         let case_number = required(&req.case_number, "caseNumber", &mut err)
-            .and_then(|s| text(s, 32, "caseNumber", &mut err));
+            .and_then(|s| CaseNumber::parse(s).map_err(|m| err("caseNumber", m)).ok());
         let court = contact(req.court.as_ref(), "court", false, &mut err);
         let adviser = contact(req.family_court_adviser.as_ref(), "familyCourtAdviser", true, &mut err);
         let referred_on = required(&req.referred_on, "referredOn", &mut err)
@@ -233,6 +267,9 @@ impl NewReferral {
             .and_then(|d| {
                 if d > today {
                     err("referredOn", "must not be in the future");
+                    None
+                } else if today.checked_sub(jiff::Span::new().years(1)).is_ok_and(|earliest| d < earliest) {
+                    err("referredOn", "must not be more than a year ago");
                     None
                 } else {
                     Some(d)
@@ -243,6 +280,8 @@ impl NewReferral {
         if let (Some(from), Some(by)) = (referred_on, complete_by) {
             if by <= from {
                 err("completeBy", "must be after referredOn");
+            } else if from.checked_add(jiff::Span::new().years(MAX_YEARS_TO_COMPLETE)).map_or(true, |latest| by > latest) {
+                err("completeBy", "must be at most two years after referredOn");
             }
         }
 
@@ -402,7 +441,7 @@ fn parent(p: &ParentRequest, i: usize, err: &mut impl FnMut(&str, &str)) -> Opti
             None
         }
         Some(s) if s.trim().is_empty() => Some(None),
-        Some(s) => Some(Some(s.trim().to_owned())),
+        Some(s) => crate::text::paragraphs(s, MAX_ADJUSTMENTS_CHARS).map(Some).map_err(|m| err(&f("adjustments"), &m)).ok(),
     };
     Some(ParentDetails {
         parent_ref: parent_ref?,
@@ -490,6 +529,48 @@ mod tests {
         let mut v = sample();
         v["parents"][1]["email"] = "ALEX@example.com".into();
         assert_eq!(fields(parse(v)), vec!["parents[1].email"]);
+    }
+
+    #[test]
+    fn case_numbers_are_one_value_however_typed() {
+        let mut v = sample();
+        v["caseNumber"] = " zw26p\u{200B} 00123\t".into();
+        assert_eq!(parse(v).unwrap().case_number.as_str(), "ZW26P00123");
+        let mut v = sample();
+        v["caseNumber"] = "\u{FEFF} ".into();
+        assert_eq!(fields(parse(v)), vec!["caseNumber"]);
+        let mut v = sample();
+        v["caseNumber"] = "ZW26\u{0}P".into();
+        assert_eq!(fields(parse(v)), vec!["caseNumber"]);
+    }
+
+    #[test]
+    fn dates_are_bounded_so_every_deadline_is_a_real_moment() {
+        let mut v = sample();
+        v["completeBy"] = "9999-12-31".into();
+        assert_eq!(fields(parse(v)), vec!["completeBy"]);
+        let mut v = sample();
+        v["completeBy"] = "2028-11-20".into();
+        assert!(parse(v).is_ok(), "exactly two years is allowed");
+        let mut v = sample();
+        v["completeBy"] = "2028-11-21".into();
+        assert_eq!(fields(parse(v)), vec!["completeBy"]);
+        let mut v = sample();
+        v["referredOn"] = "2025-11-21".into();
+        assert_eq!(fields(parse(v)), vec!["referredOn"]);
+        let mut v = sample();
+        v["referredOn"] = "0001-01-01".into();
+        assert_eq!(fields(parse(v)), vec!["referredOn"]);
+    }
+
+    #[test]
+    fn control_characters_in_adjustments_are_refused() {
+        let mut v = sample();
+        v["parents"][0]["adjustments"] = "Step-free access\u{0}".into();
+        assert_eq!(fields(parse(v)), vec!["parents[0].adjustments"]);
+        let mut v = sample();
+        v["parents"][0]["adjustments"] = "Step-free access\nHearing loop".into();
+        assert!(parse(v).is_ok());
     }
 
     #[test]

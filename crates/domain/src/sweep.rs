@@ -74,18 +74,25 @@ impl Owed {
 }
 
 /// The end of the court's date in England: the moment a parent who has not completed is late.
-pub fn deadline(complete_by: Date) -> Timestamp {
-    start_of_day(complete_by.tomorrow().unwrap_or(complete_by))
+/// `None` only for a date at the end of the calendar, a moment that never comes (intake bounds
+/// dates, so none is stored; nothing falls back to another moment).
+pub fn deadline(complete_by: Date) -> Option<Timestamp> {
+    start_of_day(complete_by.tomorrow().ok()?)
 }
 
 /// The start (in England) of the day `days` before the court's date.
-pub fn deadline_warning_at(complete_by: Date, days: i64) -> Timestamp {
-    start_of_day(complete_by.checked_sub(jiff::Span::new().days(days)).unwrap_or(complete_by))
+pub fn deadline_warning_at(complete_by: Date, days: i64) -> Option<Timestamp> {
+    start_of_day(complete_by.checked_sub(jiff::Span::new().days(days)).ok()?)
 }
 
-fn start_of_day(d: Date) -> Timestamp {
+fn start_of_day(d: Date) -> Option<Timestamp> {
     // Midnight exists in Europe/London every day (clocks change at 01:00/02:00).
-    d.to_zoned(crate::london()).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH)
+    d.to_zoned(crate::london()).ok().map(|z| z.timestamp())
+}
+
+/// `t + d`, or `None` past the end of time.
+fn after(t: Timestamp, d: SignedDuration) -> Option<Timestamp> {
+    t.checked_add(d).ok()
 }
 
 impl DueState {
@@ -100,24 +107,29 @@ impl DueState {
             return Vec::new();
         }
         let mut owed = Vec::new();
-        let remind = |reminder, at| Owed::Remind { reminder, at };
+        let mut remind = |reminder, at: Option<Timestamp>| {
+            if let Some(at) = at {
+                owed.push(Owed::Remind { reminder, at });
+            }
+        };
         if self.status == Invited {
-            owed.push(remind(Reminder::ActivationReminder, self.invited_at + t.activation_reminder));
+            remind(Reminder::ActivationReminder, after(self.invited_at, t.activation_reminder));
         }
         if self.elearning_completed_at.is_none() {
-            owed.push(remind(Reminder::ElearningReminder, self.invited_at + t.elearning_reminder));
+            remind(Reminder::ElearningReminder, after(self.invited_at, t.elearning_reminder));
         }
         if let (Some(done), None, ElearningCompleted) = (self.elearning_completed_at, &self.booking, self.status) {
-            owed.push(remind(Reminder::BookingReminder, done + t.booking_reminder));
+            remind(Reminder::BookingReminder, after(done, t.booking_reminder));
         }
         match &self.booking {
-            Some(b) => owed.push(remind(Reminder::WorkshopReminder, b.starts_at - t.workshop_reminder)),
-            None => owed.push(remind(Reminder::DeadlineWarning, deadline_warning_at(self.complete_by, t.deadline_warning_days))),
+            Some(b) => remind(Reminder::WorkshopReminder, b.starts_at.checked_sub(t.workshop_reminder).ok()),
+            None => remind(Reminder::DeadlineWarning, deadline_warning_at(self.complete_by, t.deadline_warning_days)),
         }
-        let late = deadline(self.complete_by);
+        // A court's date at the end of the calendar is never reached: nothing is owed for it.
+        let Some(late) = deadline(self.complete_by) else { return owed };
         // Booked on a workshop before the date: wait for the trainer to record attendance.
         let late = match &self.booking {
-            Some(b) if b.starts_at < late => std::cmp::max(late, b.ends_at + t.attendance_grace),
+            Some(b) if b.starts_at < late => std::cmp::max(late, after(b.ends_at, t.attendance_grace).unwrap_or(late)),
             _ => late,
         };
         owed.push(Owed::NotCompleted { at: late });
@@ -226,10 +238,10 @@ mod tests {
 
     #[test]
     fn the_deadline_warning_is_due_at_the_start_of_the_day_14_days_before_the_court_date_in_england() {
-        assert_eq!(deadline_warning_at(date(2027, 1, 29), 14), at("2027-01-15T00:00:00Z"));
+        assert_eq!(deadline_warning_at(date(2027, 1, 29), 14), Some(at("2027-01-15T00:00:00Z")));
         // Summer time: midnight in London is 23:00 UTC.
-        assert_eq!(deadline_warning_at(date(2027, 7, 29), 14), at("2027-07-14T23:00:00Z"));
-        assert_eq!(deadline(date(2027, 1, 29)), at("2027-01-30T00:00:00Z"));
+        assert_eq!(deadline_warning_at(date(2027, 7, 29), 14), Some(at("2027-07-14T23:00:00Z")));
+        assert_eq!(deadline(date(2027, 1, 29)), Some(at("2027-01-30T00:00:00Z")));
     }
 
     #[test]
@@ -265,6 +277,16 @@ mod tests {
             s.owed(at("2027-01-28T00:00:00Z"), at("2027-02-01T12:30:00Z"), &t),
             vec![Owed::NotCompleted { at: at("2027-02-01T12:30:00Z") }]
         );
+    }
+
+    #[test]
+    fn a_court_date_at_the_end_of_the_calendar_is_never_reported_as_passed() {
+        let mut s = invited();
+        s.complete_by = date(9999, 12, 31);
+        let t = Timings::default();
+        assert_eq!(deadline(s.complete_by), None);
+        let owed = s.owed(s.invited_at, at("2026-11-29T08:00:00Z"), &t);
+        assert!(!owed.iter().any(|o| matches!(o, Owed::NotCompleted { .. })), "{owed:?}");
     }
 
     #[test]

@@ -8,6 +8,8 @@ use crate::FieldError;
 
 pub const MAX_CAPACITY: u32 = 6;
 pub const DEFAULT_DURATION_MINUTES: i64 = 150;
+/// Workshops are published at most this far ahead: every time computed from one is a real moment.
+pub const MAX_YEARS_AHEAD: i64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,9 +56,16 @@ pub struct Workshop {
     pub trainer: Trainer,
     pub status: WorkshopStatus,
     pub seats_taken: u32,
+    /// The case numbers booked on it: a parent is never offered a co-parent's workshop.
+    /// Never shown to anyone (case numbers are personal data).
+    #[serde(skip)]
+    pub booked_cases: Vec<String>,
 }
 
 impl Workshop {
+    pub fn has_case(&self, case_number: &str) -> bool {
+        self.booked_cases.iter().any(|c| c == case_number)
+    }
     pub fn seats_left(&self) -> u32 {
         self.capacity.saturating_sub(self.seats_taken)
     }
@@ -104,6 +113,10 @@ impl Workshop {
                 errors.push(FieldError::new("startsAt", "must be in the future"));
                 None
             }
+            Some(Ok(t)) if t > now + SignedDuration::from_hours(24 * 366 * MAX_YEARS_AHEAD) => {
+                errors.push(FieldError::new("startsAt", "must be within two years"));
+                None
+            }
             Some(Ok(t)) => Some(crate::clock::to_the_second(t)),
         };
         let duration = req.duration_minutes.unwrap_or(DEFAULT_DURATION_MINUTES);
@@ -122,10 +135,10 @@ impl Workshop {
                 None
             }
         };
-        let location = match req.location.as_deref().map(str::trim) {
-            Some(l) if !l.is_empty() && l.chars().count() <= 500 => Some(l.to_owned()),
-            Some(_) => {
-                errors.push(FieldError::new("location", "must be 1 to 500 characters"));
+        let location = match req.location.as_deref().map(|l| crate::text::line(l, 500)) {
+            Some(Ok(l)) => Some(l),
+            Some(Err(m)) => {
+                errors.push(FieldError::new("location", m));
                 None
             }
             None => {
@@ -147,10 +160,17 @@ impl Workshop {
                 None
             }
             Some(t) => {
-                let name = t.name.as_deref().map(str::trim).filter(|n| !n.is_empty() && n.chars().count() <= 200);
-                if name.is_none() {
-                    errors.push(FieldError::new("trainer.name", "must be 1 to 200 characters"));
-                }
+                let name = match t.name.as_deref().map(|n| crate::text::line(n, 200)) {
+                    Some(Ok(n)) => Some(n),
+                    Some(Err(m)) => {
+                        errors.push(FieldError::new("trainer.name", m));
+                        None
+                    }
+                    None => {
+                        errors.push(FieldError::new("trainer.name", "is required"));
+                        None
+                    }
+                };
                 let email = match t.email.as_deref().map(EmailAddress::parse) {
                     Some(Ok(e)) => Some(e),
                     Some(Err(m)) => {
@@ -163,7 +183,7 @@ impl Workshop {
                     }
                 };
                 match (name, email) {
-                    (Some(n), Some(e)) => Some(Trainer { name: n.to_owned(), email: e }),
+                    (Some(n), Some(e)) => Some(Trainer { name: n, email: e }),
                     _ => None,
                 }
             }
@@ -181,6 +201,7 @@ impl Workshop {
                 trainer,
                 status: WorkshopStatus::Open,
                 seats_taken: 0,
+                booked_cases: Vec::new(),
             }),
             _ => Err(errors),
         }
@@ -263,6 +284,15 @@ mod tests {
         .unwrap();
         assert_eq!((ok.capacity, ok.duration_minutes, ok.language.as_str()), (6, 150, "en"));
         assert_eq!(ok.ends_at, "2026-12-01T12:30:00Z".parse().unwrap());
+        let end_of_time = Workshop::parse(
+            WorkshopRequest { starts_at: Some("9999-12-31T23:59:59Z".into()), location: Some("Room\u{0}1".into()), ..Default::default() },
+            "w3".into(),
+            now(),
+        )
+        .unwrap_err();
+        let fields: Vec<_> = end_of_time.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(&fields[..2], ["startsAt", "mode"]);
+        assert!(fields.contains(&"location"), "{fields:?}");
         let bad = Workshop::parse(
             WorkshopRequest { starts_at: Some("2026-11-01T10:00:00Z".into()), capacity: Some(7), mode: Some("boat".into()), ..Default::default() },
             "w2".into(),

@@ -203,6 +203,8 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         elearning_url: pt4c_adapters::config::DEFAULT_ELEARNING_URL.into(),
         new_links_per_day: cfg.new_links_per_day,
         parenting_plan_url: pt4c_adapters::config::DEFAULT_PARENTING_PLAN_URL.into(),
+        // In-process handlers run for milliseconds and the runner retries after 2 s, then 4 s.
+        claim_lease: std::time::Duration::from_secs(2),
     };
     let links = LinkSigner::new(&cfg.link_key).context("link key")?;
     let deps = Deps::new(&sdk, config, Some(links), clock.clone());

@@ -185,8 +185,11 @@ async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> 
                     sqs.delete_message().queue_url(&rule.queue_url).receipt_handle(&receipt).send().await.ok();
                 }
                 Err(e) => {
-                    // Left on the queue: it comes back when its visibility timeout passes.
+                    // Left on the queue, back after 2 s, then 4 s: Lambda's async retries back
+                    // off too, and a claim on an email (2 s locally) must lapse before the retry.
                     tracing::warn!(function = %rule.function, attempts, error = %e, "delivery failed; will retry");
+                    let wait = 1i32 << attempts.min(4);
+                    sqs.change_message_visibility().queue_url(&rule.queue_url).receipt_handle(&receipt).visibility_timeout(wait).send().await.ok();
                 }
             }
         }

@@ -35,6 +35,7 @@ base-uri 'none'; frame-ancestors 'none'";
 pub fn router(deps: Deps) -> Router {
     Router::new()
         .route("/hub/{token}", get(hub))
+        .route("/hub/{token}/activate", post(activate))
         .route("/hub/{token}/new-link", post(new_link))
         .route("/book/{token}", get(booking_page).post(post_booking))
         .route("/book/{token}/cancel", get(cancel_page).post(post_cancel))
@@ -95,13 +96,28 @@ pub struct HubView {
     pub status: ParentStatus,
     pub complete_by: jiff::civil::Date,
     pub elearning: ElearningProgress,
-    pub workshop: Option<serde_json::Value>,
+    pub workshop: Option<HubWorkshop>,
     pub booking_url: Option<String>,
     pub elearning_url: String,
+    /// Where the set-up button posts, while the account is not set up.
+    #[serde(skip)]
+    pub activate_action: Option<String>,
     #[serde(skip)]
     pub first_name: String,
     #[serde(skip)]
     pub module_titles: Vec<(String, String)>,
+}
+
+/// The parent's own workshop, as their Hub shows it (the joining link is theirs to see).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubWorkshop {
+    pub workshop_id: String,
+    pub starts_at: jiff::Timestamp,
+    pub ends_at: jiff::Timestamp,
+    pub mode: Mode,
+    pub location: String,
+    pub attended: Option<bool>,
 }
 
 impl From<PortError> for Refusal {
@@ -118,8 +134,18 @@ fn verify(deps: &Deps, token: &str, purpose: Purpose) -> Result<ParentId, Refusa
     }
 }
 
-/// GET /hub/{token}: the Parent Hub. The first visit with a valid link activates the account.
+/// GET /hub/{token}: the Parent Hub. A GET changes nothing (mail scanners fetch links): before
+/// the account is set up, the page offers the button that sets it up.
 pub async fn open_hub(deps: &Deps, token: &str) -> Result<HubView, Refusal> {
+    let parent_id = verify(deps, token, Purpose::Hub)?;
+    let Some(parent) = deps.store.parent(&parent_id).await? else {
+        return Err(Refusal::NotFound);
+    };
+    hub_view(deps, parent, token)
+}
+
+/// POST /hub/{token}/activate: the parent sets up their account (once; a repeat changes nothing).
+pub async fn activate_hub(deps: &Deps, token: &str) -> Result<HubView, Refusal> {
     let parent_id = verify(deps, token, Purpose::Hub)?;
     let Some(mut parent) = deps.store.parent(&parent_id).await? else {
         return Err(Refusal::NotFound);
@@ -135,27 +161,40 @@ pub async fn open_hub(deps: &Deps, token: &str) -> Result<HubView, Refusal> {
             deps.publish_committed(&event).await;
             parent.status = ParentStatus::Activated;
             parent.activated_at = Some(now);
+        } else if let Some(fresh) = deps.store.parent(&parent_id).await? {
+            parent = fresh;
         }
     }
-    hub_view(deps, parent)
+    hub_view(deps, parent, token)
 }
 
-fn hub_view(deps: &Deps, parent: ParentRecord) -> Result<HubView, Refusal> {
+fn hub_view(deps: &Deps, parent: ParentRecord, token: &str) -> Result<HubView, Refusal> {
     let elearning = parent.elearning();
     let booking_url = if parent.elearning_completed_at.is_some() && !parent.closed() {
         Some(deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?.0)
     } else {
         None
     };
+    let workshop = parent.booking.as_ref().or(parent.last_workshop.as_ref()).map(|b| HubWorkshop {
+        workshop_id: b.workshop_id.clone(),
+        starts_at: b.starts_at,
+        ends_at: b.ends_at,
+        mode: b.mode,
+        location: b.location.clone(),
+        attended: parent.attended,
+    });
+    let activate_action =
+        (parent.status == ParentStatus::Invited && !parent.closed()).then(|| format!("/hub/{token}/activate"));
     let module_titles = deps.config.catalogue.modules.iter().map(|m| (m.module_id.clone(), m.title.clone())).collect();
     Ok(HubView {
         parent_id: parent.parent_id.clone(),
         status: parent.status,
         complete_by: parent.complete_by,
         elearning,
-        workshop: None,
+        workshop,
         booking_url,
         elearning_url: deps.config.elearning_url.clone(),
+        activate_action,
         first_name: parent.first_name.clone(),
         module_titles,
     })
@@ -163,9 +202,13 @@ fn hub_view(deps: &Deps, parent: ParentRecord) -> Result<HubView, Refusal> {
 
 /// POST /hub/{token}/new-link: a fresh link to the address on file. Expired links may ask.
 pub async fn ask_new_link(deps: &Deps, token: &str) -> Result<(), Refusal> {
-    let parent_id = match deps.links()?.verify_signature(token, Purpose::Hub) {
-        Ok(link) => link.parent,
-        Err(_) => return Err(Refusal::InvalidLink),
+    // Any of the parent's own links may ask (an expired booking or cancel link offers the same
+    // button); the fresh link is the Hub's, which leads everywhere else.
+    let links = deps.links()?;
+    let Some(parent_id) =
+        [Purpose::Hub, Purpose::Booking, Purpose::Cancel].into_iter().find_map(|p| links.verify_signature(token, p).ok().map(|l| l.parent))
+    else {
+        return Err(Refusal::InvalidLink);
     };
     let Some(parent) = deps.store.parent(&parent_id).await? else {
         return Err(Refusal::NotFound);
@@ -198,6 +241,15 @@ async fn hub(State(deps): State<Deps>, Path(token): Path<String>, headers: Heade
     respond(wants_json(&headers), answer)
 }
 
+async fn activate(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    match activate_hub(&deps, &token).await {
+        Ok(view) if wants_json(&headers) => Json(view).into_response(),
+        // Post, redirect, get: a reload does not post again.
+        Ok(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/hub/{token}"))]).into_response(),
+        Err(r) => respond(wants_json(&headers), Answer::Refused(r)),
+    }
+}
+
 async fn new_link(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     let answer = match ask_new_link(&deps, &token).await {
         Ok(()) => Answer::NewLinkSent,
@@ -211,6 +263,12 @@ async fn new_link(State(deps): State<Deps>, Path(token): Path<String>, headers: 
 struct HubPage<'a> {
     first_name: &'a str,
     withdrawn: bool,
+    /// Completed, not completed or withdrawn: the course is over for this parent.
+    /// (workshop status, parenting plan status)
+    finished: Option<(&'a str, &'a str)>,
+    activate_action: Option<&'a str>,
+    /// The parent's booked workshop: (when, where).
+    booked: Option<(String, String)>,
     complete_by: String,
     elearning_url: &'a str,
     elearning_done: bool,
@@ -279,6 +337,18 @@ pub fn respond(json: bool, answer: Answer) -> Response {
                 HubPage {
                     first_name: &view.first_name,
                     withdrawn: view.status == ParentStatus::Withdrawn,
+                    finished: match view.status {
+                        ParentStatus::Completed => Some(("Completed", "You can start it now")),
+                        ParentStatus::NotCompleted => Some(("Not completed", "Not available")),
+                        ParentStatus::Withdrawn => Some(("Ended", "Not available")),
+                        _ => None,
+                    },
+                    activate_action: view.activate_action.as_deref(),
+                    booked: view
+                        .workshop
+                        .as_ref()
+                        .filter(|_| view.status == ParentStatus::WorkshopBooked)
+                        .map(|w| (pt4c_adapters::emails::when(w.starts_at, w.ends_at), booked_place(w.mode, &w.location))),
                     complete_by: long_date(view.complete_by),
                     elearning_url: &view.elearning_url,
                     elearning_done: done,
@@ -337,7 +407,28 @@ fn refused(json: bool, r: Refusal) -> Response {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("86400"));
             res
         }
-        Refusal::Unavailable(e) => pt4c_adapters::http::ApiError::Port(e).into_response(),
+        Refusal::Unavailable(e) if json => pt4c_adapters::http::ApiError::Port(e).into_response(),
+        Refusal::Unavailable(e) => {
+            // A person gets a page, never problem details; the cause is logged, never shown.
+            let status = match &e {
+                PortError::Retryable(m) => {
+                    tracing::warn!(error = %m, "a dependency is unavailable");
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                PortError::Permanent(m) => {
+                    tracing::error!(error = %m, "request failed");
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            };
+            let mut res = message(
+                status,
+                "Sorry, there is a problem with the service",
+                vec!["Nothing has been changed. Please go back and try again in a few minutes."],
+                None,
+            );
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            res
+        }
     }
 }
 
@@ -363,7 +454,8 @@ pub struct OfferedWorkshop {
     pub starts_at: jiff::Timestamp,
     pub ends_at: jiff::Timestamp,
     pub mode: Mode,
-    pub location: String,
+    /// The address of an in-person workshop; an online one's joining link goes only to parents booked on it.
+    pub location: Option<String>,
     pub language: String,
     pub seats_left: u32,
 }
@@ -374,6 +466,10 @@ pub enum BookRefusal {
     Rule(BookingRefusal),
     NoWorkshop,
     Invalid(Vec<FieldError>),
+    /// The body is not what the route takes (415, 400): answered as problem details, or a page to a form.
+    Body(Problem),
+    /// A cancel link for a booking the parent no longer holds.
+    StaleCancelLink,
 }
 
 impl From<PortError> for BookRefusal {
@@ -408,14 +504,15 @@ pub async fn offer(deps: &Deps, token: &str) -> Result<BookingView, BookRefusal>
             .workshops(now, now + jiff::SignedDuration::from_hours(24 * 366))
             .await?
             .into_iter()
-            .filter(|w| w.bookable(now) && w.mode.suits(parent.workshop_mode))
+            // Never the workshop a co-parent is booked on (the booking's condition refuses it anyway).
+            .filter(|w| w.bookable(now) && w.mode.suits(parent.workshop_mode) && !w.has_case(&parent.case_number))
             .map(|w| OfferedWorkshop {
                 seats_left: w.seats_left(),
+                location: (w.mode == Mode::InPerson).then_some(w.location),
                 workshop_id: w.workshop_id,
                 starts_at: w.starts_at,
                 ends_at: w.ends_at,
                 mode: w.mode,
-                location: w.location,
                 language: w.language,
             })
             .collect()
@@ -432,9 +529,8 @@ pub async fn offer(deps: &Deps, token: &str) -> Result<BookingView, BookRefusal>
     })
 }
 
-/// POST /book/{token}: takes a seat. Returns the booking and whether it is new.
-pub async fn book(deps: &Deps, token: &str, workshop_id: &str) -> Result<(Booking, bool, ParentRecord), BookRefusal> {
-    let parent = booking_parent(deps, token, &[Purpose::Booking]).await?;
+/// POST /book/{token}: takes a seat for the parent the link is for. Returns the booking and whether it is new.
+pub async fn book(deps: &Deps, parent: &ParentRecord, workshop_id: &str) -> Result<(Booking, bool), BookRefusal> {
     if parent.closed() {
         return Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable));
     }
@@ -442,7 +538,7 @@ pub async fn book(deps: &Deps, token: &str, workshop_id: &str) -> Result<(Bookin
         return Err(BookRefusal::Rule(BookingRefusal::ElearningIncomplete));
     }
     match &parent.booking {
-        Some(b) if b.workshop_id == workshop_id => return Ok((b.clone(), false, parent.clone())),
+        Some(b) if b.workshop_id == workshop_id => return Ok((b.clone(), false)),
         Some(_) => return Err(BookRefusal::Rule(BookingRefusal::AlreadyBooked)),
         None => {}
     }
@@ -467,24 +563,30 @@ pub async fn book(deps: &Deps, token: &str, workshop_id: &str) -> Result<(Bookin
         booked_at: now,
     });
     let due = after.due_after_change(now, &deps.config.timings);
-    match deps.store.book(&parent, &workshop, now, due, &event).await? {
+    match deps.store.book(parent, &workshop, now, due, &event).await? {
         BookingOutcome::Booked(b) => {
             tracing::info!(parent_id = %parent.parent_id, workshop_id, "workshop booked");
             deps.publish_committed(&event).await;
-            Ok((b, true, parent))
+            Ok((b, true))
         }
-        BookingOutcome::AlreadyHeld(b) => Ok((b, false, parent)),
+        BookingOutcome::AlreadyHeld(b) => Ok((b, false)),
         BookingOutcome::Refused(r) => {
             tracing::info!(parent_id = %parent.parent_id, workshop_id, refusal = r.code(), "booking refused");
+            // A parent is never told which workshop their co-parent is on: to them it is just unavailable.
+            let r = if r == BookingRefusal::CoParentBooked { BookingRefusal::WorkshopUnavailable } else { r };
             Err(BookRefusal::Rule(r))
         }
     }
 }
 
-/// POST /book/{token}/cancel (a cancel link, or the booking page's own link): frees the seat.
+/// POST /book/{token}/cancel: frees the seat. A cancel link acts only on the booking it was sent
+/// for; the booking page's own form acts on the booking it shows.
 pub async fn cancel(deps: &Deps, token: &str) -> Result<ParentRecord, BookRefusal> {
-    let parent = booking_parent(deps, token, &[Purpose::Cancel, Purpose::Booking]).await?;
+    let (parent, bound_to) = cancelling_parent(deps, token).await?;
     let Some(booking) = parent.booking.clone() else { return Err(BookRefusal::Rule(BookingRefusal::NotBooked)) };
+    if !link_fits(&bound_to, &booking) {
+        return Err(BookRefusal::StaleCancelLink);
+    }
     let now = deps.now();
     if booking.starts_at <= now {
         return Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable));
@@ -505,6 +607,34 @@ pub async fn cancel(deps: &Deps, token: &str) -> Result<ParentRecord, BookRefusa
             None => Err(BookRefusal::Rule(BookingRefusal::NotBooked)),
             Some(_) => Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable)),
         }
+    }
+}
+
+/// The parent a cancel (or booking) link is for, and the booking a cancel link names.
+async fn cancelling_parent(deps: &Deps, token: &str) -> Result<(ParentRecord, Option<Option<String>>), BookRefusal> {
+    let links = deps.links()?;
+    let now = deps.now();
+    let mut last = Refusal::InvalidLink;
+    for purpose in [Purpose::Cancel, Purpose::Booking] {
+        match links.verify(token, purpose, now) {
+            Ok(link) => {
+                let parent = deps.store.parent(&link.parent).await?.ok_or(BookRefusal::Link(Refusal::NotFound))?;
+                // A booking link is the parent's own page: no binding. A cancel link always has one
+                // (`Some(None)`: one sent before bindings, which names no booking).
+                let bound = (purpose == Purpose::Cancel).then_some(link.bound_to);
+                return Ok((parent, bound));
+            }
+            Err(LinkError::Invalid) => continue,
+            Err(LinkError::Expired { .. }) => last = Refusal::Expired { token: token.to_owned() },
+        }
+    }
+    Err(BookRefusal::Link(last))
+}
+
+fn link_fits(bound_to: &Option<Option<String>>, booking: &Booking) -> bool {
+    match bound_to {
+        None => true,
+        Some(key) => key.as_deref() == Some(pt4c_adapters::deps::booking_key(&booking.workshop_id, booking.booked_at).as_str()),
     }
 }
 
@@ -530,17 +660,18 @@ struct WorkshopRow {
     detail: String,
 }
 
-fn place(mode: Mode, location: &str) -> String {
-    match mode {
-        Mode::Online => "Online. We will email you the joining link.".to_owned(),
-        Mode::InPerson => format!("In person, at {location}."),
+fn place(mode: Mode, location: Option<&str>) -> String {
+    match (mode, location) {
+        (Mode::InPerson, Some(address)) => format!("In person, at {address}."),
+        (Mode::InPerson, None) => "In person.".to_owned(),
+        (Mode::Online, _) => "Online. We will email you the joining link.".to_owned(),
     }
 }
 
-fn booked_place(b: &Booking) -> String {
-    match b.mode {
-        Mode::Online => format!("Online: {}", b.location),
-        Mode::InPerson => format!("In person, at {}", b.location),
+fn booked_place(mode: Mode, location: &str) -> String {
+    match mode {
+        Mode::Online => format!("Online: {location}"),
+        Mode::InPerson => format!("In person, at {location}"),
     }
 }
 
@@ -560,6 +691,30 @@ fn book_refused(json: bool, token: &str, r: BookRefusal) -> Response {
                 )
             }
         }
+        BookRefusal::Body(p) if json => p.into_response(),
+        BookRefusal::Body(p) => message_with(
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
+            "Choose a workshop",
+            vec!["Select the workshop you want to book."],
+            None,
+            Some(("Back to the workshops".into(), format!("/book/{token}"))),
+        ),
+        BookRefusal::StaleCancelLink if json => Problem::conflict(
+            "not-booked",
+            "This link is for an earlier booking",
+            "The booking this link was sent for is no longer held; your current booking is unchanged.",
+        )
+        .into_response(),
+        BookRefusal::StaleCancelLink => message_with(
+            StatusCode::CONFLICT,
+            "This link is for an earlier booking",
+            vec![
+                "The booking this cancel link was sent for has already been cancelled or changed.",
+                "Your current booking has not been cancelled. To cancel it, use the link in the email that confirmed it.",
+            ],
+            None,
+            None,
+        ),
         BookRefusal::NoWorkshop if json => Problem::not_found("workshop").into_response(),
         BookRefusal::NoWorkshop => message_with(
             StatusCode::NOT_FOUND,
@@ -605,7 +760,7 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
                     when: pt4c_adapters::emails::when(w.starts_at, w.ends_at),
                     detail: format!(
                         "{} {} {} left.",
-                        place(w.mode, &w.location),
+                        place(w.mode, w.location.as_deref()),
                         w.seats_left,
                         if w.seats_left == 1 { "place" } else { "places" }
                     ),
@@ -616,7 +771,7 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
                 BookPage {
                     first_name: &view.first_name,
                     complete_by: long_date(view.complete_by),
-                    booked: view.booking.as_ref().map(|b| BookedRow { when: pt4c_adapters::emails::when(b.starts_at, b.ends_at), place: booked_place(b) }),
+                    booked: view.booking.as_ref().map(|b| BookedRow { when: pt4c_adapters::emails::when(b.starts_at, b.ends_at), place: booked_place(b.mode, &b.location) }),
                     workshops: rows,
                     book_action: format!("/book/{token}"),
                     cancel_action: format!("/book/{token}/cancel"),
@@ -632,6 +787,10 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
 fn chosen_workshop(headers: &HeaderMap, body: &[u8]) -> Result<String, BookRefusal> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let missing = || BookRefusal::Invalid(vec![FieldError::new("workshopId", "is required")]);
+    let workshop_id = |w: &str| -> Result<String, FieldError> {
+        // Workshop ids are UUIDs we issue: anything else is a bad field, not an unknown workshop.
+        uuid::Uuid::parse_str(w).map(|_| w.to_owned()).map_err(|_| FieldError::new("workshopId", "must be a workshop id"))
+    };
     if content_type.starts_with("application/x-www-form-urlencoded") {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -639,45 +798,53 @@ fn chosen_workshop(headers: &HeaderMap, body: &[u8]) -> Result<String, BookRefus
             workshop_id: Option<String>,
         }
         let form: Form = serde_urlencoded_form(body).ok_or_else(missing)?;
-        return form.workshop_id.filter(|w| !w.is_empty()).ok_or_else(missing);
+        let w = form.workshop_id.filter(|w| !w.is_empty()).ok_or_else(missing)?;
+        return workshop_id(&w).map_err(|e| BookRefusal::Invalid(vec![e]));
     }
-    let value = decode_json(headers, body).map_err(|p| BookRefusal::Invalid(problem_errors(p)))?;
+    let value = decode_json(headers, body).map_err(BookRefusal::Body)?;
     let mut errors = unknown_keys(&value, &["workshopId"]);
-    match value.get("workshopId").and_then(|v| v.as_str()) {
-        Some(w) if !w.is_empty() && errors.is_empty() => Ok(w.to_owned()),
-        Some(w) if !w.is_empty() => Err(BookRefusal::Invalid(errors)),
-        _ => {
-            errors.push(FieldError::new("workshopId", "is required"));
-            Err(BookRefusal::Invalid(errors))
+    match value.get("workshopId") {
+        Some(serde_json::Value::String(w)) if !w.is_empty() => match workshop_id(w) {
+            Ok(w) if errors.is_empty() => return Ok(w),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        },
+        Some(serde_json::Value::String(_)) | None | Some(serde_json::Value::Null) => errors.push(FieldError::new("workshopId", "is required")),
+        Some(_) => {
+            return Err(BookRefusal::Body(Problem::invalid_json(
+                "The field workshopId has the wrong JSON type.",
+                vec![FieldError::new("workshopId", "has the wrong JSON type")],
+            )))
         }
     }
+    Err(BookRefusal::Invalid(errors))
 }
 
 fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
     serde_urlencoded::from_bytes(body).ok()
 }
 
-fn problem_errors(p: Problem) -> Vec<FieldError> {
-    if p.errors.is_empty() {
-        vec![FieldError::new("body", p.detail)]
-    } else {
-        p.errors
-    }
-}
-
 async fn post_booking(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap, body: axum::body::Body) -> Response {
     let json = wants_json(&headers) || headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    // The link first (403, 410), then the body (413, 415, 400, 422), as api.md orders them.
+    let parent = match booking_parent(&deps, &token, &[Purpose::Booking]).await {
+        Ok(p) => p,
+        Err(r) => return book_refused(json, &token, r),
+    };
     let body = match pt4c_adapters::http::read_body(body).await {
         Ok(b) => b,
-        Err(p) => return p.into_response(),
+        Err(p) => return book_refused(json, &token, BookRefusal::Body(p)),
     };
     let workshop_id = match chosen_workshop(&headers, &body) {
         Ok(w) => w,
         Err(r) => return book_refused(json, &token, r),
     };
-    match book(&deps, &token, &workshop_id).await {
-        Ok((booking, fresh, parent)) if json => {
-            let cancel_url = deps.later_link(&parent.parent_id, Purpose::Cancel, parent.complete_by).map(|(u, _)| u).unwrap_or_default();
+    match book(&deps, &parent, &workshop_id).await {
+        Ok((booking, fresh)) if json => {
+            let cancel_url = match deps.cancel_link(&parent.parent_id, &booking.workshop_id, booking.booked_at, parent.complete_by) {
+                Ok(u) => u,
+                Err(e) => return book_refused(json, &token, BookRefusal::Link(Refusal::Unavailable(e))),
+            };
             let status = if fresh { StatusCode::CREATED } else { StatusCode::OK };
             (status, Json(serde_json::json!({"booking": booking, "cancelUrl": cancel_url}))).into_response()
         }
@@ -686,10 +853,10 @@ async fn post_booking(State(deps): State<Deps>, Path(token): Path<String>, heade
     }
 }
 
-
 async fn cancel_page(State(deps): State<Deps>, Path(token): Path<String>) -> Response {
-    match booking_parent(&deps, &token, &[Purpose::Cancel, Purpose::Booking]).await {
-        Ok(parent) => match parent.booking {
+    match cancelling_parent(&deps, &token).await {
+        Ok((parent, bound)) => match parent.booking {
+            Some(b) if !link_fits(&bound, &b) => book_refused(false, &token, BookRefusal::StaleCancelLink),
             Some(b) => message_with(
                 StatusCode::OK,
                 "Cancel your workshop booking",

@@ -94,7 +94,8 @@ fn parse_completion(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Result<Com
             errors.push(FieldError::new("completedAt", "must be an RFC 3339 timestamp"));
             None
         }
-        Some(Ok(t)) if t > deps.now() => {
+        // Judged to the second, as it is kept: "now" with milliseconds is not in the future.
+        Some(Ok(t)) if pt4c_domain::clock::to_the_second(t) > deps.now() => {
             errors.push(FieldError::new("completedAt", "must not be in the future"));
             None
         }
@@ -116,6 +117,9 @@ pub async fn record_completion(deps: &Deps, c: &Completion) -> Result<ParentElea
     }));
     match deps.store.record_module(&c.parent_id, &c.module_id, c.completed_at, &event).await? {
         ModuleRecording::NoParent => return Err(Problem::not_found("parent").into()),
+        ModuleRecording::BeforeInvitation => {
+            return Err(Problem::validation(vec![FieldError::new("completedAt", "must not be before the parent was invited")]).into())
+        }
         ModuleRecording::Recorded => {
             tracing::info!(parent_id = %c.parent_id, module_id = %c.module_id, "module completed");
             deps.publish_committed(&event).await;
@@ -259,37 +263,84 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
     let value = decode_json(&headers, &body)?;
     let mut errors = unknown_keys(&value, &["reason"]);
     let req: CancelRequest = typed(value)?;
-    let reason = req.reason.as_deref().map(str::trim).unwrap_or("");
-    if reason.is_empty() || reason.chars().count() > 500 {
-        errors.push(FieldError::new("reason", "must be 1 to 500 characters"));
-    }
+    let reason = match req.reason.as_deref().map(|r| pt4c_domain::text::paragraphs(r, 500)) {
+        Some(Ok(r)) => r,
+        Some(Err(m)) => {
+            errors.push(FieldError::new("reason", m));
+            String::new()
+        }
+        None => {
+            errors.push(FieldError::new("reason", "is required"));
+            String::new()
+        }
+    };
+    let reason = reason.as_str();
     if !errors.is_empty() {
         return Err(Problem::validation(errors).into());
     }
     let Some(w) = deps.store.workshop(&id).await? else { return Err(Problem::not_found("workshop").into()) };
-    let roster: Vec<ParentId> = deps.store.roster(&id).await?.into_iter().map(|(p, _)| p).collect();
     if w.status == WorkshopStatus::Open {
-        let event = deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
-            workshop_id: id.clone(),
-            parent_ids: roster.clone(),
-            cancelled_at: deps.now(),
-        }));
+        // The roster goes with each release's own event, so the cancellation's lists nobody.
+        let event =
+            deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled { workshop_id: id.clone(), parent_ids: vec![], cancelled_at: deps.now() }));
         if deps.store.cancel_workshop(&id, reason, &event).await? {
-            tracing::info!(workshop_id = %id, bookings = roster.len(), "workshop cancelled");
+            tracing::info!(workshop_id = %id, "workshop cancelled");
             deps.publish_committed(&event).await;
         }
     }
-    for parent_id in &roster {
-        if let Some(parent) = deps.store.parent(parent_id).await? {
-            // Only bookings not yet held: a parent already recorded at the workshop keeps the record.
-            if parent.booking.as_ref().is_some_and(|b| b.workshop_id == id) && parent.status == ParentStatus::WorkshopBooked {
-                let due = parent.released().due_after_change(deps.now(), &deps.config.timings);
-                deps.store.release(&parent, &id, None, None, true, due).await?;
-            }
+    // Read after the change: no booking commits on a cancelled workshop (a condition of the
+    // booking's transaction), so this roster is every booking there will ever be on it.
+    let mut left = 0;
+    for (parent_id, _) in deps.store.roster(&id).await? {
+        if let Err(e) = release_for_cancelled_workshop(&deps, &id, &parent_id).await {
+            tracing::warn!(workshop_id = %id, parent_id = %parent_id, error = %e, "booking on a cancelled workshop not yet released");
+            left += 1;
         }
+    }
+    if left > 0 {
+        // The truth: the workshop is cancelled, some seats are still held; the same request finishes.
+        let mut res = Problem::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "service-unavailable",
+            "The workshop is cancelled; some bookings are not yet released",
+            format!("The workshop is cancelled. {left} booking(s) are still to be released: send the same request again to finish."),
+        )
+        .into_response();
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        return Ok(res);
     }
     let w = deps.store.workshop(&id).await?.ok_or_else(|| PortError::Retryable("workshop vanished".into()))?;
     Ok(Json(view(w, None)).into_response())
+}
+
+/// Gives back one booking on a cancelled workshop, with the event that emails the parent once.
+/// A parent already recorded at the workshop keeps the record.
+async fn release_for_cancelled_workshop(deps: &Deps, workshop_id: &str, parent_id: &ParentId) -> Result<(), PortError> {
+    let Some(parent) = deps.store.parent(parent_id).await? else { return Ok(()) };
+    let booked_here = parent.booking.as_ref().is_some_and(|b| b.workshop_id == workshop_id);
+    if !booked_here || parent.status != ParentStatus::WorkshopBooked {
+        return Ok(());
+    }
+    let now = deps.now();
+    let event = deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
+        workshop_id: workshop_id.to_owned(),
+        parent_ids: vec![parent_id.clone()],
+        cancelled_at: now,
+    }));
+    let due = parent.released().due_after_change(now, &deps.config.timings);
+    if deps.store.release(&parent, workshop_id, None, Some(&event), true, due).await? {
+        tracing::info!(workshop_id, parent_id = %parent_id, "booking released: workshop cancelled");
+        deps.publish_committed(&event).await;
+        Ok(())
+    } else {
+        // Changed since the read (cancelled by the parent, or released by a concurrent call): look again.
+        match deps.store.parent(parent_id).await? {
+            Some(p) if p.booking.as_ref().is_some_and(|b| b.workshop_id == workshop_id) && p.status == ParentStatus::WorkshopBooked => {
+                Err(PortError::Retryable("booking changed during the release".into()))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 pub fn course_router(deps: Deps) -> Router {
@@ -480,10 +531,15 @@ async fn post_follow_up(State(deps): State<Deps>, Path(parent_id): Path<String>,
             None
         }
     };
-    let notes = req.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if notes.is_some_and(|n| n.chars().count() > 2000) {
-        errors.push(FieldError::new("notes", "must be at most 2000 characters"));
-    }
+    let notes = match req.notes.as_deref().filter(|n| !n.trim().is_empty()).map(|n| pt4c_domain::text::paragraphs(n, 2000)) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(m)) => {
+            errors.push(FieldError::new("notes", m));
+            None
+        }
+    };
+    let notes = notes.as_deref();
     let (Some(outcome), true) = (outcome, errors.is_empty()) else { return Err(Problem::validation(errors).into()) };
     match deps.store.record_follow_up(&parent_id, outcome, notes, deps.now()).await? {
         FollowUpRecording::Recorded(entry) => {
@@ -523,15 +579,19 @@ async fn post_concern(State(deps): State<Deps>, Path(parent_id): Path<String>, h
     let mut errors = unknown_keys(&value, &["raisedBy", "summary"]);
     let req: ConcernRequest = typed(value)?;
     let parent_id = ParentId::parse(&parent_id).map_err(|_| Problem::not_found("parent"))?;
-    let mut text = |v: Option<String>, field: &str, max: usize| {
-        let v = v.map(|s| s.trim().to_owned()).unwrap_or_default();
-        if v.is_empty() || v.chars().count() > max {
-            errors.push(FieldError::new(field, format!("must be 1 to {max} characters")));
+    let mut text = |v: Option<String>, field: &str, parse: fn(&str) -> Result<String, String>| match v.as_deref().map(parse) {
+        Some(Ok(v)) => v,
+        Some(Err(m)) => {
+            errors.push(FieldError::new(field, m));
+            String::new()
         }
-        v
+        None => {
+            errors.push(FieldError::new(field, "is required"));
+            String::new()
+        }
     };
-    let raised_by = text(req.raised_by, "raisedBy", 200);
-    let summary = text(req.summary, "summary", 2000);
+    let raised_by = text(req.raised_by, "raisedBy", |s| pt4c_domain::text::line(s, 200));
+    let summary = text(req.summary, "summary", |s| pt4c_domain::text::paragraphs(s, 2000));
     if !errors.is_empty() {
         return Err(Problem::validation(errors).into());
     }

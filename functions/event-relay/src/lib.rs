@@ -35,5 +35,10 @@ pub async fn relay(deps: &Deps) -> Result<Summary, PortError> {
     if !pending.is_empty() {
         tracing::info!(published = summary.published, failed = summary.failed, "outbox relayed");
     }
+    if summary.failed > 0 {
+        // A bus that refuses must be seen: the run fails, so its errors alarm fires; the events
+        // stay in the outbox (they never expire) and the next run tries them again.
+        return Err(PortError::Retryable(format!("{} of {} events left unpublished", summary.failed, pending.len())));
+    }
     Ok(summary)
 }

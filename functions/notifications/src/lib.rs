@@ -14,7 +14,8 @@ use pt4c_domain::notice::Attachment;
 use pt4c_domain::ports::{ParentRecord, WorkshopStore};
 use pt4c_domain::workshop::Mode;
 use pt4c_domain::link::Purpose;
-use pt4c_domain::notice::{send_once, NoticeKind, Sending};
+use pt4c_adapters::sending::{send_once, Sending};
+use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{ParentStore, PortError};
 use serde::Serialize;
 
@@ -104,6 +105,11 @@ async fn open_parent(deps: &Deps, id: &pt4c_domain::ParentId) -> Result<Option<P
     }
 }
 
+/// The parent holds a booking made at or after `t`.
+fn booked_since(parent: &ParentRecord, t: jiff::Timestamp) -> bool {
+    parent.booking.as_ref().is_some_and(|b| b.booked_at >= t)
+}
+
 fn skipped() -> Summary {
     Summary { skipped: 1, ..Summary::default() }
 }
@@ -113,7 +119,14 @@ async fn booking_confirmed(deps: &Deps, event: &WorkshopBooked) -> Result<Summar
     let Some(w) = deps.store.workshop(&event.workshop_id).await? else {
         return Err(NotifyError::BadEvent(format!("no workshop {}", event.workshop_id)));
     };
-    let (cancel_url, _) = deps.later_link(&parent.parent_id, Purpose::Cancel, parent.complete_by)?;
+    // Checked at delivery: a confirmation delivered late must not contradict a cancellation
+    // (the parent's, or the workshop's) that came first.
+    let still_held = parent.booking.as_ref().is_some_and(|b| b.workshop_id == event.workshop_id && b.booked_at == event.booked_at);
+    if !still_held || w.status != pt4c_domain::workshop::WorkshopStatus::Open {
+        tracing::info!(parent_id = %parent.parent_id, workshop_id = %event.workshop_id, "booking confirmation moot: the booking is no longer held");
+        return Ok(skipped());
+    }
+    let cancel_url = deps.cancel_link(&parent.parent_id, &event.workshop_id, event.booked_at, parent.complete_by)?;
     let when = emails::when(w.starts_at, w.ends_at);
     let (how, place) = match w.mode {
         Mode::Online => ("online", format!("Join here at the start time: {}", w.location)),
@@ -149,6 +162,10 @@ async fn booking_confirmed(deps: &Deps, event: &WorkshopBooked) -> Result<Summar
 
 async fn booking_cancelled(deps: &Deps, event: &BookingCancelled) -> Result<Summary, NotifyError> {
     let Some(parent) = open_parent(deps, &event.parent_id).await? else { return Ok(skipped()) };
+    if booked_since(&parent, event.cancelled_at) {
+        // "Please book another" would contradict the booking made since.
+        return Ok(skipped());
+    }
     let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
     let email = emails::notice(emails::Notice {
         to: &parent.email,
@@ -175,6 +192,11 @@ async fn workshop_cancelled(deps: &Deps, event: &WorkshopCancelled) -> Result<Su
             summary.skipped += 1;
             continue;
         };
+        if parent.booking.as_ref().is_some_and(|b| b.workshop_id == event.workshop_id) || booked_since(&parent, event.cancelled_at) {
+            // Still booked on it (not released yet: the release's own event will tell them), or rebooked since.
+            summary.skipped += 1;
+            continue;
+        }
         let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
         let email = emails::notice(emails::Notice {
             to: &parent.email,
@@ -224,6 +246,13 @@ async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary, NotifyErr
     if moot {
         tracing::info!(parent_id = %parent.parent_id, kind = kind.as_str(), "reminder moot: the parent moved on");
         return Ok(skipped());
+    }
+    if let (Reminder::WorkshopReminder, Some(workshop_id)) = (event.reminder, event.workshop_id.as_deref()) {
+        let open = deps.store.workshop(workshop_id).await?.is_some_and(|w| w.status == pt4c_domain::workshop::WorkshopStatus::Open);
+        if !open {
+            tracing::info!(parent_id = %parent.parent_id, workshop_id, "workshop reminder moot: the workshop is cancelled");
+            return Ok(skipped());
+        }
     }
     let (subject, paragraphs, purpose, label): (&str, Vec<String>, Purpose, &str) = match event.reminder {
         Reminder::ActivationReminder => (
@@ -277,7 +306,11 @@ async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary, NotifyErr
             )
         }
     };
-    let (url, _) = deps.later_link(&parent.parent_id, purpose, parent.complete_by)?;
+    let url = match (purpose, &parent.booking) {
+        // The reminder's cancel link acts only on the booking it reminds of.
+        (Purpose::Cancel, Some(b)) => deps.cancel_link(&parent.parent_id, &b.workshop_id, b.booked_at, parent.complete_by)?,
+        _ => deps.later_link(&parent.parent_id, purpose, parent.complete_by)?.0,
+    };
     let email = emails::notice(emails::Notice {
         to: &parent.email,
         subject,

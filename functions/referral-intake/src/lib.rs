@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{DomainEvent, OutboxEvent, ReferralReceived, ReferralWithdrawn};
-use pt4c_domain::ports::{Intake, ParentStore, PortError, ReferralStore, Withdrawal, WorkshopStore};
+use pt4c_domain::ports::{Intake, PortError, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{ElearningProgress, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::{unknown_fields, NewReferral, ReferralRequest, Refusal};
 use pt4c_domain::{london_date, FieldError, ReferralId};
@@ -47,7 +47,7 @@ pub fn decode_referral(headers: &HeaderMap, body: &[u8], today: jiff::civil::Dat
 fn fresh_record(r: &NewReferral) -> ProgressRecord {
     ProgressRecord {
         referral_id: r.referral_id.clone(),
-        case_number: r.case_number.clone(),
+        case_number: r.case_number.to_string(),
         referred_on: r.referred_on,
         complete_by: r.complete_by,
         status: ReferralStatus::Open,
@@ -150,12 +150,18 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
     let value = decode_json(headers, body)?;
     let mut errors = unknown_keys(&value, &["reason"]);
     let request: WithdrawRequest = typed(value)?;
-    let reason = request.reason.as_deref().map(str::trim).unwrap_or("");
-    if reason.is_empty() {
-        errors.push(FieldError::new("reason", "is required"));
-    } else if reason.chars().count() > 500 {
-        errors.push(FieldError::new("reason", "must be at most 500 characters"));
-    }
+    let reason = match request.reason.as_deref().map(|r| pt4c_domain::text::paragraphs(r, 500)) {
+        Some(Ok(r)) => r,
+        Some(Err(m)) => {
+            errors.push(FieldError::new("reason", m));
+            String::new()
+        }
+        None => {
+            errors.push(FieldError::new("reason", "is required"));
+            String::new()
+        }
+    };
+    let reason = reason.as_str();
     if !errors.is_empty() {
         return Err(Problem::validation(errors).into());
     }
@@ -174,16 +180,12 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
         }),
     };
     match deps.store.withdraw(&id, reason, now, now + deps.config.timings.retention, &event).await? {
+        // The withdrawal's own transaction gave back the seats its parents held.
         Withdrawal::Withdrawn => {
             tracing::info!(referral_id = %id, "referral withdrawn");
             deps.publish_committed(&event).await;
-            release_seats(deps, &record).await?;
         }
-        Withdrawal::AlreadyWithdrawn => {
-            tracing::info!(referral_id = %id, "referral already withdrawn");
-            // Finishes a release a failure cut short.
-            release_seats(deps, &record).await?;
-        }
+        Withdrawal::AlreadyWithdrawn => tracing::info!(referral_id = %id, "referral already withdrawn"),
         Withdrawal::NotFound => return Err(Problem::not_found("referral").into()),
         Withdrawal::Closed => {
             return Err(Problem::conflict(
@@ -215,20 +217,6 @@ async fn post_withdraw(
 ) -> Result<Response, ApiError> {
     let body = read_body(body).await?;
     withdraw_referral(&deps, &referral_id, &headers, &body).await
-}
-
-/// A withdrawn referral gives back every seat its parents held.
-async fn release_seats(deps: &Deps, record: &ProgressRecord) -> Result<(), PortError> {
-    for p in record.parents.iter().filter(|p| p.workshop.is_some()) {
-        if let Some(parent) = deps.store.parent(&p.parent_id).await? {
-            if let Some(booking) = &parent.booking {
-                if deps.store.release(&parent, &booking.workshop_id, None, None, false, None).await? {
-                    tracing::info!(parent_id = %p.parent_id, workshop_id = %booking.workshop_id, "seat released on withdrawal");
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -251,7 +251,7 @@ impl CourseStore for DynamoStore {
         writes.push(self.put(outbox_item(event)?, None)?);
         match self.transact(writes).await {
             Ok(()) => Ok(AttendanceOutcome::Recorded),
-            Err(Cancelled::Condition(_)) => {
+            Err(Cancelled::Condition(..)) => {
                 // Decided; read only to say why.
                 let Some(now) = self.parent(pid).await? else { return Ok(AttendanceOutcome::NotBooked) };
                 let on_this = |b: &Option<Booking>| b.as_ref().is_some_and(|b| b.workshop_id == a.workshop_id);
@@ -318,7 +318,7 @@ impl CourseStore for DynamoStore {
         match self.transact(writes).await {
             Ok(()) => Ok(Some((outcome, event))),
             // Closed by a concurrent change that saw the same.
-            Err(Cancelled::Condition(_)) => Ok(None),
+            Err(Cancelled::Condition(..)) => Ok(None),
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
             Err(Cancelled::Other(e)) => Err(e),
         }
@@ -386,7 +386,7 @@ impl CourseStore for DynamoStore {
         })?;
         match self.transact(vec![self.put(item, Some("attribute_not_exists(pk)"))?, self.put(outbox_item(event)?, None)?]).await {
             Ok(()) => Ok(true),
-            Err(Cancelled::Condition(_)) => Ok(false),
+            Err(Cancelled::Condition(..)) => Ok(false),
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
             Err(Cancelled::Other(e)) => Err(e),
         }
@@ -468,21 +468,7 @@ impl SweepStore for DynamoStore {
                 values,
             )?];
             if let (true, Some((booking, case_number))) = (release, &change.release) {
-                writes.push(self.update(
-                    workshop_pk(&booking.workshop_id),
-                    "WORKSHOP".into(),
-                    "SET seatsTaken = seatsTaken - :one",
-                    "seatsTaken > :zero",
-                    &[],
-                    vec![(":one", AttributeValue::N("1".into())), (":zero", AttributeValue::N("0".into()))],
-                )?);
-                let unguard = Delete::builder()
-                    .table_name(&self.table)
-                    .key("pk", s(workshop_pk(&booking.workshop_id)))
-                    .key("sk", s(roster_sk(case_number)))
-                    .build()
-                    .map_err(|e| PortError::Permanent(e.to_string()))?;
-                writes.push(TransactWriteItem::builder().delete(unguard).build());
+                writes.extend(self.seat_given_back(&booking.workshop_id, case_number, pid, None)?);
             }
             if change.not_completed {
                 writes.push(self.mark_closing(pid.referral_id(), change.now)?);
@@ -495,16 +481,17 @@ impl SweepStore for DynamoStore {
         let release = change.release.is_some();
         match self.transact(build(release)?).await {
             Ok(()) => Ok(true),
-            Err(Cancelled::Condition(Some(old))) if release && old.contains_key("workshopId") => {
+            // Positions 1 and 2 are the seat and the roster place (after the parent's own update).
+            Err(Cancelled::Condition(_, 1 | 2)) if release => {
                 // The seat was already given back some other way: close the parent without it.
                 match self.transact(build(false)?).await {
                     Ok(()) => Ok(true),
-                    Err(Cancelled::Condition(_)) => Ok(false),
+                    Err(Cancelled::Condition(..)) => Ok(false),
                     Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
                     Err(Cancelled::Other(e)) => Err(e),
                 }
             }
-            Err(Cancelled::Condition(_)) => Ok(false),
+            Err(Cancelled::Condition(..)) => Ok(false),
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
             Err(Cancelled::Other(e)) => Err(e),
         }
@@ -536,16 +523,33 @@ impl SweepStore for DynamoStore {
 
     async fn erase_referral(&self, id: &ReferralId) -> Result<usize, PortError> {
         let pk = referral_pk(id);
+        let items = self.partition(pk.clone()).await?;
+        // First the places outside the partition that name the referral's people or case: their
+        // roster places (found from the parents, so these go before the parents do).
+        let mut erased_elsewhere = 0;
+        for item in &items {
+            if item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) != Some("parent") {
+                continue;
+            }
+            let parent: ParentItem = from_item(item.clone())?;
+            let mut workshops: Vec<String> = parent.rostered_on.clone();
+            workshops.extend(parent.booking.iter().chain(parent.last_workshop.iter()).map(|b| b.workshop_id.clone()));
+            workshops.sort();
+            workshops.dedup();
+            for workshop_id in workshops {
+                if self.erase_roster_place(&workshop_id, &parent.case_number, &parent.parent_id).await? {
+                    erased_elsewhere += 1;
+                }
+            }
+        }
         // The referral item goes last: it carries the erasure mark, so a run cut off part way is finished by the next.
-        let keys: Vec<(String, String)> = self
-            .partition(pk.clone())
-            .await?
+        let keys: Vec<(String, String)> = items
             .into_iter()
             .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
             .filter(|sk| sk != "REFERRAL")
             .map(|sk| (pk.clone(), sk))
             .collect();
-        let deleted = keys.len();
+        let deleted = keys.len() + erased_elsewhere;
         if self.delete_batch(keys.into_iter()).await? > 0 {
             return Err(PortError::Retryable("BatchWriteItem left items unprocessed".into()));
         }
@@ -564,6 +568,35 @@ impl SweepStore for DynamoStore {
             // Erased by a run at the same time.
             Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(deleted),
             Err(e) => Err(sdk_error("DeleteItem", e)),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Deletes a parent's roster place on a workshop and takes their case off the workshop's
+    /// booked cases, in one transaction; false if the place was not theirs (or is gone).
+    async fn erase_roster_place(&self, workshop_id: &str, case_number: &str, parent: &ParentId) -> Result<bool, PortError> {
+        let place = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(workshop_pk(workshop_id)))
+            .key("sk", s(roster_sk(case_number)))
+            .condition_expression("parentId = :p")
+            .expression_attribute_values(":p", s(parent.to_string()))
+            .build()
+            .map_err(|e| PortError::Permanent(e.to_string()))?;
+        let cases = self.update(
+            workshop_pk(workshop_id),
+            "WORKSHOP".into(),
+            "DELETE cases :case",
+            "attribute_exists(pk)",
+            &[],
+            vec![(":case", AttributeValue::Ss(vec![case_number.to_owned()]))],
+        )?;
+        match self.transact(vec![TransactWriteItem::builder().delete(place).build(), cases]).await {
+            Ok(()) => Ok(true),
+            Err(Cancelled::Condition(..)) => Ok(false),
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
         }
     }
 }
