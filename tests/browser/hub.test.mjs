@@ -245,6 +245,23 @@ describe('Parent Hub in Chromium', () => {
     await assertCleanUnderCsp(welcomeLink, 200);
   });
 
+  step('c2. opening the link set nothing up; the set-up button (a POST) does, from the keyboard', async () => {
+    const before = await (await fetch(`${API}/referrals/${referralId}`)).json();
+    assert.equal(before.parents[0].status, 'invited', 'a GET of the welcome link (a mail scanner) sets nothing up');
+    await page.goto(welcomeLink, { waitUntil: 'load' });
+    const button = page.getByRole('button', { name: 'Set up your Parent Hub' });
+    assert.equal(await button.count(), 1, 'the page offers the set-up button');
+    await button.focus();
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+    await assertPageBasics(page, 'Your Parent Hub');
+    assert.ok((await page.content()).includes('Your course'), 'once set up, the Hub shows the course');
+    await screenshot(page, 'hub-set-up.png');
+    await assertNoAxeViolations(page, 'the Parent Hub once set up');
+    const after = await (await fetch(`${API}/referrals/${referralId}`)).json();
+    assert.equal(after.parents[0].status, 'activated');
+    assert.deepEqual(problems.splice(0), [], 'the set-up round trip has failed subresources or errors');
+  });
+
   step('d1. 73 hours on, the same link gives the expired page (410)', async () => {
     await setClock(new Date(Date.now() + 73 * HOUR_MS).toISOString());
     const res = await page.goto(welcomeLink, { waitUntil: 'load' });
