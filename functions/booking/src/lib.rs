@@ -75,7 +75,7 @@ async fn asset(Path(file): Path<String>) -> Response {
 /// What a parent's link led to, as a page or as JSON.
 #[derive(Debug)]
 pub enum Answer {
-    Hub(HubView),
+    Hub(Box<HubView>),
     NewLinkSent,
     Refused(Refusal),
 }
@@ -235,7 +235,7 @@ pub async fn ask_new_link(deps: &Deps, token: &str) -> Result<(), Refusal> {
 
 async fn hub(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     let answer = match open_hub(&deps, &token).await {
-        Ok(view) => Answer::Hub(view),
+        Ok(view) => Answer::Hub(Box::new(view)),
         Err(r) => Answer::Refused(r),
     };
     respond(wants_json(&headers), answer)
