@@ -7,6 +7,9 @@ use pt4c_domain::ParentId;
 use pt4c_tests::{referral, spawn_app, TestApp};
 use serde_json::{json, Value};
 
+#[path = "chaos.rs"]
+mod chaos;
+
 const MODULES: [&str; 4] = ["going-to-court", "managing-emotions", "how-separation-affects-children", "childs-point-of-view"];
 const FCA: &str = "sam.adviser@cafcass.example";
 const COURT: &str = "cfc.private@court.example";

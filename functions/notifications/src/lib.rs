@@ -43,7 +43,26 @@ impl From<PortError> for NotifyError {
     }
 }
 
+/// Tries of a delivery inside one invocation: a store or SES refusing for a moment is tried
+/// again here before the delivery fails and Lambda's own retries (then the dead-letter queue)
+/// take over. Every step is idempotent (the notice ledger sends each email once).
+const TRIES: u32 = 3;
+
 pub async fn handle(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, NotifyError> {
+    let mut attempt = 1;
+    loop {
+        match handle_once(deps, event.clone()).await {
+            Err(NotifyError::Retry(e)) if attempt < TRIES => {
+                tracing::warn!(attempt, error = %e, "delivery failed; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn handle_once(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, NotifyError> {
     let detail_type = event.detail_type.clone();
     let domain = DomainEvent::from_parts(&detail_type, event.detail).map_err(|e| NotifyError::BadEvent(format!("{detail_type}: {e}")))?;
     let summary = match domain {
@@ -105,11 +124,6 @@ async fn open_parent(deps: &Deps, id: &pt4c_domain::ParentId) -> Result<Option<P
     }
 }
 
-/// The parent holds a booking made at or after `t`.
-fn booked_since(parent: &ParentRecord, t: jiff::Timestamp) -> bool {
-    parent.booking.as_ref().is_some_and(|b| b.booked_at >= t)
-}
-
 fn skipped() -> Summary {
     Summary { skipped: 1, ..Summary::default() }
 }
@@ -162,20 +176,22 @@ async fn booking_confirmed(deps: &Deps, event: &WorkshopBooked) -> Result<Summar
 
 async fn booking_cancelled(deps: &Deps, event: &BookingCancelled) -> Result<Summary, NotifyError> {
     let Some(parent) = open_parent(deps, &event.parent_id).await? else { return Ok(skipped()) };
-    if booked_since(&parent, event.cancelled_at) {
-        // "Please book another" would contradict the booking made since.
-        return Ok(skipped());
-    }
     let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
+    // Checked at delivery: a parent who booked again since is not asked to book (it would
+    // contradict the booking they hold); they are told what they hold.
+    let (next, action) = match rebooked_since(&parent, event.cancelled_at) {
+        Some(b) => (format!("You have since booked another workshop: {}.", emails::when(b.starts_at, b.ends_at)), None),
+        None => (
+            format!("Please book another workshop: the court asked you to complete the course by {}.", emails::long_date(parent.complete_by)),
+            Some(("Book a workshop", booking_url.as_str())),
+        ),
+    };
     let email = emails::notice(emails::Notice {
         to: &parent.email,
         subject: "Your workshop booking is cancelled",
         first_name: &parent.first_name,
-        paragraphs: vec![
-            "Your workshop booking is cancelled, as you asked.".into(),
-            format!("Please book another workshop: the court asked you to complete the course by {}.", emails::long_date(parent.complete_by)),
-        ],
-        action: Some(("Book a workshop", &booking_url)),
+        paragraphs: vec!["Your workshop booking is cancelled, as you asked.".into(), next],
+        action,
         attachments: vec![],
     })
     .map_err(|e| NotifyError::Retry(format!("booking-cancelled template: {e}")))?;
@@ -184,6 +200,13 @@ async fn booking_cancelled(deps: &Deps, event: &BookingCancelled) -> Result<Summ
     counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject, deps.now(), &email).await, &parent.parent_id, kind)
 }
 
+/// The booking a parent made at or after `t`, if they hold one.
+fn rebooked_since(parent: &ParentRecord, t: jiff::Timestamp) -> Option<&pt4c_domain::workshop::Booking> {
+    parent.booking.as_ref().filter(|b| b.booked_at >= t)
+}
+
+/// Every parent who held a seat on a cancelled workshop is told, once (each release carries its
+/// own event); one who booked another since is told what they hold rather than asked to book.
 async fn workshop_cancelled(deps: &Deps, event: &WorkshopCancelled) -> Result<Summary, NotifyError> {
     let mut summary = Summary::default();
     let mut failure = None;
@@ -192,21 +215,22 @@ async fn workshop_cancelled(deps: &Deps, event: &WorkshopCancelled) -> Result<Su
             summary.skipped += 1;
             continue;
         };
-        if parent.booking.as_ref().is_some_and(|b| b.workshop_id == event.workshop_id) || booked_since(&parent, event.cancelled_at) {
-            // Still booked on it (not released yet: the release's own event will tell them), or rebooked since.
+        if parent.booking.as_ref().is_some_and(|b| b.workshop_id == event.workshop_id) {
+            // Not released yet: nothing is true to say until it is (the release's own event tells them).
             summary.skipped += 1;
             continue;
         }
         let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
+        let (next, action) = match parent.booking.as_ref() {
+            Some(b) => (format!("You have since booked another workshop: {}.", emails::when(b.starts_at, b.ends_at)), None),
+            None => ("Please choose another workshop.".to_owned(), Some(("Book another workshop", booking_url.as_str()))),
+        };
         let email = emails::notice(emails::Notice {
             to: &parent.email,
             subject: "Your workshop has been cancelled",
             first_name: &parent.first_name,
-            paragraphs: vec![
-                "We are sorry: the workshop you booked has been cancelled by the course team.".into(),
-                "Please choose another workshop.".into(),
-            ],
-            action: Some(("Book another workshop", &booking_url)),
+            paragraphs: vec!["We are sorry: the workshop you booked has been cancelled by the course team.".into(), next],
+            action,
             attachments: vec![],
         })
         .map_err(|e| NotifyError::Retry(format!("workshop-cancelled template: {e}")))?;

@@ -40,7 +40,26 @@ impl From<PortError> for WelcomeError {
     }
 }
 
+/// Tries of a delivery inside one invocation: a store or SES refusing for a moment is tried
+/// again here before the delivery fails and Lambda's own retries (then the dead-letter queue)
+/// take over. Every step is idempotent (the notice ledger sends each email once).
+const TRIES: u32 = 3;
+
 pub async fn handle(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
+    let mut attempt = 1;
+    loop {
+        match handle_once(deps, event.clone()).await {
+            Err(WelcomeError::Retry(e)) if attempt < TRIES => {
+                tracing::warn!(attempt, error = %e, "delivery failed; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn handle_once(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
     let detail_type = event.detail_type.clone();
     let domain = DomainEvent::from_parts(&detail_type, event.detail)
         .map_err(|e| WelcomeError::BadEvent(format!("{detail_type}: {e}")))?;
