@@ -9,7 +9,7 @@
 # - the Parent Hub page and booking under contention on the local stack.
 # Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}. Takes long on a small machine: two
 # release builds (arm64 for Lambda, this machine's for start-up times) and 100,000 stored referrals.
-# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages"); the report is always
+# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages chaos"); the report is always
 # rebuilt from the latest figures of every step in target/bench/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +19,7 @@ OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
 FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep)
 log() { printf 'bench: %s\n' "$*" >&2; }
-STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages} "
+STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages chaos} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 
 # --- sizes: arm64 bootstraps, as deployed ------------------------------------------------
@@ -90,6 +90,13 @@ if step pages; then
     cargo bench --profile dev -p pt4c-tests --bench booking_contention | tee "$OUT/booking_contention.txt"
 fi
 
+# --- chaos: the whole course while one AWS call in ten is refused (tests/chaos.rs) ----------
+if step chaos; then
+    log "chaos run: 20 referrals, 10 % of AWS calls refused"
+    cargo nextest run -p pt4c-tests --no-capture -E 'test(twenty_referrals_run_the_whole_course)' 2>&1 \
+        | grep 'chaos figures' | tee "$OUT/chaos.txt"
+fi
+
 # --- the report ---------------------------------------------------------------------------
 {
     echo "# PT4C Hub benchmarks"
@@ -108,6 +115,14 @@ fi
     echo '```'
     grep -v '^\s*$' "$OUT/hub_page.txt" "$OUT/booking_contention.txt" | sed "s#^$OUT/##"
     echo '```'
+    if [ -f "$OUT/chaos.txt" ]; then
+        echo
+        echo "## Chaos run (local stack; 20 referrals, 10 % of DynamoDB, EventBridge and SES calls refused at random)"
+        echo
+        echo '```'
+        cat "$OUT/chaos.txt"
+        echo '```'
+    fi
     # What a reader needs beyond the figures (which steps ran at which commit, what was cut short): written by hand.
     if [ -f "$ROOT/docs/benchmarks-notes.md" ]; then echo; cat "$ROOT/docs/benchmarks-notes.md"; fi
 } > "$ROOT/docs/benchmarks.md"
