@@ -550,3 +550,32 @@ async fn bookings_racing_a_withdrawal_or_a_workshop_cancellation_never_keep_a_se
     assert_eq!(confirmations_after, 0);
     assert!(cancellations <= 12);
 }
+
+#[tokio::test]
+async fn a_cancellation_cut_short_answers_the_truth_and_the_sweep_finishes_it() {
+    // Given a booked parent, and DynamoDB refusing the release of that booking once
+    let app = spawn_app().await;
+    eligible_case(&app, "CAF-CUT", "ZW26P86").await;
+    let w = workshop(&app, 6, "online", 10).await;
+    assert_eq!(book(&app, "CAF-CUT.A", &w).await.status, 201);
+    app.dynamo_refuses_once("TransactWriteItems", &[&w, "seatsTaken - :one"]).await;
+
+    // When a coordinator cancels the workshop
+    let answer = post(&app, &format!("/workshops/{w}/cancel"), json!({"reason": "Venue closed"})).await;
+
+    // Then the answer says what is true: cancelled, one booking still to release
+    assert_eq!(answer.status, 503, "{:?}", answer.body);
+    assert!(answer.body["detail"].as_str().unwrap().starts_with("The workshop is cancelled. 1 booking"), "{:?}", answer.body);
+    assert_eq!(workshop_detail(&app, &w).await["status"], "cancelled");
+    // And the next sweep releases it; the parent is told once
+    let (_, error, summary) = app.invoke_sweep(Timestamp::now()).await;
+    assert_eq!((error, summary["cancellationsFinished"].as_u64()), (None, Some(1)), "{summary}");
+    assert_eq!(workshop_detail(&app, &w).await["seatsLeft"], 6);
+    assert_eq!(app.get_referral("CAF-CUT").await.body["parents"][0]["workshop"], Value::Null);
+    let told = || async { app.mail_to("a.caf-cut@example.com").await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
+    assert!(app.eventually(|| async { told().await == 1 }).await);
+    let (_, _, again) = app.invoke_sweep(Timestamp::now()).await;
+    assert_eq!(again["cancellationsFinished"], 0, "nothing left: {again}");
+    app.settle().await;
+    assert_eq!(told().await, 1);
+}

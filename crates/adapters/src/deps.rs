@@ -100,6 +100,53 @@ impl Deps {
         Ok(false)
     }
 
+    /// Releases every booking still held on a cancelled workshop, each with the event that emails
+    /// its parent once; the workshop's mark goes when none is left. Read after the cancellation:
+    /// no booking commits on a cancelled workshop (a condition of the booking's transaction), so
+    /// this roster is every booking there will ever be on it. Returns how many are left.
+    pub async fn release_cancelled_workshop(&self, workshop_id: &str) -> Result<usize, PortError> {
+        use pt4c_domain::ports::WorkshopStore;
+        let mut left = 0;
+        for (parent_id, _) in self.store.roster(workshop_id).await? {
+            if let Err(e) = self.release_one(workshop_id, &parent_id).await {
+                tracing::warn!(workshop_id, parent_id = %parent_id, error = %e, "booking on a cancelled workshop not yet released");
+                left += 1;
+            }
+        }
+        if left == 0 {
+            self.store.cancellation_released(workshop_id).await?;
+        }
+        Ok(left)
+    }
+
+    async fn release_one(&self, workshop_id: &str, parent_id: &ParentId) -> Result<(), PortError> {
+        use pt4c_domain::events::WorkshopCancelled;
+        use pt4c_domain::ports::{ParentStore, WorkshopStore};
+        use pt4c_domain::progress::ParentStatus;
+        let held_here = |p: &pt4c_domain::ports::ParentRecord| {
+            p.status == ParentStatus::WorkshopBooked && p.booking.as_ref().is_some_and(|b| b.workshop_id == workshop_id)
+        };
+        // A parent already recorded at the workshop keeps the record.
+        let Some(parent) = self.store.parent(parent_id).await?.filter(held_here) else { return Ok(()) };
+        let now = self.now();
+        let event = self.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
+            workshop_id: workshop_id.to_owned(),
+            parent_ids: vec![parent_id.clone()],
+            cancelled_at: now,
+        }));
+        let due = parent.released().due_after_change(now, &self.config.timings);
+        if self.store.release(&parent, workshop_id, None, Some(&event), true, due).await? {
+            tracing::info!(workshop_id, parent_id = %parent_id, "booking released: workshop cancelled");
+            self.publish_committed(&event).await;
+            return Ok(());
+        }
+        // Changed since the read (cancelled by the parent, released by a concurrent call): look again.
+        match self.store.parent(parent_id).await?.filter(held_here) {
+            Some(_) => Err(PortError::Retryable("booking changed during the release".into())),
+            None => Ok(()),
+        }
+    }
+
     /// An event to write with the change it reports.
     pub fn event(&self, event: DomainEvent) -> OutboxEvent {
         OutboxEvent { event_id: uuid::Uuid::new_v4().to_string(), created_at: self.now(), event }

@@ -1167,6 +1167,20 @@ fn roster_sk(case_number: &str) -> String {
     format!("CASE#{case_number}")
 }
 const WORKSHOP_DUE_PK: &str = "WORKSHOP";
+/// A cancelled workshop whose bookings are not all released yet (the sweep finishes them).
+pub(crate) const CANCELLING_DUE_PK: &str = "CANCELLING";
+const CANCELLING_SK: &str = "CANCELLING";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CancellingMark {
+    pk: String,
+    sk: String,
+    item_type: String,
+    pub(crate) workshop_id: String,
+    due_pk: String,
+    due_at: String,
+}
 
 impl DynamoStore {
     /// The writes that give a parent's seat back: the workshop's count and the roster place (the
@@ -1424,7 +1438,7 @@ impl WorkshopStore for DynamoStore {
         }
     }
 
-    async fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent) -> Result<bool, PortError> {
+    async fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {
         let update = self.update(
             workshop_pk(id),
             "WORKSHOP".into(),
@@ -1433,6 +1447,36 @@ impl WorkshopStore for DynamoStore {
             &[("#status", "status")],
             vec![(":cancelled", s("cancelled")), (":open", s("open")), (":reason", s(reason))],
         )?;
-        self.update_with_event(update, event).await
+        // The mark that its bookings are still to be released: taken off once they all are, so a
+        // release cut short is finished by a retry of the request or by the next sweep.
+        let mark = self.put(
+            to_item(&CancellingMark {
+                pk: workshop_pk(id),
+                sk: CANCELLING_SK.into(),
+                item_type: "cancelling".into(),
+                workshop_id: id.to_owned(),
+                due_pk: CANCELLING_DUE_PK.into(),
+                due_at: due_key(now),
+            })?,
+            None,
+        )?;
+        match self.transact(vec![update, mark, self.put(outbox_item(event)?, None)?]).await {
+            Ok(()) => Ok(true),
+            Err(Cancelled::Condition(..)) => Ok(false),
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
+        }
+    }
+
+    async fn cancellation_released(&self, id: &str) -> Result<(), PortError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(workshop_pk(id)))
+            .key("sk", s(CANCELLING_SK))
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(())
     }
 }

@@ -302,8 +302,11 @@ pub trait WorkshopStore: Send + Sync {
         rebook: bool,
         due: Option<Timestamp>,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
-    /// Marks the workshop cancelled, with its event; false if it already was.
-    fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
+    /// Marks the workshop cancelled, with its event and a mark that its bookings are still to be
+    /// released (due to the sweep from `now`); false if it already was cancelled.
+    fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent, now: Timestamp) -> impl Future<Output = Result<bool, PortError>> + Send;
+    /// Every booking on the cancelled workshop is released: its mark goes.
+    fn cancellation_released(&self, id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// What recording attendance came to.
@@ -493,6 +496,9 @@ pub trait SweepStore: Send + Sync {
 
     /// Marks the follow-up's overdue notice raised, with its event; false if it was already.
     fn mark_follow_up_overdue(&self, parent: &ParentId, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Cancelled workshops whose bookings are not all released yet (a release cut short).
+    fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> impl Future<Output = Result<DuePage<String>, PortError>> + Send;
 
     /// Referrals a parent's closing (attended, not completed) marked for closing, still marked at `now`:
     /// those whose closing failed after the parent's change committed.

@@ -283,27 +283,20 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
         // The roster goes with each release's own event, so the cancellation's lists nobody.
         let event =
             deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled { workshop_id: id.clone(), parent_ids: vec![], cancelled_at: deps.now() }));
-        if deps.store.cancel_workshop(&id, reason, &event).await? {
+        if deps.store.cancel_workshop(&id, reason, &event, deps.now()).await? {
             tracing::info!(workshop_id = %id, "workshop cancelled");
             deps.publish_committed(&event).await;
         }
     }
-    // Read after the change: no booking commits on a cancelled workshop (a condition of the
-    // booking's transaction), so this roster is every booking there will ever be on it.
-    let mut left = 0;
-    for (parent_id, _) in deps.store.roster(&id).await? {
-        if let Err(e) = release_for_cancelled_workshop(&deps, &id, &parent_id).await {
-            tracing::warn!(workshop_id = %id, parent_id = %parent_id, error = %e, "booking on a cancelled workshop not yet released");
-            left += 1;
-        }
-    }
+    let left = deps.release_cancelled_workshop(&id).await?;
     if left > 0 {
-        // The truth: the workshop is cancelled, some seats are still held; the same request finishes.
+        // The truth: the workshop is cancelled, some seats are still held; the same request (or
+        // the next sweep) finishes.
         let mut res = Problem::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "service-unavailable",
             "The workshop is cancelled; some bookings are not yet released",
-            format!("The workshop is cancelled. {left} booking(s) are still to be released: send the same request again to finish."),
+            format!("The workshop is cancelled. {left} booking(s) are still to be released: send the same request again to finish (the daily sweep also does)."),
         )
         .into_response();
         res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
@@ -311,36 +304,6 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
     }
     let w = deps.store.workshop(&id).await?.ok_or_else(|| PortError::Retryable("workshop vanished".into()))?;
     Ok(Json(view(w, None)).into_response())
-}
-
-/// Gives back one booking on a cancelled workshop, with the event that emails the parent once.
-/// A parent already recorded at the workshop keeps the record.
-async fn release_for_cancelled_workshop(deps: &Deps, workshop_id: &str, parent_id: &ParentId) -> Result<(), PortError> {
-    let Some(parent) = deps.store.parent(parent_id).await? else { return Ok(()) };
-    let booked_here = parent.booking.as_ref().is_some_and(|b| b.workshop_id == workshop_id);
-    if !booked_here || parent.status != ParentStatus::WorkshopBooked {
-        return Ok(());
-    }
-    let now = deps.now();
-    let event = deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
-        workshop_id: workshop_id.to_owned(),
-        parent_ids: vec![parent_id.clone()],
-        cancelled_at: now,
-    }));
-    let due = parent.released().due_after_change(now, &deps.config.timings);
-    if deps.store.release(&parent, workshop_id, None, Some(&event), true, due).await? {
-        tracing::info!(workshop_id, parent_id = %parent_id, "booking released: workshop cancelled");
-        deps.publish_committed(&event).await;
-        Ok(())
-    } else {
-        // Changed since the read (cancelled by the parent, or released by a concurrent call): look again.
-        match deps.store.parent(parent_id).await? {
-            Some(p) if p.booking.as_ref().is_some_and(|b| b.workshop_id == workshop_id) && p.status == ParentStatus::WorkshopBooked => {
-                Err(PortError::Retryable("booking changed during the release".into()))
-            }
-            _ => Ok(()),
-        }
-    }
 }
 
 pub fn course_router(deps: Deps) -> Router {

@@ -29,6 +29,8 @@ pub struct Summary {
     /// Reminders raised, by kind.
     pub reminders: BTreeMap<String, usize>,
     pub not_completed: usize,
+    /// Cancelled workshops whose bookings this run finished releasing.
+    pub cancellations_finished: usize,
     /// Referrals closed because their last parent closed (completed or not).
     pub referrals_closed: usize,
     pub follow_ups_overdue: usize,
@@ -106,6 +108,18 @@ pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instan
     let at = pt4c_domain::clock::to_the_second(at);
     let mut summary = Summary { swept_at: Some(at), finished: true, ..Summary::default() };
     let out_of_time = || stop_by.is_some_and(|s| std::time::Instant::now() >= s);
+    // First the bookings a workshop's cancellation did not finish releasing: their parents are
+    // then swept as free to book, never reminded of (or reported for) a workshop that will not run.
+    let mut pages = Cursor::start();
+    while let Some(page) = pages.next() {
+        for id in summary.read(&mut pages, deps.store.cancelled_workshops(at, page).await?) {
+            let left = deps.release_cancelled_workshop(&id).await?;
+            if left > 0 {
+                return Err(SweepError::Retry(format!("{left} booking(s) on cancelled workshop {id} not yet released")));
+            }
+            summary.cancellations_finished += 1;
+        }
+    }
     let mut pages = Cursor::start();
     while let Some(page) = pages.next() {
         let parents = summary.read(&mut pages, deps.store.due_parents(at, page).await?);

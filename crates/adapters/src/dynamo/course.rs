@@ -513,6 +513,10 @@ impl SweepStore for DynamoStore {
         self.update_with_event(update, event).await
     }
 
+    async fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<String>, PortError> {
+        Ok(self.due_by(CANCELLING_DUE_PK, now, page).await?.map(|m: super::CancellingMark| m.workshop_id))
+    }
+
     async fn referrals_to_close(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
         Ok(self.due_by(CLOSING_DUE_PK, now, page).await?.map(|r: ReferralKey| r.referral_id))
     }
