@@ -4,6 +4,7 @@
 #   2. cfn-lint template.yaml
 #   3. sam validate --lint
 #   4. the AWS stand-in's own tests (pytest infra/local/test_moto_stand_in.py)
+#   4a. house rules: cargo fmt --check (rustfmt.toml) and cargo clippy -D warnings ([workspace.lints])
 #   5. cargo nextest run --workspace --no-fail-fast "$@", with the stand-in on
 #      127.0.0.1:${PT4C_TEST_MOTO_PORT:-5055} exported as PT4C_MOTO_ENDPOINT
 #   6. browser: the local stack (target/debug/pt4c-local, over the same stand-in, on free ports)
@@ -194,6 +195,8 @@ trap 'exit 143' TERM
 step cfn-lint cfn_lint
 step sam-validate sam_validate
 step stand-in-tests stand_in_tests
+step fmt cargo fmt --all --check
+step clippy cargo clippy --workspace --all-targets -- -D warnings
 step nextest rust_tests "$@"
 step browser browser_tests
 

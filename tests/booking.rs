@@ -25,7 +25,11 @@ async fn eligible_case(app: &TestApp, id: &str, case_number: &str) {
     assert_eq!(app.post_referral(&body).await.status, 201);
     let posts = ["A", "B"].iter().flat_map(|p| {
         MODULES.iter().map(move |m| {
-            post(app, "/elearning/completions", json!({"parentId": format!("{id}.{p}"), "moduleId": m, "completedAt": Timestamp::now().to_string()}))
+            post(
+                app,
+                "/elearning/completions",
+                json!({"parentId": format!("{id}.{p}"), "moduleId": m, "completedAt": Timestamp::now().to_string()}),
+            )
         })
     });
     for answer in futures::future::join_all(posts).await {
@@ -35,10 +39,14 @@ async fn eligible_case(app: &TestApp, id: &str, case_number: &str) {
 
 async fn workshop(app: &TestApp, capacity: u32, mode: &str, starts_in_days: i64) -> String {
     let starts = Timestamp::now() + SignedDuration::from_hours(24 * starts_in_days);
-    let answer = post(app, "/workshops", json!({
-        "startsAt": starts.to_string(), "mode": mode, "location": "https://meet.pt4c.example/w/1", "capacity": capacity,
-        "trainer": {"name": "Tess Trainer", "email": "tess.trainer@pt4c.example"}
-    }))
+    let answer = post(
+        app,
+        "/workshops",
+        json!({
+            "startsAt": starts.to_string(), "mode": mode, "location": "https://meet.pt4c.example/w/1", "capacity": capacity,
+            "trainer": {"name": "Tess Trainer", "email": "tess.trainer@pt4c.example"}
+        }),
+    )
     .await;
     assert_eq!(answer.status, 201, "{:?}", answer.body);
     answer.body["workshopId"].as_str().unwrap().to_owned()
@@ -91,9 +99,13 @@ async fn a_parent_books_and_is_sent_a_confirmation_with_an_invitation_and_a_canc
     assert_eq!(detail["roster"][0]["parentId"], "CAF-BOOK.A");
     assert_eq!(detail["roster"][0]["name"], "Alex Hartley");
 
-    assert!(app.eventually(|| async { app.mail_to("a.caf-book@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") }).await);
+    assert!(
+        app.eventually(|| async { app.mail_to("a.caf-book@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") })
+            .await
+    );
     app.settle().await;
-    let confirmations: Vec<_> = app.mail_to("a.caf-book@example.com").await.into_iter().filter(|m| m.subject == "Your workshop is booked").collect();
+    let confirmations: Vec<_> =
+        app.mail_to("a.caf-book@example.com").await.into_iter().filter(|m| m.subject == "Your workshop is booked").collect();
     assert_eq!(confirmations.len(), 1, "confirmed once");
     let mail = &confirmations[0];
     assert_eq!(mail.attachments[0].content_type, "text/calendar");
@@ -185,7 +197,9 @@ async fn a_cancelled_booking_frees_the_seat_and_the_parent_can_book_again() {
     eligible_case(&app, "CAF-CX", "ZW26P30").await;
     let w = workshop(&app, 1, "online", 10).await;
     assert_eq!(book(&app, "CAF-CX.A", &w).await.status, 201);
-    assert!(app.eventually(|| async { app.mail_to("a.caf-cx@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") }).await);
+    assert!(
+        app.eventually(|| async { app.mail_to("a.caf-cx@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") }).await
+    );
     let confirmation = app.mail_to("a.caf-cx@example.com").await.into_iter().find(|m| m.subject == "Your workshop is booked").unwrap();
     let cancel_link = confirmation.text.split_whitespace().find(|w| w.contains("/cancel")).unwrap().to_owned();
     let page = app.http.get(&cancel_link).send().await.unwrap();
@@ -196,7 +210,12 @@ async fn a_cancelled_booking_frees_the_seat_and_the_parent_can_book_again() {
     assert_eq!(cancelled.status(), 200);
     assert_eq!(workshop_detail(&app, &w).await["seatsLeft"], 1);
     assert_eq!(app.get_referral("CAF-CX").await.body["parents"][0]["workshop"], Value::Null);
-    assert!(app.eventually(|| async { app.mail_to("a.caf-cx@example.com").await.iter().any(|m| m.subject == "Your workshop booking is cancelled") }).await);
+    assert!(
+        app.eventually(|| async {
+            app.mail_to("a.caf-cx@example.com").await.iter().any(|m| m.subject == "Your workshop booking is cancelled")
+        })
+        .await
+    );
 
     let again = book(&app, "CAF-CX.A", &w).await;
     assert_eq!(again.status, 201, "the freed seat can be booked again");
@@ -221,7 +240,9 @@ async fn a_cancelled_workshop_releases_its_bookings_and_emails_each_parent_once(
         let record = app.get_referral(id).await.body;
         let parent = record["parents"].as_array().unwrap().iter().find(|p| p["workshop"] != Value::Null);
         assert!(parent.is_none(), "{id} still holds a booking");
-        assert!(app.eventually(|| async { app.mail_to(email).await.iter().any(|m| m.subject == "Your workshop has been cancelled") }).await);
+        assert!(
+            app.eventually(|| async { app.mail_to(email).await.iter().any(|m| m.subject == "Your workshop has been cancelled") }).await
+        );
     }
     app.settle().await;
     for email in ["a.caf-w1@example.com", "b.caf-w2@example.com"] {
@@ -262,7 +283,8 @@ async fn thirty_parents_from_fifteen_cases_race_for_six_seats_twenty_times() {
         }
         let detail = workshop_detail(&app, &w).await;
         assert_eq!(detail["seatsLeft"], 0);
-        let mut roster: Vec<String> = detail["roster"].as_array().unwrap().iter().map(|r| r["parentId"].as_str().unwrap().to_owned()).collect();
+        let mut roster: Vec<String> =
+            detail["roster"].as_array().unwrap().iter().map(|r| r["parentId"].as_str().unwrap().to_owned()).collect();
         roster.sort();
         let mut expected: Vec<String> = booked.iter().map(|p| p.to_string()).collect();
         expected.sort();
@@ -294,7 +316,8 @@ async fn co_parents_racing_for_one_workshop_get_one_seat_and_one_parent_gets_one
         let mut statuses = [x.status, y.status];
         statuses.sort();
         assert_eq!(statuses, [201, 409], "round {round}");
-        let seats = workshop_detail(&app, &w1).await["seatsLeft"].as_u64().unwrap() + workshop_detail(&app, &w2).await["seatsLeft"].as_u64().unwrap();
+        let seats = workshop_detail(&app, &w1).await["seatsLeft"].as_u64().unwrap()
+            + workshop_detail(&app, &w2).await["seatsLeft"].as_u64().unwrap();
         assert_eq!(seats, 11, "round {round}: one seat taken in all");
         post(&app, &format!("/workshops/{w1}/cancel"), json!({"reason": "next round"})).await;
         post(&app, &format!("/workshops/{w2}/cancel"), json!({"reason": "next round"})).await;
@@ -323,7 +346,10 @@ async fn a_withdrawn_referral_releases_its_seats_and_is_told_nothing() {
     eligible_case(&app, "CAF-WDB", "ZW26P70").await;
     let w = workshop(&app, 6, "online", 10).await;
     assert_eq!(book(&app, "CAF-WDB.A", &w).await.status, 201);
-    assert!(app.eventually(|| async { app.mail_to("a.caf-wdb@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") }).await);
+    assert!(
+        app.eventually(|| async { app.mail_to("a.caf-wdb@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") })
+            .await
+    );
     let before = app.mail().await.len();
 
     let answer = app.withdraw("CAF-WDB", &json!({"reason": "Case closed"})).await;
@@ -397,8 +423,10 @@ async fn a_confirmation_delivered_after_the_cancellation_is_never_sent() {
     // Then the cancellation is emailed and the late confirmation is not
     assert!(app.eventually(|| async { app.events("WorkshopBooked").len() == 1 }).await, "the relay delivered the booking's event");
     assert!(
-        app.eventually(|| async { app.mail_to("a.caf-late@example.com").await.iter().any(|m| m.subject == "Your workshop booking is cancelled") })
-            .await
+        app.eventually(|| async {
+            app.mail_to("a.caf-late@example.com").await.iter().any(|m| m.subject == "Your workshop booking is cancelled")
+        })
+        .await
     );
     app.settle().await;
     let mail = app.mail_to("a.caf-late@example.com").await;
@@ -462,7 +490,11 @@ async fn a_booking_request_is_judged_link_first_then_its_body() {
     assert_eq!(forged.status, 403, "the link before the body");
     let forged = send(&app, "/book/not-a-token".into(), Some("application/json"), b"").await;
     assert_eq!((forged.status, code(&forged.body)), (403, "invalid-link".into()), "the link before the body");
-    let expired = app.stack.links().sign(&ParentId::parse("CAF-ORDER.A").unwrap(), Purpose::Booking, Timestamp::now() - SignedDuration::from_hours(1));
+    let expired = app.stack.links().sign(
+        &ParentId::parse("CAF-ORDER.A").unwrap(),
+        Purpose::Booking,
+        Timestamp::now() - SignedDuration::from_hours(1),
+    );
     assert_eq!(send(&app, format!("/book/{expired}"), Some("text/plain"), b"x").await.status, 410);
     let wrong_type = send(&app, good.clone(), Some("text/plain"), b"{}").await;
     assert_eq!(wrong_type.status, 415, "a body neither JSON nor a form");
@@ -490,8 +522,15 @@ async fn a_transaction_conflict_in_a_booking_rush_is_tried_again_and_a_failing_f
     assert_eq!(r.status, 201, "{:?}", r.body);
 
     // And when DynamoDB keeps failing, the form gets a page, never problem details
-    app.fault("DynamoDB_20120810.TransactWriteItems", json!([app.stack.shared.created.table, w]), 20, 500,
-        json!({"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "injected"}), Some("application/x-amz-json-1.0")).await;
+    app.fault(
+        "DynamoDB_20120810.TransactWriteItems",
+        json!([app.stack.shared.created.table, w]),
+        20,
+        500,
+        json!({"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "injected"}),
+        Some("application/x-amz-json-1.0"),
+    )
+    .await;
     let form = app
         .http
         .post(app.api(&format!("/book/{}", token(&app, "CAF-CONFLICT.B", Purpose::Booking))))
@@ -539,7 +578,8 @@ async fn bookings_racing_a_withdrawal_or_a_workshop_cancellation_never_keep_a_se
             if answer.status == 201 {
                 // Held a seat on it: told it was cancelled, once.
                 let email = format!("a.{}@example.com", id.to_lowercase());
-                let told = || async { app.mail_to(&email).await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
+                let told =
+                    || async { app.mail_to(&email).await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
                 assert!(app.eventually(|| async { told().await == 1 }).await, "round {round}: {id} told");
             }
         }
@@ -572,7 +612,8 @@ async fn a_cancellation_cut_short_answers_the_truth_and_the_sweep_finishes_it() 
     assert_eq!((error, summary["cancellationsFinished"].as_u64()), (None, Some(1)), "{summary}");
     assert_eq!(workshop_detail(&app, &w).await["seatsLeft"], 6);
     assert_eq!(app.get_referral("CAF-CUT").await.body["parents"][0]["workshop"], Value::Null);
-    let told = || async { app.mail_to("a.caf-cut@example.com").await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
+    let told =
+        || async { app.mail_to("a.caf-cut@example.com").await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
     assert!(app.eventually(|| async { told().await == 1 }).await);
     let (_, _, again) = app.invoke_sweep(Timestamp::now()).await;
     assert_eq!(again["cancellationsFinished"], 0, "nothing left: {again}");

@@ -113,7 +113,8 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
         }
     }
 
-    let workshops_at = ["2026-12-07T10:00:00Z", "2026-12-08T10:00:00Z", "2026-12-09T10:00:00Z", "2026-12-10T10:00:00Z", "2026-12-14T10:00:00Z"];
+    let workshops_at =
+        ["2026-12-07T10:00:00Z", "2026-12-08T10:00:00Z", "2026-12-09T10:00:00Z", "2026-12-10T10:00:00Z", "2026-12-14T10:00:00Z"];
     let mut workshops: Vec<String> = Vec::new();
     let mut bookings: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut on_cancelled: BTreeSet<String> = BTreeSet::new();
@@ -203,8 +204,11 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
             4 => {
                 let w = workshops[1].clone();
                 let detail = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{w}"), None).await;
-                on_cancelled = detail.body["roster"].as_array().unwrap().iter().map(|r| r["parentId"].as_str().unwrap().to_owned()).collect();
-                let answer = call(&app, &mut f, reqwest::Method::POST, &format!("/workshops/{w}/cancel"), Some(json!({"reason": "Trainer unwell"}))).await;
+                on_cancelled =
+                    detail.body["roster"].as_array().unwrap().iter().map(|r| r["parentId"].as_str().unwrap().to_owned()).collect();
+                let answer =
+                    call(&app, &mut f, reqwest::Method::POST, &format!("/workshops/{w}/cancel"), Some(json!({"reason": "Trainer unwell"})))
+                        .await;
                 assert_eq!(answer.status, 200, "{:?}", answer.body);
                 for id in on_cancelled.clone() {
                     for other in [&workshops[4], &workshops[0], &workshops[2], &workshops[3]] {
@@ -220,7 +224,14 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
             // Two referrals are withdrawn.
             5 => {
                 for i in [15, 16] {
-                    let answer = call(&app, &mut f, reqwest::Method::POST, &format!("/referrals/CHAOS-{i}/withdraw"), Some(json!({"reason": "Case closed"}))).await;
+                    let answer = call(
+                        &app,
+                        &mut f,
+                        reqwest::Method::POST,
+                        &format!("/referrals/CHAOS-{i}/withdraw"),
+                        Some(json!({"reason": "Case closed"})),
+                    )
+                    .await;
                     assert_eq!(answer.status, 200, "{:?}", answer.body);
                     for p in ["A", "B"] {
                         model.get_mut(&parent_id(i, p)).unwrap().withdrawn = true;
@@ -324,7 +335,12 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
         }
     }
     let notices: Vec<_> = mail.iter().filter(|m| m.subject.contains("has not completed")).collect();
-    assert_eq!(notices.len(), not_completed.len(), "one notice per parent not completed: {:?}", notices.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    assert_eq!(
+        notices.len(),
+        not_completed.len(),
+        "one notice per parent not completed: {:?}",
+        notices.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
     for n in &notices {
         // Facts only: the account and the e-learning as recorded for this parent.
         let i: usize = n.subject.split("ZW26X").nth(1).unwrap()[..3].parse().unwrap();

@@ -58,10 +58,14 @@ async fn finish_elearning(app: &TestApp, parent: &str, when: Timestamp) {
 }
 
 async fn workshop(app: &TestApp, starts: Timestamp) -> String {
-    let answer = post(app, "/workshops", json!({
-        "startsAt": starts.to_string(), "mode": "online", "location": "https://meet.pt4c.example/w/1",
-        "trainer": {"name": "Tess Trainer", "email": TRAINER}
-    }))
+    let answer = post(
+        app,
+        "/workshops",
+        json!({
+            "startsAt": starts.to_string(), "mode": "online", "location": "https://meet.pt4c.example/w/1",
+            "trainer": {"name": "Tess Trainer", "email": TRAINER}
+        }),
+    )
     .await;
     assert_eq!(answer.status, 201, "{:?}", answer.body);
     answer.body["workshopId"].as_str().unwrap().to_owned()
@@ -110,7 +114,11 @@ async fn settled_items(app: &TestApp, referral_id: &str) -> i32 {
 
 async fn wait_for(app: &TestApp, address: &str, subject: &str, count: usize) {
     let found = app.eventually(|| async { mails(app, address, subject).await.len() >= count }).await;
-    assert!(found, "{count} email(s) '{subject}' to {address}; mailbox: {:?}", app.mail().await.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+    assert!(
+        found,
+        "{count} email(s) '{subject}' to {address}; mailbox: {:?}",
+        app.mail().await.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -309,14 +317,19 @@ async fn a_withdrawn_referral_gets_nothing_more_but_a_concern_reaches_the_fca_at
     wait_for(&app, ALEX, "Welcome", 1).await;
 
     // A concern: stored once (a replay names the same concern), the FCA emailed at once.
-    let concern = json!({"raisedBy": "Tess Trainer", "summary": "Alex said something in the workshop that worries me about the children's safety."});
+    let concern =
+        json!({"raisedBy": "Tess Trainer", "summary": "Alex said something in the workshop that worries me about the children's safety."});
     let raised_once = post(&app, "/parents/CAF-2026-000504.A/concerns", concern.clone()).await;
     assert_eq!(raised_once.status, 201, "{:?}", raised_once.body);
     let replay = post(&app, "/parents/CAF-2026-000504.A/concerns", concern).await;
     assert_eq!((replay.status, &replay.body["concernId"]), (200, &raised_once.body["concernId"]));
     wait_for(&app, FCA, "a concern has been raised", 1).await;
     let email = &mails(&app, FCA, "concern").await[0];
-    assert!(email.text.contains("ZW26P00123") && email.text.contains("Alex Hartley") && email.text.contains("worries me"), "{}", email.text);
+    assert!(
+        email.text.contains("ZW26P00123") && email.text.contains("Alex Hartley") && email.text.contains("worries me"),
+        "{}",
+        email.text
+    );
     let bad = post(&app, "/parents/CAF-2026-000504.A/concerns", json!({"raisedBy": "", "colour": 1})).await;
     assert_eq!(bad.status, 422);
     let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();

@@ -70,11 +70,9 @@ async fn the_mailbox_answers_html_and_json_and_the_clock_can_be_set() {
     assert_eq!(set.status(), 200);
     let later = app.post_referral(&referral("CAF-CLOCK")).await;
     assert_eq!(later.status, 201);
-    assert!(app
-        .eventually(|| async {
-            app.get_referral("CAF-CLOCK").await.body["parents"][0]["invitedAt"] == "2026-12-01T08:00:00Z"
-        })
-        .await);
+    assert!(
+        app.eventually(|| async { app.get_referral("CAF-CLOCK").await.body["parents"][0]["invitedAt"] == "2026-12-01T08:00:00Z" }).await
+    );
     let reset = app.http.delete(format!("{}/clock", app.stack.control_url)).send().await.unwrap();
     assert_eq!(reset.status(), 204);
 }
@@ -131,8 +129,21 @@ async fn a_whole_referral_leaves_no_personal_data_in_the_logs() {
     assert!(logs.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "every line is JSON");
     assert!(logs.contains("request_id"), "requests are logged with their id");
     let personal = [
-        "Alex", "Hartley", "Morgan", "Quill", "alex.hartley", "morgan.quill", "example.com", "7700900123", "900456",
-        "Sam Adviser", "sam.adviser", "cfc.private", "Central Family Court", "step-free", "reconciled",
+        "Alex",
+        "Hartley",
+        "Morgan",
+        "Quill",
+        "alex.hartley",
+        "morgan.quill",
+        "example.com",
+        "7700900123",
+        "900456",
+        "Sam Adviser",
+        "sam.adviser",
+        "cfc.private",
+        "Central Family Court",
+        "step-free",
+        "reconciled",
     ];
     for p in personal {
         let line = logs.lines().find(|l| l.contains(p));
@@ -150,9 +161,7 @@ async fn the_local_stack_runs_the_daily_sweep_at_eight_in_london_on_its_clock() 
     let t0: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
     app.stack.set_clock(Some(t0));
     assert_eq!(app.post_referral(&referral("CAF-SCHEDULED")).await.status, 201);
-    let reminders = || async {
-        app.mail().await.into_iter().filter(|m| m.subject.starts_with("Reminder: set up your Parent Hub")).count()
-    };
+    let reminders = || async { app.mail().await.into_iter().filter(|m| m.subject.starts_with("Reminder: set up your Parent Hub")).count() };
     // When Wednesday's 08:00 passes (the reminders fall due at 09:00 that day), nothing is owed yet...
     app.stack.set_clock(Some("2026-11-25T08:30:00Z".parse().unwrap()));
     app.settle().await;

@@ -108,12 +108,15 @@ async fn a_parent_walks_from_the_welcome_link_through_the_elearning_to_the_booki
         .iter()
         .map(|m| (m["moduleId"].as_str().unwrap().to_owned(), m["completedAt"].as_str().unwrap().to_owned()))
         .collect();
-    assert_eq!(modules, vec![
-        (MODULES[0].to_owned(), "2026-11-21T09:00:00Z".to_owned()),
-        (MODULES[2].to_owned(), "2026-11-21T10:00:00Z".to_owned()),
-        (MODULES[3].to_owned(), "2026-11-21T11:00:00Z".to_owned()),
-        (MODULES[1].to_owned(), "2026-11-21T11:30:00Z".to_owned()),
-    ]);
+    assert_eq!(
+        modules,
+        vec![
+            (MODULES[0].to_owned(), "2026-11-21T09:00:00Z".to_owned()),
+            (MODULES[2].to_owned(), "2026-11-21T10:00:00Z".to_owned()),
+            (MODULES[3].to_owned(), "2026-11-21T11:00:00Z".to_owned()),
+            (MODULES[1].to_owned(), "2026-11-21T11:30:00Z".to_owned()),
+        ]
+    );
     let kinds: Vec<_> = p["notices"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect();
     assert_eq!(kinds, vec!["welcome", "book-workshop"]);
 

@@ -184,11 +184,17 @@ async fn a_withdrawn_referral_sends_nothing_more() {
     assert!(app.eventually(|| async { app.events("ReferralWithdrawn").len() == 1 }).await);
 
     // A late or replayed delivery of the referral's event, or a new-link request, sends nothing.
-    let replay = pt4c_tests::eventbridge("ReferralReceived", json!({"referralId": "CAF-WD", "parentIds": ["CAF-WD.A", "CAF-WD.B"], "receivedAt": "2026-11-22T10:00:00Z"}));
+    let replay = pt4c_tests::eventbridge(
+        "ReferralReceived",
+        json!({"referralId": "CAF-WD", "parentIds": ["CAF-WD.A", "CAF-WD.B"], "receivedAt": "2026-11-22T10:00:00Z"}),
+    );
     let (status, error, summary) = app.invoke("WelcomeEmailFunction", &replay).await;
     assert_eq!((status, error), (200, None));
     assert_eq!(summary["sent"], 0);
-    let link = pt4c_tests::eventbridge("LinkRequested", json!({"parentId": "CAF-WD.A", "requestId": "r-1", "requestedAt": "2026-11-22T10:00:00Z"}));
+    let link = pt4c_tests::eventbridge(
+        "LinkRequested",
+        json!({"parentId": "CAF-WD.A", "requestId": "r-1", "requestedAt": "2026-11-22T10:00:00Z"}),
+    );
     assert_eq!(app.invoke("WelcomeEmailFunction", &link).await.2["sent"], 0);
     assert_eq!(app.mail().await.len(), 2);
 
@@ -233,9 +239,19 @@ async fn dates_beyond_the_bounds_and_control_characters_are_refused_by_name() {
     let concern = post(&app, "/parents/CAF-TEXT.A/concerns", json!({"raisedBy": "Tess\u{7}", "summary": "Shouting\u{1b}[2J"})).await;
     assert_eq!((concern.status, fields(&concern.body)), (422, vec!["raisedBy".to_owned(), "summary".to_owned()]));
     let trainer = json!({"name": "Tess Trainer", "email": "tess@pt4c.example"});
-    let location = post(&app, "/workshops", json!({"startsAt": "2027-01-10T10:00:00Z", "mode": "in_person", "location": "Room\u{0}4", "trainer": trainer})).await;
+    let location = post(
+        &app,
+        "/workshops",
+        json!({"startsAt": "2027-01-10T10:00:00Z", "mode": "in_person", "location": "Room\u{0}4", "trainer": trainer}),
+    )
+    .await;
     assert_eq!((location.status, fields(&location.body)), (422, vec!["location".to_owned()]));
-    let end_of_time = post(&app, "/workshops", json!({"startsAt": "9999-12-31T23:59:59Z", "mode": "online", "location": "https://meet.example/x", "trainer": trainer})).await;
+    let end_of_time = post(
+        &app,
+        "/workshops",
+        json!({"startsAt": "9999-12-31T23:59:59Z", "mode": "online", "location": "https://meet.example/x", "trainer": trainer}),
+    )
+    .await;
     assert_eq!((end_of_time.status, fields(&end_of_time.body)), (422, vec!["startsAt".to_owned()]));
     assert_eq!(app.get_referral("CAF-TEXT").await.body["status"], "open", "nothing changed");
 }

@@ -87,21 +87,22 @@ async fn a_requested_link_is_sent_once_per_request() {
     let app = spawn_app().await;
     app.post_referral(&referral("CAF-LINK")).await;
     app.wait_for_mail(2).await;
-    let request = |id: &str| {
-        eventbridge("LinkRequested", json!({"parentId": "CAF-LINK.B", "requestId": id, "requestedAt": "2026-11-22T10:00:00Z"}))
-    };
+    let request =
+        |id: &str| eventbridge("LinkRequested", json!({"parentId": "CAF-LINK.B", "requestId": id, "requestedAt": "2026-11-22T10:00:00Z"}));
 
     app.invoke("WelcomeEmailFunction", &request("req-1")).await;
     app.invoke("WelcomeEmailFunction", &request("req-1")).await;
     app.invoke("WelcomeEmailFunction", &request("req-2")).await;
 
-    let links: Vec<_> = app.mail_to("morgan.quill@example.com").await.into_iter().filter(|m| m.subject.contains("new Parent Hub link")).collect();
+    let links: Vec<_> =
+        app.mail_to("morgan.quill@example.com").await.into_iter().filter(|m| m.subject.contains("new Parent Hub link")).collect();
     assert_eq!(links.len(), 2);
     let token = hub_link(&links[0]).rsplit('/').next().unwrap().to_owned();
     let verified = app.stack.links().verify(&token, Purpose::Hub, Timestamp::now()).unwrap();
     assert!(verified.expires_at > Timestamp::now() + SignedDuration::from_hours(29 * 24), "a fresh link lasts 30 days");
     let record = app.get_referral("CAF-LINK").await.body;
-    let kinds: Vec<_> = record["parents"][1]["notices"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect();
+    let kinds: Vec<_> =
+        record["parents"][1]["notices"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect();
     assert_eq!(kinds, vec!["welcome", "new-link", "new-link"]);
 }
 

@@ -78,7 +78,11 @@ impl Calls {
     }
     /// Write request units, for items under 1 KB (transactions cost two per item).
     fn write_units(&self) -> f64 {
-        2.0 * self.items_of("TransactWriteItems") + self.n("PutItem") + self.n("UpdateItem") + self.n("DeleteItem") + self.items_of("BatchWriteItem")
+        2.0 * self.items_of("TransactWriteItems")
+            + self.n("PutItem")
+            + self.n("UpdateItem")
+            + self.n("DeleteItem")
+            + self.items_of("BatchWriteItem")
     }
     /// Read request units, for strongly consistent reads of items under 4 KB (a Query or a
     /// referral's partition reads as one unit per 4 KB; counted as one here).
@@ -97,7 +101,11 @@ impl Calls {
             .map(|(k, v)| {
                 let name = k.rsplit('.').next().unwrap_or(k);
                 let items = self.items.get(k).copied().unwrap_or(*v);
-                if (items - v).abs() > 1e-9 { format!("{} {name} ({} items)", num(*v), num(items)) } else { format!("{} {name}", num(*v)) }
+                if (items - v).abs() > 1e-9 {
+                    format!("{} {name} ({} items)", num(*v), num(items))
+                } else {
+                    format!("{} {name}", num(*v))
+                }
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -111,7 +119,10 @@ async fn calls(app: &TestApp) -> Calls {
     let v: Value = app.http.get(url).send().await.unwrap().json().await.unwrap();
     let keep = |k: &str| !k.starts_with("AmazonSQS") && !k.contains("Action=ReceiveMessage");
     let map = |key: &str| {
-        v[key].as_object().map(|m| m.iter().filter(|(k, _)| keep(k)).map(|(k, n)| (k.clone(), n.as_f64().unwrap_or(0.0))).collect()).unwrap_or_default()
+        v[key]
+            .as_object()
+            .map(|m| m.iter().filter(|(k, _)| keep(k)).map(|(k, n)| (k.clone(), n.as_f64().unwrap_or(0.0))).collect())
+            .unwrap_or_default()
     };
     Calls { by_action: map("byAction"), items: map("items") }
 }
@@ -153,21 +164,42 @@ async fn main() {
     let (a, b) = ("CAF-CALLS-1.A", "CAF-CALLS-1.B");
 
     let intake = measure(&app, || async { assert_eq!(app.post_referral(&referral("CAF-CALLS-1")).await.status, 201) }).await;
-    rows.push(("referral intake (2 parents)", intake.clone(), "1 TransactWriteItems, 1 PutEvents",
-        "+1 BatchWriteItem: the outbox entry, cleared once published (the price of never losing an event)"));
+    rows.push((
+        "referral intake (2 parents)",
+        intake.clone(),
+        "1 TransactWriteItems, 1 PutEvents",
+        "+1 BatchWriteItem: the outbox entry, cleared once published (the price of never losing an event)",
+    ));
 
-    let welcome = measure(&app, || invoke(&app, "WelcomeEmailFunction", "ReferralReceived",
-        json!({"referralId": "CAF-CALLS-1", "parentIds": [a, b], "receivedAt": t0.to_string()}))).await;
-    rows.push(("welcome emails (2 parents)", welcome.clone(), "1 Query, 2 SendRawEmail, 2 ledger writes",
-        "+2 writes: each email is claimed before sending and marked after, so a crash between never sends twice"));
+    let welcome = measure(&app, || {
+        invoke(
+            &app,
+            "WelcomeEmailFunction",
+            "ReferralReceived",
+            json!({"referralId": "CAF-CALLS-1", "parentIds": [a, b], "receivedAt": t0.to_string()}),
+        )
+    })
+    .await;
+    rows.push((
+        "welcome emails (2 parents)",
+        welcome.clone(),
+        "1 Query, 2 SendRawEmail, 2 ledger writes",
+        "+2 writes: each email is claimed before sending and marked after, so a crash between never sends twice",
+    ));
 
     let now = t0 + SignedDuration::from_hours(1);
     app.stack.set_clock(Some(now));
     let hub = measure(&app, || async {
         let t = token(&app, a, Purpose::Hub, now);
         assert_eq!(app.send(reqwest::Method::POST, &format!("/hub/{t}/activate"), None, vec![]).await.status, 303);
-    }).await;
-    rows.push(("Parent Hub set up (POST activate)", hub.clone(), "1 BatchGetItem, 1 TransactWriteItems, 1 PutEvents", "+1 BatchWriteItem (the outbox entry cleared)"));
+    })
+    .await;
+    rows.push((
+        "Parent Hub set up (POST activate)",
+        hub.clone(),
+        "1 BatchGetItem, 1 TransactWriteItems, 1 PutEvents",
+        "+1 BatchWriteItem (the outbox entry cleared)",
+    ));
 
     let mut module = Calls::default();
     let mut last_module = Calls::default();
@@ -176,37 +208,71 @@ async fn main() {
             let c = measure(&app, || async {
                 let r = post(&app, "/elearning/completions", json!({"parentId": p, "moduleId": m, "completedAt": now.to_string()})).await;
                 assert_eq!(r.status, 200);
-            }).await;
-            if i + 1 == MODULES.len() { last_module = c } else { module = c }
+            })
+            .await;
+            if i + 1 == MODULES.len() {
+                last_module = c
+            } else {
+                module = c
+            }
         }
     }
-    rows.push(("e-learning module completed", module.clone(), "1 TransactWriteItems, 1 PutEvents, 1 read",
-        "+1 UpdateItem on the first module (status e-learning started); +1 BatchWriteItem (the outbox entry cleared)"));
-    rows.push(("last module (e-learning complete)", last_module.clone(), "2 TransactWriteItems, 2 PutEvents, 1 read",
-        "the module and the completion are two events, each with its outbox entry"));
+    rows.push((
+        "e-learning module completed",
+        module.clone(),
+        "1 TransactWriteItems, 1 PutEvents, 1 read",
+        "+1 UpdateItem on the first module (status e-learning started); +1 BatchWriteItem (the outbox entry cleared)",
+    ));
+    rows.push((
+        "last module (e-learning complete)",
+        last_module.clone(),
+        "2 TransactWriteItems, 2 PutEvents, 1 read",
+        "the module and the completion are two events, each with its outbox entry",
+    ));
 
-    let book_email = measure(&app, || invoke(&app, "NotificationsFunction", "ELearningCompleted", json!({"parentId": a, "completedAt": now.to_string()}))).await;
+    let book_email = measure(&app, || {
+        invoke(&app, "NotificationsFunction", "ELearningCompleted", json!({"parentId": a, "completedAt": now.to_string()}))
+    })
+    .await;
     rows.push(("book-workshop email", book_email.clone(), "1 BatchGetItem, 1 SendRawEmail, 2 ledger writes", "—"));
 
     let starts = t0 + SignedDuration::from_hours(24 * 10);
-    let w = post(&app, "/workshops", json!({"startsAt": starts.to_string(), "mode": "online", "location": "https://meet.pt4c.example/c",
-        "trainer": {"name": "Tess Trainer", "email": "tess@pt4c.example"}})).await;
+    let w = post(
+        &app,
+        "/workshops",
+        json!({"startsAt": starts.to_string(), "mode": "online", "location": "https://meet.pt4c.example/c",
+        "trainer": {"name": "Tess Trainer", "email": "tess@pt4c.example"}}),
+    )
+    .await;
     let wid = w.body["workshopId"].as_str().unwrap().to_owned();
     let booking = measure(&app, || async {
         let r = post(&app, &format!("/book/{}", token(&app, a, Purpose::Booking, now)), json!({"workshopId": wid})).await;
         assert_eq!(r.status, 201, "{:?}", r.body);
-    }).await;
-    rows.push(("booking", booking.clone(), "1 BatchGetItem (parent), 1 GetItem (workshop), 1 TransactWriteItems (4 items), 1 PutEvents",
-        "+1 BatchWriteItem (the outbox entry cleared); seats and the co-parent rule are conditions, not reads"));
-    let confirm = measure(&app, || invoke(&app, "NotificationsFunction", "WorkshopBooked",
-        json!({"parentId": a, "workshopId": wid, "bookedAt": now.to_string()}))).await;
+    })
+    .await;
+    rows.push((
+        "booking",
+        booking.clone(),
+        "1 BatchGetItem (parent), 1 GetItem (workshop), 1 TransactWriteItems (4 items), 1 PutEvents",
+        "+1 BatchWriteItem (the outbox entry cleared); seats and the co-parent rule are conditions, not reads",
+    ));
+    let confirm = measure(&app, || {
+        invoke(&app, "NotificationsFunction", "WorkshopBooked", json!({"parentId": a, "workshopId": wid, "bookedAt": now.to_string()}))
+    })
+    .await;
     rows.push(("booking-confirmed email (.ics)", confirm.clone(), "1 BatchGetItem, 1 GetItem, 1 SendRawEmail, 2 ledger writes", "—"));
 
     let cancel = measure(&app, || async {
         let r = post(&app, &format!("/book/{}/cancel", token(&app, a, Purpose::Booking, now)), json!({})).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-    }).await;
-    rows.push(("cancellation", cancel.clone(), "1 BatchGetItem, 1 TransactWriteItems (4 items), 1 PutEvents", "+1 BatchWriteItem (the outbox entry cleared)"));
+    })
+    .await;
+    rows.push((
+        "cancellation",
+        cancel.clone(),
+        "1 BatchGetItem, 1 TransactWriteItems (4 items), 1 PutEvents",
+        "+1 BatchWriteItem (the outbox entry cleared)",
+    ));
 
     let r = post(&app, &format!("/book/{}", token(&app, a, Purpose::Booking, now)), json!({"workshopId": wid})).await;
     assert_eq!(r.status, 201);
@@ -214,7 +280,8 @@ async fn main() {
     let attendance = measure(&app, || async {
         let r = post(&app, &format!("/workshops/{wid}/attendance"), json!({"parentId": a, "attended": true})).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-    }).await;
+    })
+    .await;
     rows.push(("attendance (attended)", attendance.clone(),
         "1 GetItem (workshop), 1 BatchGetItem (parent), 1 TransactWriteItems (4 items), 1 PutEvents, 1 Query (is the referral complete?)",
         "+1 BatchWriteItem (the outbox entry cleared); +1 transaction item and 1 UpdateItem: the referral is marked for closing and the mark cleared (the co-parent is still on the course), so a failed close is finished by the sweep; the workshop read could become a condition check, the booking on the parent has its times"));
@@ -233,13 +300,21 @@ async fn main() {
         let (status, _, summary) = app.invoke_sweep(swept_at).await;
         assert_eq!(status, 200, "{summary}");
         due.set(summary["parentsDue"].as_u64().unwrap());
-    }).await;
+    })
+    .await;
     let mut per_parent = Calls::default();
     per_parent.add(&sweep, 1.0 / due.get().max(1) as f64);
     rows.push(("sweep, per due parent (20 due)", per_parent.clone(), "1 TransactWriteItems (2 items), 0.1 PutEvents, 0.01 Query (a page of 100)",
         "+0.04 BatchWriteItem: outbox entries cleared 25 at a time; +0.1 Query: the sweep also queries the referrals to close and to erase (one page each, once a run)"));
-    let reminder = measure(&app, || invoke(&app, "NotificationsFunction", "ReminderDue",
-        json!({"parentId": "CAF-SWEEP-0.A", "reminder": "activation-reminder", "dueAt": swept_at.to_string()}))).await;
+    let reminder = measure(&app, || {
+        invoke(
+            &app,
+            "NotificationsFunction",
+            "ReminderDue",
+            json!({"parentId": "CAF-SWEEP-0.A", "reminder": "activation-reminder", "dueAt": swept_at.to_string()}),
+        )
+    })
+    .await;
     rows.push(("reminder email (one parent)", reminder.clone(), "1 BatchGetItem, 1 SendRawEmail, 2 ledger writes", "—"));
 
     // One referral (2 parents) from intake to completion, built from the operations measured.
@@ -281,11 +356,19 @@ async fn main() {
 
     let mut out = String::new();
     out.push_str("## AWS calls per operation\n\n");
-    out.push_str("Counted by the AWS stand-in (every request it served for the operation; SQS is the local runner's plumbing and not counted). ");
+    out.push_str(
+        "Counted by the AWS stand-in (every request it served for the operation; SQS is the local runner's plumbing and not counted). ",
+    );
     out.push_str("Capacity is estimated from the calls: items under 1 KB written (2 units per transaction item), strongly consistent reads under 4 KB.\n\n");
     out.push_str("| operation | AWS calls | calls | DynamoDB WRU | RRU | the least it needs | gap |\n|---|---|---|---|---|---|---|\n");
     for (name, c, least, gap) in &rows {
-        out.push_str(&format!("| {name} | {} | {} | {} | {} | {least} | {gap} |\n", c.summary(), num(c.total()), num(c.write_units()), num(c.read_units())));
+        out.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {least} | {gap} |\n",
+            c.summary(),
+            num(c.total()),
+            num(c.write_units()),
+            num(c.read_units())
+        ));
     }
     out.push_str(&format!("\n## Cost per 1,000 referrals (2 parents each), intake to completion\n\nPer referral: {} AWS calls ({} DynamoDB write units, {} read units, {} PutEvents, {} emails), {} Lambda invocations, {} HTTP requests.\n\n",
         num(referral_calls.total()), num(referral_calls.write_units()), num(referral_calls.read_units()), num(referral_calls.events()), num(referral_calls.emails()), invocations, http_requests));

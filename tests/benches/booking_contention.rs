@@ -28,7 +28,12 @@ async fn main() {
         assert_eq!(app.post_referral(&body).await.status, 201);
         for p in ["A", "B"] {
             for m in modules["modules"].as_array().unwrap() {
-                let r = post(&app, "/elearning/completions", json!({"parentId": format!("{id}.{p}"), "moduleId": m["moduleId"], "completedAt": "2026-11-21T10:00:00Z"})).await;
+                let r = post(
+                    &app,
+                    "/elearning/completions",
+                    json!({"parentId": format!("{id}.{p}"), "moduleId": m["moduleId"], "completedAt": "2026-11-21T10:00:00Z"}),
+                )
+                .await;
                 assert_eq!(r.status, 200);
             }
             parents.push(format!("{id}.{p}"));
@@ -43,8 +48,13 @@ async fn main() {
     let mut racing = std::time::Duration::ZERO;
     for round in 0..ROUNDS {
         let starts = Timestamp::now() + SignedDuration::from_hours(24 * (10 + round));
-        let w = post(&app, "/workshops", json!({"startsAt": starts.to_string(), "mode": "online", "location": "https://meet.pt4c.example/b",
-            "capacity": 6, "trainer": {"name": "Tess Trainer", "email": "tess@pt4c.example"}})).await;
+        let w = post(
+            &app,
+            "/workshops",
+            json!({"startsAt": starts.to_string(), "mode": "online", "location": "https://meet.pt4c.example/b",
+            "capacity": 6, "trainer": {"name": "Tess Trainer", "email": "tess@pt4c.example"}}),
+        )
+        .await;
         let wid = w.body["workshopId"].as_str().unwrap().to_owned();
         let started = Instant::now();
         let answers = futures::future::join_all(tokens.iter().map(|t| {
@@ -71,7 +81,16 @@ async fn main() {
     let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
     println!("Booking under 6-seat contention, local stack (moto stand-in, one request at a time; dev build):");
     println!("  {ROUNDS} rounds x 30 parents (15 cases) racing for one 6-seat workshop");
-    println!("  booking requests: {requests} in {:.2} s = {:.1} requests/s; seats taken: {booked} = {:.1} bookings/s",
-        racing.as_secs_f64(), requests as f64 / racing.as_secs_f64(), booked as f64 / racing.as_secs_f64());
-    println!("  latency of a booking request: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", pct(0.5), pct(0.99), latencies[latencies.len() - 1]);
+    println!(
+        "  booking requests: {requests} in {:.2} s = {:.1} requests/s; seats taken: {booked} = {:.1} bookings/s",
+        racing.as_secs_f64(),
+        requests as f64 / racing.as_secs_f64(),
+        booked as f64 / racing.as_secs_f64()
+    );
+    println!(
+        "  latency of a booking request: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pct(0.5),
+        pct(0.99),
+        latencies[latencies.len() - 1]
+    );
 }

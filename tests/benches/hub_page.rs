@@ -33,6 +33,9 @@ async fn main() {
 
     println!("Parent Hub page, local stack (moto stand-in, dev build), 100 requests:");
     println!("  median {:.1} ms   p90 {:.1} ms   max {:.1} ms", percentile(&ms, 0.5), percentile(&ms, 0.9), ms[ms.len() - 1]);
-    println!("A page load transfers (uncompressed): HTML {html_bytes} B + stylesheet {css} B = {} B; no scripts, fonts or images", html_bytes + css);
+    println!(
+        "A page load transfers (uncompressed): HTML {html_bytes} B + stylesheet {css} B = {} B; no scripts, fonts or images",
+        html_bytes + css
+    );
     println!("  (the stylesheet is cached for a year, so later pages transfer the HTML only)");
 }

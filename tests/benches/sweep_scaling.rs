@@ -39,7 +39,11 @@ async fn main() {
         assert_eq!(status, 200, "{summary}");
         rows.push(format!(
             "| {size} | {stored} | {} | {} | {} | {:.1} | {:.2} s |",
-            summary["parentsDue"], summary["itemsRead"], summary["reminders"]["activation-reminder"], summary["readCapacityUnits"].as_f64().unwrap_or(0.0), took.as_secs_f64()
+            summary["parentsDue"],
+            summary["itemsRead"],
+            summary["reminders"]["activation-reminder"],
+            summary["readCapacityUnits"].as_f64().unwrap_or(0.0),
+            took.as_secs_f64()
         ));
         println!("{}", rows.last().unwrap());
         // Written after every size, so a long run stopped part way keeps what it measured.
@@ -49,7 +53,9 @@ async fn main() {
 
 fn write_report(rows: &[String]) {
     let mut out = String::from("## Sweep scaling\n\n100 parents due among the referrals stored (half of the others on the course and due months later, half closed).\n");
-    out.push_str("Items read and read capacity are DynamoDB's figures for the due-index queries (moto's ScannedCount and ConsumedCapacity); ");
+    out.push_str(
+        "Items read and read capacity are DynamoDB's figures for the due-index queries (moto's ScannedCount and ConsumedCapacity); ",
+    );
     out.push_str("the time is the whole sweep on the local stand-in (100 transactions, 100 reminders, events published), where moto's index query walks every stored item, so it grows with the table here where DynamoDB's would not.\n\n");
     out.push_str("| referrals stored | items stored | parents due | items read | reminders raised | read units | sweep time (local) |\n|---|---|---|---|---|---|---|\n");
     for r in rows {

@@ -18,9 +18,8 @@ pub struct TestApp {
 }
 
 pub fn moto_endpoint() -> String {
-    std::env::var("PT4C_MOTO_ENDPOINT").expect(
-        "PT4C_MOTO_ENDPOINT is not set: run the tests with scripts/test.sh, which starts the AWS stand-in",
-    )
+    std::env::var("PT4C_MOTO_ENDPOINT")
+        .expect("PT4C_MOTO_ENDPOINT is not set: run the tests with scripts/test.sh, which starts the AWS stand-in")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -223,19 +222,8 @@ impl TestApp {
     pub async fn dead_letters(&self, queue: &str) -> Vec<Value> {
         let url = self.stack.shared.created.dead_letter_queues.get(queue).expect("a dead-letter queue of the template");
         let sqs = aws_sdk_sqs::Client::new(&self.stack.shared.sdk);
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .visibility_timeout(0)
-            .send()
-            .await
-            .expect("receive");
-        out.messages
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|m| serde_json::from_str(m.body().unwrap_or_default()).ok())
-            .collect()
+        let out = sqs.receive_message().queue_url(url).max_number_of_messages(10).visibility_timeout(0).send().await.expect("receive");
+        out.messages.unwrap_or_default().iter().filter_map(|m| serde_json::from_str(m.body().unwrap_or_default()).ok()).collect()
     }
 
     /// The Lambda Invoke API of the control plane.

@@ -99,9 +99,7 @@ pub async fn link_signer_from_env(sdk: &aws_config::SdkConfig) -> Result<LinkSig
                 .send()
                 .await
                 .map_err(|e| ConfigError::Key(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))?;
-            out.parameter
-                .and_then(|p| p.value)
-                .ok_or_else(|| ConfigError::Key("the parameter has no value".into()))?
+            out.parameter.and_then(|p| p.value).ok_or_else(|| ConfigError::Key("the parameter has no value".into()))?
         }
     };
     LinkSigner::new(key.as_bytes()).map_err(|e| ConfigError::Key(e.to_string()))

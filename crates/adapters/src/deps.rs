@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use pt4c_domain::link::LinkSigner;
 use pt4c_domain::events::{DomainEvent, OutboxEvent};
+use pt4c_domain::link::LinkSigner;
 use pt4c_domain::link::Purpose;
 use pt4c_domain::ports::{EventPublisher, PortError};
 use pt4c_domain::ParentId;
@@ -72,7 +72,9 @@ impl Deps {
                         tracing::warn!(error = %e, "published events left in the outbox");
                     }
                 }
-                Err(e) => tracing::warn!(events = chunk.len(), error = %e, "publish failed; the relay will publish the events from the outbox"),
+                Err(e) => {
+                    tracing::warn!(events = chunk.len(), error = %e, "publish failed; the relay will publish the events from the outbox")
+                }
             }
         }
         published
@@ -153,7 +155,13 @@ impl Deps {
     }
 
     /// A cancel link that acts only on this booking (`workshopId@bookedAt`).
-    pub fn cancel_link(&self, parent: &ParentId, workshop_id: &str, booked_at: Timestamp, complete_by: jiff::civil::Date) -> Result<String, PortError> {
+    pub fn cancel_link(
+        &self,
+        parent: &ParentId,
+        workshop_id: &str,
+        booked_at: Timestamp,
+        complete_by: jiff::civil::Date,
+    ) -> Result<String, PortError> {
         let token = self.links()?.sign_bound(parent, Purpose::Cancel, self.link_expiry(complete_by), &booking_key(workshop_id, booked_at));
         Ok(format!("{}/book/{token}/cancel", self.config.public_base_url))
     }
@@ -168,7 +176,12 @@ impl Deps {
     }
 
     /// A link valid for the configured time, or until the end of the course's date if later.
-    pub fn later_link(&self, parent: &ParentId, purpose: Purpose, complete_by: jiff::civil::Date) -> Result<(String, Timestamp), PortError> {
+    pub fn later_link(
+        &self,
+        parent: &ParentId,
+        purpose: Purpose,
+        complete_by: jiff::civil::Date,
+    ) -> Result<(String, Timestamp), PortError> {
         let expires = self.link_expiry(complete_by);
         let token = self.links()?.sign(parent, purpose, expires);
         let path = match purpose {

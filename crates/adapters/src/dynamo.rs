@@ -20,24 +20,21 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{
-    BookingOutcome, Intake, ModuleRecording, NoticeClaim, NoticeLedger, Outbox, ParentContact, ParentRecord, ParentStore,
-    PortError, ReferralContacts, ReferralStore, WorkshopStore, Withdrawal,
+    BookingOutcome, Intake, ModuleRecording, NoticeClaim, NoticeLedger, Outbox, ParentContact, ParentRecord, ParentStore, PortError,
+    ReferralContacts, ReferralStore, Withdrawal, WorkshopStore,
 };
 use pt4c_domain::progress::{
-    ElearningProgress, ModuleCompletion, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus,
-    WorkshopAttendance,
+    ElearningProgress, ModuleCompletion, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus, WorkshopAttendance,
 };
-use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, Workshop, WorkshopStatus};
 use pt4c_domain::referral::{Contact, NewReferral, ParentDetails};
+use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, Workshop, WorkshopStatus};
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 use serde::{Deserialize, Serialize};
 
@@ -346,11 +343,9 @@ where
     // Code and message only: the raw response can carry items (ReturnValuesOnConditionCheckFailure),
     // and items carry names and addresses, which must never reach a log.
     let msg = match &e {
-        SdkError::ServiceError(se) => format!(
-            "{op}: {} ({})",
-            se.err().code().unwrap_or("service error"),
-            se.err().message().unwrap_or("no message")
-        ),
+        SdkError::ServiceError(se) => {
+            format!("{op}: {} ({})", se.err().code().unwrap_or("service error"), se.err().message().unwrap_or("no message"))
+        }
         SdkError::TimeoutError(_) => format!("{op}: timed out"),
         SdkError::DispatchFailure(_) => format!("{op}: could not reach DynamoDB"),
         _ => format!("{op}: {e}"),
@@ -477,9 +472,7 @@ impl DynamoStore {
                         attempt += 1;
                         tokio::time::sleep(jittered_backoff(attempt)).await;
                     }
-                    Cancelled::Conflict => {
-                        return Err(Cancelled::Other(PortError::Retryable("transaction conflict".into())))
-                    }
+                    Cancelled::Conflict => return Err(Cancelled::Other(PortError::Retryable("transaction conflict".into()))),
                     other => return Err(other),
                 },
             }
@@ -526,11 +519,9 @@ fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
         .iter()
         .filter_map(|r| parents.iter().find(|p| &p.details.parent_ref == r))
         .map(|p| {
-            let mut mine: Vec<&NoticeItem> =
-                notices.iter().filter(|n| n.parent_ref == p.details.parent_ref && n.state == "sent").collect();
+            let mut mine: Vec<&NoticeItem> = notices.iter().filter(|n| n.parent_ref == p.details.parent_ref && n.state == "sent").collect();
             mine.sort_by_key(|n| (n.sent_at, n.sent_order));
-            let sent: Vec<NoticeSent> =
-                mine.iter().filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at })).collect();
+            let sent: Vec<NoticeSent> = mine.iter().filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at })).collect();
             let invited_at = sent.iter().find(|n| n.kind == NoticeKind::Welcome).map(|n| n.sent_at);
             ParentProgress {
                 parent_id: p.parent_id.clone(),
@@ -712,8 +703,19 @@ impl ReferralStore for DynamoStore {
                     continue;
                 }
                 let (expr, mut values) = parent_update(&["#status = :withdrawn"], &["booking"], None);
-                values.extend([(":withdrawn", s("withdrawn")), (":seen", s(status_name(p.status))), (":rev", AttributeValue::N(p.rev.to_string()))]);
-                writes.push(self.update(pk.clone(), p.sk.clone(), &expr, "#status = :seen AND rev = :rev", &[("#status", "status")], values)?);
+                values.extend([
+                    (":withdrawn", s("withdrawn")),
+                    (":seen", s(status_name(p.status))),
+                    (":rev", AttributeValue::N(p.rev.to_string())),
+                ]);
+                writes.push(self.update(
+                    pk.clone(),
+                    p.sk.clone(),
+                    &expr,
+                    "#status = :seen AND rev = :rev",
+                    &[("#status", "status")],
+                    values,
+                )?);
                 if let Some(b) = &p.booking {
                     writes.extend(self.seat_given_back(&b.workshop_id, &p.case_number, &p.parent_id, None)?);
                 }
@@ -893,7 +895,8 @@ impl DynamoStore {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
         let mut requests = Vec::new();
         for (pk, sk) in keys {
-            let delete = DeleteRequest::builder().key("pk", s(pk)).key("sk", s(sk)).build().map_err(|e| PortError::Permanent(e.to_string()))?;
+            let delete =
+                DeleteRequest::builder().key("pk", s(pk)).key("sk", s(sk)).build().map_err(|e| PortError::Permanent(e.to_string()))?;
             requests.push(WriteRequest::builder().delete_request(delete).build());
         }
         let mut left = 0;
@@ -903,7 +906,13 @@ impl DynamoStore {
                 if attempt > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
                 }
-                let out = self.client.batch_write_item().set_request_items(Some(pending)).send().await.map_err(|e| sdk_error("BatchWriteItem", e))?;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .set_request_items(Some(pending))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchWriteItem", e))?;
                 pending = out.unprocessed_items.unwrap_or_default();
                 if pending.is_empty() {
                     break;
@@ -1087,7 +1096,13 @@ impl ParentStore for DynamoStore {
         self.update_with_event(update, event).await
     }
 
-    async fn record_module(&self, id: &ParentId, module_id: &str, at: Timestamp, event: &OutboxEvent) -> Result<ModuleRecording, PortError> {
+    async fn record_module(
+        &self,
+        id: &ParentId,
+        module_id: &str,
+        at: Timestamp,
+        event: &OutboxEvent,
+    ) -> Result<ModuleRecording, PortError> {
         // A completion before the parent was invited is not a fact: the write refuses it.
         let update = self.update(
             referral_pk(id.referral_id()),
@@ -1139,7 +1154,13 @@ impl ParentStore for DynamoStore {
         }
     }
 
-    async fn complete_elearning(&self, id: &ParentId, at: Timestamp, due: Option<Timestamp>, event: &OutboxEvent) -> Result<bool, PortError> {
+    async fn complete_elearning(
+        &self,
+        id: &ParentId,
+        at: Timestamp,
+        due: Option<Timestamp>,
+        event: &OutboxEvent,
+    ) -> Result<bool, PortError> {
         let (expr, mut values) = parent_update(&["elearningCompletedAt = :at", "#status = :done"], &[], due);
         values.extend([
             (":at", s(at.to_string())),
@@ -1205,8 +1226,14 @@ impl DynamoStore {
             }
             None => "seatsTaken > :zero",
         };
-        let seat =
-            self.update(workshop_pk(workshop_id), "WORKSHOP".into(), "SET seatsTaken = seatsTaken - :one DELETE cases :case", cond, &[], values)?;
+        let seat = self.update(
+            workshop_pk(workshop_id),
+            "WORKSHOP".into(),
+            "SET seatsTaken = seatsTaken - :one DELETE cases :case",
+            cond,
+            &[],
+            values,
+        )?;
         let unguard = aws_sdk_dynamodb::types::Delete::builder()
             .table_name(&self.table)
             .key("pk", s(workshop_pk(workshop_id)))

@@ -40,10 +40,8 @@ pub fn welcome(w: &Welcome<'_>) -> Result<Email, askama::Error> {
     Ok(Email {
         to: vec![w.to.to_owned()],
         subject: "Welcome to Planning Together for Children: set up your Parent Hub".into(),
-        text: WelcomeText { first_name: w.first_name, hub_url: w.hub_url, complete_by: &complete_by, link_hours: w.link_hours }
-            .render()?,
-        html: WelcomeHtml { first_name: w.first_name, hub_url: w.hub_url, complete_by: &complete_by, link_hours: w.link_hours }
-            .render()?,
+        text: WelcomeText { first_name: w.first_name, hub_url: w.hub_url, complete_by: &complete_by, link_hours: w.link_hours }.render()?,
+        html: WelcomeHtml { first_name: w.first_name, hub_url: w.hub_url, complete_by: &complete_by, link_hours: w.link_hours }.render()?,
         attachments: vec![],
     })
 }

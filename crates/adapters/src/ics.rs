@@ -43,7 +43,8 @@ pub struct Invitation<'a> {
 }
 
 pub fn invitation(i: &Invitation<'_>) -> String {
-    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//PT4C Hub//Workshops//EN\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n");
+    let mut ics =
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//PT4C Hub//Workshops//EN\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n");
     ics.push_str(LONDON_VTIMEZONE);
     ics.push_str("BEGIN:VEVENT\r\n");
     ics.push_str(&fold(&format!("UID:{}", text(i.uid))));

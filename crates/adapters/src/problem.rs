@@ -82,12 +82,7 @@ impl Problem {
         )
     }
     pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Temporarily unavailable",
-            "Please try again shortly.",
-        )
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "Please try again shortly.")
     }
 }
 

@@ -5,7 +5,9 @@ use pt4c_domain::notice::{Email, NoticeKind};
 /// How one email went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sending {
-    Sent { message_id: String },
+    Sent {
+        message_id: String,
+    },
     /// Sent before: nothing done.
     AlreadySent,
 }

@@ -141,11 +141,7 @@ impl LinkSigner {
         if found != purpose {
             return Err(LinkError::Invalid);
         }
-        let expires_at = exp
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| Timestamp::from_second(s).ok())
-            .ok_or(LinkError::Invalid)?;
+        let expires_at = exp.parse::<i64>().ok().and_then(|s| Timestamp::from_second(s).ok()).ok_or(LinkError::Invalid)?;
         Ok(VerifiedLink { parent, purpose: found, expires_at, bound_to })
     }
 }
@@ -182,10 +178,7 @@ mod tests {
     #[test]
     fn an_expired_link_is_expired_not_invalid() {
         let t = signer().sign(&parent("CAF-1.A"), Purpose::Hub, now());
-        assert_eq!(
-            signer().verify(&t, Purpose::Hub, now()),
-            Err(LinkError::Expired { parent: parent("CAF-1.A") })
-        );
+        assert_eq!(signer().verify(&t, Purpose::Hub, now()), Err(LinkError::Expired { parent: parent("CAF-1.A") }));
     }
 
     #[test]

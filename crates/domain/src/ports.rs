@@ -24,7 +24,9 @@ pub enum PortError {
 pub enum Intake {
     Created,
     /// The same referralId was taken before, with this content digest.
-    AlreadyTaken { content_hash: String },
+    AlreadyTaken {
+        content_hash: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +42,9 @@ pub enum Withdrawal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoticeClaim {
     /// Ours to send; `claim_id` proves it when marking sent or releasing.
-    Claimed { claim_id: String },
+    Claimed {
+        claim_id: String,
+    },
     AlreadySent,
     /// Another delivery is sending it right now.
     InProgress,
@@ -203,11 +207,8 @@ impl ParentRecord {
     }
 
     pub fn elearning(&self) -> crate::progress::ElearningProgress {
-        let mut modules: Vec<_> = self
-            .modules
-            .iter()
-            .map(|(id, at)| crate::progress::ModuleCompletion { module_id: id.clone(), completed_at: *at })
-            .collect();
+        let mut modules: Vec<_> =
+            self.modules.iter().map(|(id, at)| crate::progress::ModuleCompletion { module_id: id.clone(), completed_at: *at }).collect();
         modules.sort_by(|a, b| a.completed_at.cmp(&b.completed_at).then(a.module_id.cmp(&b.module_id)));
         crate::progress::ElearningProgress { modules, completed_at: self.elearning_completed_at }
     }
@@ -229,7 +230,13 @@ pub trait ParentStore: Send + Sync {
     fn parent_details(&self, id: &ParentId) -> impl Future<Output = Result<Option<crate::referral::ParentDetails>, PortError>> + Send;
 
     /// `invited` → `activated`, once, with its event. False if the parent was not `invited`.
-    fn activate(&self, id: &ParentId, now: Timestamp, due: Option<Timestamp>, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
+    fn activate(
+        &self,
+        id: &ParentId,
+        now: Timestamp,
+        due: Option<Timestamp>,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
 
     /// Counts a request for a fresh link on `day`; false (nothing written) once `max` were made that day.
     fn count_link_request(
@@ -304,7 +311,13 @@ pub trait WorkshopStore: Send + Sync {
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
     /// Marks the workshop cancelled, with its event and a mark that its bookings are still to be
     /// released (due to the sweep from `now`); false if it already was cancelled.
-    fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent, now: Timestamp) -> impl Future<Output = Result<bool, PortError>> + Send;
+    fn cancel_workshop(
+        &self,
+        id: &str,
+        reason: &str,
+        event: &OutboxEvent,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
     /// Every booking on the cancelled workshop is released: its mark goes.
     fn cancellation_released(&self, id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
 }
@@ -421,7 +434,12 @@ pub struct DuePage<T> {
 
 impl<T> DuePage<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> DuePage<U> {
-        DuePage { items: self.items.into_iter().map(f).collect(), items_read: self.items_read, capacity_units: self.capacity_units, next: self.next }
+        DuePage {
+            items: self.items.into_iter().map(f).collect(),
+            items_read: self.items_read,
+            capacity_units: self.capacity_units,
+            next: self.next,
+        }
     }
 }
 
@@ -492,7 +510,11 @@ pub trait SweepStore: Send + Sync {
     fn apply_sweep(&self, change: &SweepChange, events: &[OutboxEvent]) -> impl Future<Output = Result<bool, PortError>> + Send;
 
     /// Follow-ups past their date with no outcome and no overdue notice yet.
-    fn overdue_follow_ups(&self, now: Timestamp, page: Option<String>) -> impl Future<Output = Result<DuePage<FollowUpEntry>, PortError>> + Send;
+    fn overdue_follow_ups(
+        &self,
+        now: Timestamp,
+        page: Option<String>,
+    ) -> impl Future<Output = Result<DuePage<FollowUpEntry>, PortError>> + Send;
 
     /// Marks the follow-up's overdue notice raised, with its event; false if it was already.
     fn mark_follow_up_overdue(&self, parent: &ParentId, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
@@ -502,10 +524,18 @@ pub trait SweepStore: Send + Sync {
 
     /// Referrals a parent's closing (attended, not completed) marked for closing, still marked at `now`:
     /// those whose closing failed after the parent's change committed.
-    fn referrals_to_close(&self, now: Timestamp, page: Option<String>) -> impl Future<Output = Result<DuePage<ReferralId>, PortError>> + Send;
+    fn referrals_to_close(
+        &self,
+        now: Timestamp,
+        page: Option<String>,
+    ) -> impl Future<Output = Result<DuePage<ReferralId>, PortError>> + Send;
 
     /// Closed referrals whose retention period ended at or before `now`.
-    fn referrals_to_erase(&self, now: Timestamp, page: Option<String>) -> impl Future<Output = Result<DuePage<ReferralId>, PortError>> + Send;
+    fn referrals_to_erase(
+        &self,
+        now: Timestamp,
+        page: Option<String>,
+    ) -> impl Future<Output = Result<DuePage<ReferralId>, PortError>> + Send;
 
     /// Deletes every item of a referral marked for erasure (the referral item last); the number deleted.
     fn erase_referral(&self, id: &ReferralId) -> impl Future<Output = Result<usize, PortError>> + Send;

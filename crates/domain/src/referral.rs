@@ -24,8 +24,7 @@ impl CaseNumber {
         if s.chars().any(|c| c.is_control() && !c.is_whitespace()) {
             return Err("must not contain control characters");
         }
-        let normal: String =
-            s.chars().filter(|c| !c.is_whitespace() && !crate::text::invisible(*c)).flat_map(char::to_uppercase).collect();
+        let normal: String = s.chars().filter(|c| !c.is_whitespace() && !crate::text::invisible(*c)).flat_map(char::to_uppercase).collect();
         if normal.is_empty() {
             return Err("must not be empty");
         }
@@ -81,28 +80,12 @@ pub struct ParentRequest {
 }
 
 /// The JSON keys each object of the request may carry; anything else is refused.
-pub const REFERRAL_FIELDS: &[&str] = &[
-    "referralId",
-    "caseNumber",
-    "court",
-    "familyCourtAdviser",
-    "referredOn",
-    "completeBy",
-    "safeguardingConcerns",
-    "parents",
-];
+pub const REFERRAL_FIELDS: &[&str] =
+    &["referralId", "caseNumber", "court", "familyCourtAdviser", "referredOn", "completeBy", "safeguardingConcerns", "parents"];
 pub const COURT_FIELDS: &[&str] = &["name", "email"];
 pub const ADVISER_FIELDS: &[&str] = &["name", "email", "phone"];
-pub const PARENT_FIELDS: &[&str] = &[
-    "parentRef",
-    "firstName",
-    "lastName",
-    "email",
-    "phone",
-    "workshopMode",
-    "interpreterLanguage",
-    "adjustments",
-];
+pub const PARENT_FIELDS: &[&str] =
+    &["parentRef", "firstName", "lastName", "email", "phone", "workshopMode", "interpreterLanguage", "adjustments"];
 
 /// Names every key of the request that the contract does not know.
 pub fn unknown_fields(body: &serde_json::Value) -> Vec<FieldError> {
@@ -163,11 +146,7 @@ impl PhoneNumber {
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
         let ok = match compact.strip_prefix('+') {
-            Some(digits) => {
-                (8..=15).contains(&digits.len())
-                    && digits.chars().all(|c| c.is_ascii_digit())
-                    && !digits.starts_with('0')
-            }
+            Some(digits) => (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0'),
             None => compact.len() == 11 && compact.starts_with('0') && compact.chars().all(|c| c.is_ascii_digit()),
         };
         if ok {
@@ -256,27 +235,24 @@ impl NewReferral {
             err("safeguardingConcerns", "is required");
         }
 
-        let referral_id = required(&req.referral_id, "referralId", &mut err)
-            .and_then(|s| ReferralId::parse(s).map_err(|m| err("referralId", m)).ok());
-        let case_number = required(&req.case_number, "caseNumber", &mut err)
-            .and_then(|s| CaseNumber::parse(s).map_err(|m| err("caseNumber", m)).ok());
+        let referral_id =
+            required(&req.referral_id, "referralId", &mut err).and_then(|s| ReferralId::parse(s).map_err(|m| err("referralId", m)).ok());
+        let case_number =
+            required(&req.case_number, "caseNumber", &mut err).and_then(|s| CaseNumber::parse(s).map_err(|m| err("caseNumber", m)).ok());
         let court = contact(req.court.as_ref(), "court", false, &mut err);
         let adviser = contact(req.family_court_adviser.as_ref(), "familyCourtAdviser", true, &mut err);
-        let referred_on = required(&req.referred_on, "referredOn", &mut err)
-            .and_then(|s| date(s, "referredOn", &mut err))
-            .and_then(|d| {
-                if d > today {
-                    err("referredOn", "must not be in the future");
-                    None
-                } else if today.checked_sub(jiff::Span::new().years(1)).is_ok_and(|earliest| d < earliest) {
-                    err("referredOn", "must not be more than a year ago");
-                    None
-                } else {
-                    Some(d)
-                }
-            });
-        let complete_by = required(&req.complete_by, "completeBy", &mut err)
-            .and_then(|s| date(s, "completeBy", &mut err));
+        let referred_on = required(&req.referred_on, "referredOn", &mut err).and_then(|s| date(s, "referredOn", &mut err)).and_then(|d| {
+            if d > today {
+                err("referredOn", "must not be in the future");
+                None
+            } else if today.checked_sub(jiff::Span::new().years(1)).is_ok_and(|earliest| d < earliest) {
+                err("referredOn", "must not be more than a year ago");
+                None
+            } else {
+                Some(d)
+            }
+        });
+        let complete_by = required(&req.complete_by, "completeBy", &mut err).and_then(|s| date(s, "completeBy", &mut err));
         if let (Some(from), Some(by)) = (referred_on, complete_by) {
             if by <= from {
                 err("completeBy", "must be after referredOn");
@@ -288,9 +264,7 @@ impl NewReferral {
         let mut parents = Vec::new();
         match &req.parents {
             None => err("parents", "is required"),
-            Some(list) if list.is_empty() || list.len() > MAX_PARENTS => {
-                err("parents", "must list 1 to 4 parents")
-            }
+            Some(list) if list.is_empty() || list.len() > MAX_PARENTS => err("parents", "must list 1 to 4 parents"),
             Some(list) => {
                 let mut refs = HashSet::new();
                 let mut emails = HashSet::new();
@@ -333,10 +307,7 @@ impl NewReferral {
     }
 
     pub fn parent_ids(&self) -> Vec<ParentId> {
-        self.parents
-            .iter()
-            .map(|p| ParentId::new(self.referral_id.clone(), p.parent_ref.clone()))
-            .collect()
+        self.parents.iter().map(|p| ParentId::new(self.referral_id.clone(), p.parent_ref.clone())).collect()
     }
 }
 
@@ -390,12 +361,7 @@ fn phone(v: &Option<String>, field: &str, err: &mut impl FnMut(&str, &str)) -> O
     }
 }
 
-fn contact(
-    c: Option<&ContactRequest>,
-    prefix: &str,
-    with_phone: bool,
-    err: &mut impl FnMut(&str, &str),
-) -> Option<Contact> {
+fn contact(c: Option<&ContactRequest>, prefix: &str, with_phone: bool, err: &mut impl FnMut(&str, &str)) -> Option<Contact> {
     let Some(c) = c else {
         err(prefix, "is required");
         return None;
@@ -416,8 +382,8 @@ fn language_tag(s: &str) -> bool {
 
 fn parent(p: &ParentRequest, i: usize, err: &mut impl FnMut(&str, &str)) -> Option<ParentDetails> {
     let f = |name: &str| format!("parents[{i}].{name}");
-    let parent_ref = required(&p.parent_ref, &f("parentRef"), err)
-        .and_then(|s| ParentRef::parse(s).map_err(|m| err(&f("parentRef"), m)).ok());
+    let parent_ref =
+        required(&p.parent_ref, &f("parentRef"), err).and_then(|s| ParentRef::parse(s).map_err(|m| err(&f("parentRef"), m)).ok());
     let first_name = required(&p.first_name, &f("firstName"), err).and_then(|s| text(s, 100, &f("firstName"), err));
     let last_name = required(&p.last_name, &f("lastName"), err).and_then(|s| text(s, 100, &f("lastName"), err));
     let email = email(&p.email, &f("email"), err);

@@ -60,9 +60,14 @@ pub struct DueState {
 /// One thing owed to a parent, at its moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owed {
-    Remind { reminder: Reminder, at: Timestamp },
+    Remind {
+        reminder: Reminder,
+        at: Timestamp,
+    },
     /// The court's date passed (end of that day, Europe/London) and the parent has not completed.
-    NotCompleted { at: Timestamp },
+    NotCompleted {
+        at: Timestamp,
+    },
 }
 
 impl Owed {

@@ -294,7 +294,12 @@ mod tests {
         assert_eq!(&fields[..2], ["startsAt", "mode"]);
         assert!(fields.contains(&"location"), "{fields:?}");
         let bad = Workshop::parse(
-            WorkshopRequest { starts_at: Some("2026-11-01T10:00:00Z".into()), capacity: Some(7), mode: Some("boat".into()), ..Default::default() },
+            WorkshopRequest {
+                starts_at: Some("2026-11-01T10:00:00Z".into()),
+                capacity: Some(7),
+                mode: Some("boat".into()),
+                ..Default::default()
+            },
             "w2".into(),
             now(),
         )

@@ -120,11 +120,8 @@ pub async fn invoke_http(deps: pt4c_adapters::Deps, payload: serde_json::Value) 
     let request = request.body(Body::from(body)).map_err(|e| bad(&e.to_string()))?;
     let response = crate::api_router(deps).oneshot(request).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
     let status = response.status().as_u16();
-    let headers: serde_json::Map<String, serde_json::Value> = response
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), serde_json::Value::from(v.to_str().ok()?))))
-        .collect();
+    let headers: serde_json::Map<String, serde_json::Value> =
+        response.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), serde_json::Value::from(v.to_str().ok()?)))).collect();
     let bytes = response.into_body().collect().await.map_err(|e| InvokeError::Failed(e.to_string()))?.to_bytes();
     Ok(match std::str::from_utf8(&bytes) {
         Ok(text) => serde_json::json!({"statusCode": status, "headers": headers, "body": text, "isBase64Encoded": false}),

@@ -185,9 +185,8 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         .with_context(|| format!("create the template's resources in the AWS stand-in at {}", cfg.moto_endpoint))?;
 
     let api = tokio::net::TcpListener::bind(cfg.api_addr).await.with_context(|| format!("bind the API to {}", cfg.api_addr))?;
-    let control = tokio::net::TcpListener::bind(cfg.control_addr)
-        .await
-        .with_context(|| format!("bind the control plane to {}", cfg.control_addr))?;
+    let control =
+        tokio::net::TcpListener::bind(cfg.control_addr).await.with_context(|| format!("bind the control plane to {}", cfg.control_addr))?;
     let api_url = format!("http://{}", api.local_addr()?);
     let control_url = format!("http://{}", control.local_addr()?);
 

@@ -59,10 +59,7 @@ pub fn parse(message_id: &str, raw: &str, sent_at: &str) -> Mail {
                             None => c.ctype().to_owned(),
                         })
                         .unwrap_or_default(),
-                    content: a
-                        .content_type()
-                        .filter(|c| c.ctype() == "text")
-                        .map(|_| String::from_utf8_lossy(a.contents()).into_owned()),
+                    content: a.content_type().filter(|c| c.ctype() == "text").map(|_| String::from_utf8_lossy(a.contents()).into_owned()),
                 })
                 .collect(),
             sent_at: sent_at.to_owned(),

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
@@ -142,13 +142,7 @@ pub async fn create(sdk: &aws_config::SdkConfig, template: &Template, prefix: &s
     // Local only: every event of ours, to show on the control plane and count in tests.
     let audit = format!("{prefix}-audit");
     let (audit_queue, audit_arn) = queue(&sqs, &audit).await?;
-    events
-        .put_rule()
-        .name(&audit)
-        .event_bus_name(&bus)
-        .event_pattern(serde_json::json!({"source": ["pt4c"]}).to_string())
-        .send()
-        .await?;
+    events.put_rule().name(&audit).event_bus_name(&bus).event_pattern(serde_json::json!({"source": ["pt4c"]}).to_string()).send().await?;
     events
         .put_targets()
         .rule(&audit)

@@ -27,8 +27,8 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
     let deps = &shared.deps;
     match function {
         "WelcomeEmailFunction" => {
-            let event: EventBridgeEvent = serde_json::from_value(payload)
-                .map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let event: EventBridgeEvent =
+                serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
             let summary = welcome_email::handle(deps, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
@@ -37,14 +37,14 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
         "NotificationsFunction" => {
-            let event: EventBridgeEvent = serde_json::from_value(payload)
-                .map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let event: EventBridgeEvent =
+                serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
             let summary = notifications::handle(deps, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
         "DeadlineSweepFunction" => {
-            let run: deadline_sweep::ScheduledRun = serde_json::from_value(payload)
-                .map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let run: deadline_sweep::ScheduledRun =
+                serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
             let at = run.time().map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
             let summary = deadline_sweep::sweep(deps, at, None).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
@@ -108,7 +108,8 @@ pub fn spawn_daily_sweep(shared: Arc<Shared>) -> anyhow::Result<Option<JoinHandl
             if due <= done {
                 continue;
             }
-            let event = serde_json::json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": due.to_string(), "detail": {}});
+            let event =
+                serde_json::json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": due.to_string(), "detail": {}});
             match invoke(&shared, "DeadlineSweepFunction", event).await {
                 Ok(summary) => {
                     tracing::info!(time = %due, %summary, "scheduled sweep ran");
@@ -130,11 +131,8 @@ pub struct DailySchedule {
 
 impl DailySchedule {
     pub fn parse(expression: &str, timezone: &str) -> anyhow::Result<Self> {
-        let fields: Vec<&str> = expression
-            .strip_prefix("cron(")
-            .and_then(|e| e.strip_suffix(')'))
-            .map(|e| e.split_whitespace().collect())
-            .unwrap_or_default();
+        let fields: Vec<&str> =
+            expression.strip_prefix("cron(").and_then(|e| e.strip_suffix(')')).map(|e| e.split_whitespace().collect()).unwrap_or_default();
         let [minute, hour, "*", "*", "?", "*"] = fields[..] else {
             anyhow::bail!("the local stack runs only daily schedules, cron(M H * * ? *), not {expression:?}");
         };

@@ -64,11 +64,7 @@ fn s(v: &Value) -> Option<String> {
 }
 
 fn key_schema(v: &Value) -> Vec<(String, String)> {
-    v.as_sequence()
-        .into_iter()
-        .flatten()
-        .filter_map(|k| Some((s(&k["AttributeName"])?, s(&k["KeyType"])?)))
-        .collect()
+    v.as_sequence().into_iter().flatten().filter_map(|k| Some((s(&k["AttributeName"])?, s(&k["KeyType"])?))).collect()
 }
 
 /// `!GetAtt Queue.Arn` → `Queue`.

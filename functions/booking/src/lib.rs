@@ -11,16 +11,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pt4c_adapters::emails::long_date;
 use pt4c_adapters::http::wants_json;
+use pt4c_adapters::http::{decode_json, unknown_keys};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
-use pt4c_adapters::http::{decode_json, unknown_keys};
 use pt4c_domain::events::{BookingCancelled, DomainEvent, LinkRequested, ParentActivated, WorkshopBooked};
-use pt4c_domain::ports::{BookingOutcome, WorkshopStore};
-use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, WorkshopStatus};
-use pt4c_domain::FieldError;
 use pt4c_domain::link::{LinkError, Purpose};
+use pt4c_domain::ports::{BookingOutcome, WorkshopStore};
 use pt4c_domain::ports::{ParentRecord, ParentStore, PortError};
 use pt4c_domain::progress::{ElearningProgress, ParentStatus};
+use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, WorkshopStatus};
+use pt4c_domain::FieldError;
 use pt4c_domain::{london, london_date, ParentId};
 use serde::Serialize;
 
@@ -62,10 +62,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
 
 async fn asset(Path(file): Path<String>) -> Response {
     if format!("/assets/{file}") == STYLESHEET {
-        (
-            [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
-            HUB_CSS,
-        )
+        ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], HUB_CSS)
             .into_response()
     } else {
         Problem::not_found("asset").into_response()
@@ -183,8 +180,7 @@ fn hub_view(deps: &Deps, parent: ParentRecord, token: &str) -> Result<HubView, R
         location: b.location.clone(),
         attended: parent.attended,
     });
-    let activate_action =
-        (parent.status == ParentStatus::Invited && !parent.closed()).then(|| format!("/hub/{token}/activate"));
+    let activate_action = (parent.status == ParentStatus::Invited && !parent.closed()).then(|| format!("/hub/{token}/activate"));
     let module_titles = deps.config.catalogue.modules.iter().map(|m| (m.module_id.clone(), m.title.clone())).collect();
     Ok(HubView {
         parent_id: parent.parent_id.clone(),
@@ -312,7 +308,13 @@ fn message(status: StatusCode, heading: &str, paragraphs: Vec<&str>, new_link_ac
     page(status, MessagePage { heading, paragraphs, form, link: None }.render())
 }
 
-fn message_with(status: StatusCode, heading: &str, paragraphs: Vec<&str>, form: Option<(String, String)>, link: Option<(String, String)>) -> Response {
+fn message_with(
+    status: StatusCode,
+    heading: &str,
+    paragraphs: Vec<&str>,
+    form: Option<(String, String)>,
+    link: Option<(String, String)>,
+) -> Response {
     page(status, MessagePage { heading, paragraphs, form, link }.render())
 }
 
@@ -372,7 +374,10 @@ pub fn respond(json: bool, answer: Answer) -> Response {
 
 fn refused(json: bool, r: Refusal) -> Response {
     match r {
-        Refusal::InvalidLink if json => Problem::new(StatusCode::FORBIDDEN, "invalid-link", "This link is not valid", "Use the latest link we emailed you.").into_response(),
+        Refusal::InvalidLink if json => {
+            Problem::new(StatusCode::FORBIDDEN, "invalid-link", "This link is not valid", "Use the latest link we emailed you.")
+                .into_response()
+        }
         Refusal::InvalidLink => message(
             StatusCode::FORBIDDEN,
             "This link is not valid",
@@ -380,7 +385,8 @@ fn refused(json: bool, r: Refusal) -> Response {
             None,
         ),
         Refusal::Expired { .. } if json => {
-            Problem::new(StatusCode::GONE, "link-expired", "This link has expired", "Ask for a new link with POST /hub/{token}/new-link.").into_response()
+            Problem::new(StatusCode::GONE, "link-expired", "This link has expired", "Ask for a new link with POST /hub/{token}/new-link.")
+                .into_response()
         }
         Refusal::Expired { token } => message(
             StatusCode::GONE,
@@ -392,10 +398,13 @@ fn refused(json: bool, r: Refusal) -> Response {
             Some(format!("/hub/{token}/new-link")),
         ),
         Refusal::NotFound if json => Problem::not_found("parent").into_response(),
-        Refusal::NotFound => message(StatusCode::NOT_FOUND, "We cannot find your details", vec!["Contact your Family Court Adviser."], None),
+        Refusal::NotFound => {
+            message(StatusCode::NOT_FOUND, "We cannot find your details", vec!["Contact your Family Court Adviser."], None)
+        }
         Refusal::TooManyLinks => {
             let mut res = if json {
-                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many new links today", "Try again tomorrow.").into_response()
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many new links today", "Try again tomorrow.")
+                    .into_response()
             } else {
                 message(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -738,7 +747,9 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
     let json = wants_json(&headers);
     match offer(&deps, &token).await {
         Ok(view) if json => Json(view).into_response(),
-        Ok(view) if view.booking.is_none() && view.status != ParentStatus::ElearningCompleted && view.status != ParentStatus::DidNotAttend => {
+        Ok(view)
+            if view.booking.is_none() && view.status != ParentStatus::ElearningCompleted && view.status != ParentStatus::DidNotAttend =>
+        {
             message_with(
                 StatusCode::OK,
                 "You cannot book a workshop yet",
@@ -771,7 +782,10 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
                 BookPage {
                     first_name: &view.first_name,
                     complete_by: long_date(view.complete_by),
-                    booked: view.booking.as_ref().map(|b| BookedRow { when: pt4c_adapters::emails::when(b.starts_at, b.ends_at), place: booked_place(b.mode, &b.location) }),
+                    booked: view.booking.as_ref().map(|b| BookedRow {
+                        when: pt4c_adapters::emails::when(b.starts_at, b.ends_at),
+                        place: booked_place(b.mode, &b.location),
+                    }),
                     workshops: rows,
                     book_action: format!("/book/{token}"),
                     cancel_action: format!("/book/{token}/cancel"),
@@ -809,7 +823,9 @@ fn chosen_workshop(headers: &HeaderMap, body: &[u8]) -> Result<String, BookRefus
             Ok(_) => {}
             Err(e) => errors.push(e),
         },
-        Some(serde_json::Value::String(_)) | None | Some(serde_json::Value::Null) => errors.push(FieldError::new("workshopId", "is required")),
+        Some(serde_json::Value::String(_)) | None | Some(serde_json::Value::Null) => {
+            errors.push(FieldError::new("workshopId", "is required"))
+        }
         Some(_) => {
             return Err(BookRefusal::Body(Problem::invalid_json(
                 "The field workshopId has the wrong JSON type.",
@@ -860,7 +876,10 @@ async fn cancel_page(State(deps): State<Deps>, Path(token): Path<String>) -> Res
             Some(b) => message_with(
                 StatusCode::OK,
                 "Cancel your workshop booking",
-                vec![&format!("You are booked on: {}.", pt4c_adapters::emails::when(b.starts_at, b.ends_at)), "If you cancel, you will need to book another workshop."],
+                vec![
+                    &format!("You are booked on: {}.", pt4c_adapters::emails::when(b.starts_at, b.ends_at)),
+                    "If you cancel, you will need to book another workshop.",
+                ],
                 Some((format!("/book/{token}/cancel"), "Cancel this booking".into())),
                 None,
             ),
@@ -887,4 +906,3 @@ async fn post_cancel(State(deps): State<Deps>, Path(token): Path<String>, header
         Err(r) => book_refused(json, &token, r),
     }
 }
-

@@ -11,15 +11,14 @@ use pt4c_adapters::http::{decode_json, read_body, typed, unknown_keys, ApiError}
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{
-    ConcernRaised, DomainEvent, ELearningCompleted, ELearningModuleCompleted, WorkshopAttended, WorkshopCancelled,
-    WorkshopMissed,
+    ConcernRaised, DomainEvent, ELearningCompleted, ELearningModuleCompleted, WorkshopAttended, WorkshopCancelled, WorkshopMissed,
 };
 use pt4c_domain::ports::{
     Attendance, AttendanceOutcome, Concern, CourseStore, FollowUpDue, FollowUpEntry, FollowUpList, FollowUpOutcome, FollowUpRecording,
     ModuleRecording, ParentStore, PortError, WorkshopStore,
 };
-use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopRequest, WorkshopStatus, WORKSHOP_FIELDS};
 use pt4c_domain::progress::{ElearningProgress, ParentStatus};
+use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopRequest, WorkshopStatus, WORKSHOP_FIELDS};
 use pt4c_domain::{FieldError, ParentId};
 use serde::{Deserialize, Serialize};
 
@@ -102,7 +101,9 @@ fn parse_completion(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Result<Com
         Some(Ok(t)) => Some(pt4c_domain::clock::to_the_second(t)),
     };
     match (parent_id, module_id, completed_at) {
-        (Some(parent_id), Some(module_id), Some(completed_at)) if errors.is_empty() => Ok(Completion { parent_id, module_id, completed_at }),
+        (Some(parent_id), Some(module_id), Some(completed_at)) if errors.is_empty() => {
+            Ok(Completion { parent_id, module_id, completed_at })
+        }
         _ => Err(Problem::validation(errors)),
     }
 }
@@ -281,8 +282,11 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
     let Some(w) = deps.store.workshop(&id).await? else { return Err(Problem::not_found("workshop").into()) };
     if w.status == WorkshopStatus::Open {
         // The roster goes with each release's own event, so the cancellation's lists nobody.
-        let event =
-            deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled { workshop_id: id.clone(), parent_ids: vec![], cancelled_at: deps.now() }));
+        let event = deps.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
+            workshop_id: id.clone(),
+            parent_ids: vec![],
+            cancelled_at: deps.now(),
+        }));
         if deps.store.cancel_workshop(&id, reason, &event, deps.now()).await? {
             tracing::info!(workshop_id = %id, "workshop cancelled");
             deps.publish_committed(&event).await;
@@ -377,7 +381,11 @@ pub async fn record_attendance(deps: &Deps, workshop_id: &str, parent_id: &Paren
             follow_up: None,
             due: after.due_after_change(now, t),
         };
-        let event = DomainEvent::WorkshopMissed(WorkshopMissed { parent_id: parent_id.clone(), workshop_id: workshop_id.to_owned(), recorded_at: now });
+        let event = DomainEvent::WorkshopMissed(WorkshopMissed {
+            parent_id: parent_id.clone(),
+            workshop_id: workshop_id.to_owned(),
+            recorded_at: now,
+        });
         (attendance, event)
     };
     let event = deps.event(event);
@@ -438,7 +446,12 @@ fn required_parent_id(value: Option<&str>, errors: &mut Vec<FieldError>) -> Opti
     }
 }
 
-async fn post_attendance(State(deps): State<Deps>, Path(workshop_id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn post_attendance(
+    State(deps): State<Deps>,
+    Path(workshop_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let body = read_body(body).await?;
     let value = decode_json(&headers, &body)?;
     let mut errors = unknown_keys(&value, &["parentId", "attended"]);
@@ -479,7 +492,12 @@ struct FollowUpRequest {
     notes: Option<String>,
 }
 
-async fn post_follow_up(State(deps): State<Deps>, Path(parent_id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn post_follow_up(
+    State(deps): State<Deps>,
+    Path(parent_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let body = read_body(body).await?;
     let value = decode_json(&headers, &body)?;
     let mut errors = unknown_keys(&value, &["outcome", "notes"]);
@@ -536,7 +554,12 @@ struct ConcernRequest {
 
 /// A trainer's concern about a parent: stored, and the Family Court Adviser emailed at once.
 /// A safety concern reaches the FCA whatever the referral's state.
-async fn post_concern(State(deps): State<Deps>, Path(parent_id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn post_concern(
+    State(deps): State<Deps>,
+    Path(parent_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let body = read_body(body).await?;
     let value = decode_json(&headers, &body)?;
     let mut errors = unknown_keys(&value, &["raisedBy", "summary"]);
@@ -564,7 +587,11 @@ async fn post_concern(State(deps): State<Deps>, Path(parent_id): Path<String>, h
     let concern_id = pt4c_domain::ids::concern_id(&parent_id, &raised_by, &summary);
     let now = deps.now();
     let concern = Concern { concern_id: concern_id.clone(), parent_id: parent_id.clone(), raised_by, summary, raised_at: now };
-    let event = deps.event(DomainEvent::ConcernRaised(ConcernRaised { parent_id: parent_id.clone(), concern_id: concern_id.clone(), raised_at: now }));
+    let event = deps.event(DomainEvent::ConcernRaised(ConcernRaised {
+        parent_id: parent_id.clone(),
+        concern_id: concern_id.clone(),
+        raised_at: now,
+    }));
     let (status, raised_at) = if deps.store.raise_concern(&concern, &event).await? {
         tracing::info!(parent_id = %parent_id, concern_id = %concern_id, "concern raised");
         deps.publish_committed(&event).await;
@@ -574,7 +601,8 @@ async fn post_concern(State(deps): State<Deps>, Path(parent_id): Path<String>, h
         (axum::http::StatusCode::OK, stored.raised_at)
     };
     let location = format!("/parents/{parent_id}/concerns/{concern_id}");
-    let mut res = (status, Json(serde_json::json!({"concernId": concern_id, "parentId": parent_id, "raisedAt": raised_at}))).into_response();
+    let mut res =
+        (status, Json(serde_json::json!({"concernId": concern_id, "parentId": parent_id, "raisedAt": raised_at}))).into_response();
     if let Ok(v) = location.parse() {
         res.headers_mut().insert(axum::http::header::LOCATION, v);
     }

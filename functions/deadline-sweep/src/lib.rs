@@ -228,12 +228,7 @@ async fn sweep_parent(deps: &Deps, parent: &DueParent, at: Timestamp, summary: &
         next_due: if not_completed { None } else { parent.state.next_due(after_sweep(at), t) },
         not_completed,
         // A seat on a workshop still to come goes back to others.
-        release: parent
-            .state
-            .booking
-            .clone()
-            .filter(|b| not_completed && b.starts_at > at)
-            .map(|b| (b, parent.case_number.clone())),
+        release: parent.state.booking.clone().filter(|b| not_completed && b.starts_at > at).map(|b| (b, parent.case_number.clone())),
         now: at,
     };
     if !deps.store.apply_sweep(&change, &events).await? {

@@ -2,21 +2,21 @@
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use pt4c_adapters::emails::{self, BookWorkshop};
+use pt4c_adapters::sending::{send_once, Sending};
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{
     BookingCancelled, ConcernRaised, DomainEvent, ELearningCompleted, FollowUpOverdue, ParentNotCompleted, ReferralCompleted, ReminderDue,
     WorkshopAttended, WorkshopBooked, WorkshopCancelled, WorkshopMissed,
 };
+use pt4c_domain::link::Purpose;
+use pt4c_domain::notice::Attachment;
+use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{CaseFile, CourseStore};
+use pt4c_domain::ports::{ParentRecord, WorkshopStore};
+use pt4c_domain::ports::{ParentStore, PortError};
 use pt4c_domain::progress::{ParentProgress, ParentStatus};
 use pt4c_domain::sweep::Reminder;
-use pt4c_domain::notice::Attachment;
-use pt4c_domain::ports::{ParentRecord, WorkshopStore};
 use pt4c_domain::workshop::Mode;
-use pt4c_domain::link::Purpose;
-use pt4c_adapters::sending::{send_once, Sending};
-use pt4c_domain::notice::NoticeKind;
-use pt4c_domain::ports::{ParentStore, PortError};
 use serde::Serialize;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -182,7 +182,10 @@ async fn booking_cancelled(deps: &Deps, event: &BookingCancelled) -> Result<Summ
     let (next, action) = match rebooked_since(&parent, event.cancelled_at) {
         Some(b) => (format!("You have since booked another workshop: {}.", emails::when(b.starts_at, b.ends_at)), None),
         None => (
-            format!("Please book another workshop: the court asked you to complete the course by {}.", emails::long_date(parent.complete_by)),
+            format!(
+                "Please book another workshop: the court asked you to complete the course by {}.",
+                emails::long_date(parent.complete_by)
+            ),
             Some(("Book a workshop", booking_url.as_str())),
         ),
     };
@@ -396,7 +399,11 @@ async fn did_not_attend(deps: &Deps, event: &WorkshopMissed) -> Result<Summary, 
         attachments: vec![],
     })
     .map_err(template_error(kind))?;
-    counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &event.workshop_id, deps.now(), &email).await, &parent.parent_id, kind)
+    counted(
+        send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &event.workshop_id, deps.now(), &email).await,
+        &parent.parent_id,
+        kind,
+    )
 }
 
 fn at_london(t: jiff::Timestamp) -> String {
@@ -529,7 +536,11 @@ async fn follow_up_overdue(deps: &Deps, event: &FollowUpOverdue) -> Result<Summa
         attachments: vec![],
     })
     .map_err(template_error(kind))?;
-    counted(send_once(&deps.store, &deps.mailer, &event.parent_id, kind, &event.workshop_id, deps.now(), &email).await, &event.parent_id, kind)
+    counted(
+        send_once(&deps.store, &deps.mailer, &event.parent_id, kind, &event.workshop_id, deps.now(), &email).await,
+        &event.parent_id,
+        kind,
+    )
 }
 
 /// A trainer raised a concern: the FCA is emailed at once, whatever the referral's state.
@@ -559,5 +570,9 @@ async fn concern_raised(deps: &Deps, event: &ConcernRaised) -> Result<Summary, N
         attachments: vec![],
     })
     .map_err(template_error(kind))?;
-    counted(send_once(&deps.store, &deps.mailer, &event.parent_id, kind, &event.concern_id, deps.now(), &email).await, &event.parent_id, kind)
+    counted(
+        send_once(&deps.store, &deps.mailer, &event.parent_id, kind, &event.concern_id, deps.now(), &email).await,
+        &event.parent_id,
+        kind,
+    )
 }

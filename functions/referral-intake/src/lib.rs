@@ -284,9 +284,14 @@ mod tests {
                 prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
                 prop::collection::hash_map(
                     prop_oneof![
-                        Just("referralId".to_string()), Just("parents".to_string()), Just("court".to_string()),
-                        Just("email".to_string()), Just("referredOn".to_string()), Just("completeBy".to_string()),
-                        Just("safeguardingConcerns".to_string()), ".{0,12}".prop_map(|s| s)
+                        Just("referralId".to_string()),
+                        Just("parents".to_string()),
+                        Just("court".to_string()),
+                        Just("email".to_string()),
+                        Just("referredOn".to_string()),
+                        Just("completeBy".to_string()),
+                        Just("safeguardingConcerns".to_string()),
+                        ".{0,12}".prop_map(|s| s)
                     ],
                     inner,
                     0..8
@@ -300,8 +305,17 @@ mod tests {
     fn arb_mutated_referral() -> impl Strategy<Value = serde_json::Value> {
         (arb_json(), 0usize..12, 0usize..8).prop_map(|(junk, field, parent_field)| {
             let mut v = sample();
-            let top = ["referralId", "caseNumber", "court", "familyCourtAdviser", "referredOn", "completeBy",
-                "safeguardingConcerns", "parents", "extra"];
+            let top = [
+                "referralId",
+                "caseNumber",
+                "court",
+                "familyCourtAdviser",
+                "referredOn",
+                "completeBy",
+                "safeguardingConcerns",
+                "parents",
+                "extra",
+            ];
             let pf = ["parentRef", "firstName", "lastName", "email", "phone", "workshopMode", "interpreterLanguage", "adjustments"];
             if field < top.len() {
                 v[top[field]] = junk;

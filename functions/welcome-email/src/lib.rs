@@ -4,10 +4,10 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use futures::future::join_all;
 use pt4c_adapters::emails::{self, NewLink, Welcome};
+use pt4c_adapters::sending::{send_once, Sending};
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{DomainEvent, LinkRequested, ReferralReceived};
 use pt4c_domain::link::Purpose;
-use pt4c_adapters::sending::{send_once, Sending};
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{PortError, ReferralStore};
 use pt4c_domain::{london_date, ParentId};
@@ -61,8 +61,7 @@ pub async fn handle(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, Wel
 
 async fn handle_once(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
     let detail_type = event.detail_type.clone();
-    let domain = DomainEvent::from_parts(&detail_type, event.detail)
-        .map_err(|e| WelcomeError::BadEvent(format!("{detail_type}: {e}")))?;
+    let domain = DomainEvent::from_parts(&detail_type, event.detail).map_err(|e| WelcomeError::BadEvent(format!("{detail_type}: {e}")))?;
     let summary = match domain {
         DomainEvent::ReferralReceived(e) => welcome(deps, &e).await?,
         DomainEvent::LinkRequested(e) => new_link(deps, &e).await?,
@@ -152,7 +151,9 @@ async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, Welcome
 
 fn log_sending(parent: &ParentId, kind: NoticeKind, result: &Result<Sending, PortError>) {
     match result {
-        Ok(Sending::Sent { message_id }) => tracing::info!(parent_id = %parent, kind = kind.as_str(), message_id = %message_id, "email sent"),
+        Ok(Sending::Sent { message_id }) => {
+            tracing::info!(parent_id = %parent, kind = kind.as_str(), message_id = %message_id, "email sent")
+        }
         Ok(Sending::AlreadySent) => tracing::info!(parent_id = %parent, kind = kind.as_str(), "email already sent"),
         Err(e) => tracing::warn!(parent_id = %parent, kind = kind.as_str(), error = %e, "email not sent"),
     }

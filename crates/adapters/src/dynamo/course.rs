@@ -3,8 +3,8 @@
 use aws_sdk_dynamodb::types::{Delete, ReturnConsumedCapacity, TransactWriteItem};
 
 use pt4c_domain::ports::{
-    Attendance, AttendanceOutcome, CaseFile, Concern, CourseStore, DuePage, DueParent, FollowUpEntry, FollowUpList,
-    FollowUpOutcome, FollowUpRecording, SweepChange, SweepStore,
+    Attendance, AttendanceOutcome, CaseFile, Concern, CourseStore, DuePage, DueParent, FollowUpEntry, FollowUpList, FollowUpOutcome,
+    FollowUpRecording, SweepChange, SweepStore,
 };
 use pt4c_domain::sweep::referral_outcome;
 
@@ -96,8 +96,7 @@ fn encode_page(key: Option<Item>) -> Option<String> {
 
 fn decode_page(page: Option<String>) -> Result<Option<Item>, PortError> {
     let Some(text) = page else { return Ok(None) };
-    let plain: BTreeMap<String, String> =
-        serde_json::from_str(&text).map_err(|_| PortError::Permanent("unreadable page token".into()))?;
+    let plain: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| PortError::Permanent("unreadable page token".into()))?;
     Ok(Some(plain.into_iter().map(|(k, v)| (k, s(v))).collect()))
 }
 
@@ -170,13 +169,24 @@ impl DynamoStore {
     }
 
     /// What a partition of the due-index holds that fell due at or before `now`, a page at a time, as `T`.
-    async fn due_by<T: for<'de> Deserialize<'de>>(&self, due_pk: &str, now: Timestamp, page: Option<String>) -> Result<DuePage<T>, PortError> {
+    async fn due_by<T: for<'de> Deserialize<'de>>(
+        &self,
+        due_pk: &str,
+        now: Timestamp,
+        page: Option<String>,
+    ) -> Result<DuePage<T>, PortError> {
         let p = self.due_page(due_pk, "duePk = :pk AND dueAt <= :at", Some(now), true, page).await?;
         let items = p.items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
         Ok(DuePage { items, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
     }
 
-    async fn all_follow_ups(&self, due_pk: &str, condition: &str, at: Option<Timestamp>, forward: bool) -> Result<Vec<FollowUpEntry>, PortError> {
+    async fn all_follow_ups(
+        &self,
+        due_pk: &str,
+        condition: &str,
+        at: Option<Timestamp>,
+        forward: bool,
+    ) -> Result<Vec<FollowUpEntry>, PortError> {
         let mut out = Vec::new();
         let mut page = None;
         loop {
@@ -206,7 +216,14 @@ impl CourseStore for DynamoStore {
                 (":w", s(&a.workshop_id)),
                 (":booked", s(status_name(ParentStatus::WorkshopBooked))),
             ]);
-            writes.push(self.update(pk.clone(), sk, &expr, "booking.workshopId = :w AND #status = :booked", &[("#status", "status")], values)?);
+            writes.push(self.update(
+                pk.clone(),
+                sk,
+                &expr,
+                "booking.workshopId = :w AND #status = :booked",
+                &[("#status", "status")],
+                values,
+            )?);
             if let Some(f) = &a.follow_up {
                 writes.push(self.put(
                     to_item(&FollowUpItem {
@@ -230,15 +247,21 @@ impl CourseStore for DynamoStore {
             }
             writes.push(self.mark_closing(pid.referral_id(), a.recorded_at)?);
         } else {
-            let (expr, mut values) =
-                parent_update(&["#status = :dna", "lastWorkshop = booking", "attended = :false"], &["booking"], a.due);
+            let (expr, mut values) = parent_update(&["#status = :dna", "lastWorkshop = booking", "attended = :false"], &["booking"], a.due);
             values.extend([
                 (":dna", s(status_name(ParentStatus::DidNotAttend))),
                 (":false", AttributeValue::Bool(false)),
                 (":w", s(&a.workshop_id)),
                 (":booked", s(status_name(ParentStatus::WorkshopBooked))),
             ]);
-            writes.push(self.update(pk.clone(), sk, &expr, "booking.workshopId = :w AND #status = :booked", &[("#status", "status")], values)?);
+            writes.push(self.update(
+                pk.clone(),
+                sk,
+                &expr,
+                "booking.workshopId = :w AND #status = :booked",
+                &[("#status", "status")],
+                values,
+            )?);
         }
         writes.push(self.update(
             workshop_pk(&a.workshop_id),
@@ -337,7 +360,13 @@ impl CourseStore for DynamoStore {
         }
     }
 
-    async fn record_follow_up(&self, parent: &ParentId, outcome: FollowUpOutcome, notes: Option<&str>, now: Timestamp) -> Result<FollowUpRecording, PortError> {
+    async fn record_follow_up(
+        &self,
+        parent: &ParentId,
+        outcome: FollowUpOutcome,
+        notes: Option<&str>,
+        now: Timestamp,
+    ) -> Result<FollowUpRecording, PortError> {
         let (pk, sk) = (referral_pk(parent.referral_id()), follow_up_sk(parent.parent_ref()));
         let mut b = self
             .client
