@@ -103,7 +103,7 @@ async fn a_parent_books_and_is_sent_a_confirmation_with_an_invitation_and_a_canc
         app.eventually(|| async { app.mail_to("a.caf-book@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") })
             .await
     );
-    app.settle().await;
+    app.quiet().await;
     let confirmations: Vec<_> =
         app.mail_to("a.caf-book@example.com").await.into_iter().filter(|m| m.subject == "Your workshop is booked").collect();
     assert_eq!(confirmations.len(), 1, "confirmed once");
@@ -244,7 +244,7 @@ async fn a_cancelled_workshop_releases_its_bookings_and_emails_each_parent_once(
             app.eventually(|| async { app.mail_to(email).await.iter().any(|m| m.subject == "Your workshop has been cancelled") }).await
         );
     }
-    app.settle().await;
+    app.quiet().await;
     for email in ["a.caf-w1@example.com", "b.caf-w2@example.com"] {
         let n = app.mail_to(email).await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count();
         assert_eq!(n, 1, "{email} told once");
@@ -360,7 +360,7 @@ async fn a_withdrawn_referral_releases_its_seats_and_is_told_nothing() {
     let detail = workshop_detail(&app, &w).await;
     assert_eq!(detail["seatsLeft"], 6);
     assert_eq!(detail["roster"], json!([]));
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.mail().await.len(), before, "nothing more is sent");
     let r = book(&app, "CAF-WDB.A", &w).await;
     assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
@@ -428,7 +428,7 @@ async fn a_confirmation_delivered_after_the_cancellation_is_never_sent() {
         })
         .await
     );
-    app.settle().await;
+    app.quiet().await;
     let mail = app.mail_to("a.caf-late@example.com").await;
     assert!(!mail.iter().any(|m| m.subject == "Your workshop is booked"), "{:?}", mail.iter().map(|m| &m.subject).collect::<Vec<_>>());
 }
@@ -584,7 +584,7 @@ async fn bookings_racing_a_withdrawal_or_a_workshop_cancellation_never_keep_a_se
             }
         }
     }
-    app.settle().await;
+    app.quiet().await;
     let cancellations = app.mail().await.into_iter().filter(|m| m.subject == "Your workshop has been cancelled").count();
     let confirmations_after = app.mail().await.into_iter().filter(|m| m.subject == "Your workshop is in 2 days").count();
     assert_eq!(confirmations_after, 0);
@@ -617,6 +617,6 @@ async fn a_cancellation_cut_short_answers_the_truth_and_the_sweep_finishes_it() 
     assert!(app.eventually(|| async { told().await == 1 }).await);
     let (_, _, again) = app.invoke_sweep(Timestamp::now()).await;
     assert_eq!(again["cancellationsFinished"], 0, "nothing left: {again}");
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(told().await, 1);
 }

@@ -87,7 +87,7 @@ async fn mails(app: &TestApp, address: &str, subject: &str) -> Vec<pt4c_local::m
 
 /// Waits for the emails in flight, then checks no (recipient, subject) was sent twice.
 async fn each_email_once(app: &TestApp) -> Vec<pt4c_local::mailbox::Mail> {
-    app.settle().await;
+    app.quiet().await;
     let mail = app.mail().await;
     let mut seen = std::collections::BTreeMap::new();
     for m in &mail {
@@ -98,18 +98,10 @@ async fn each_email_once(app: &TestApp) -> Vec<pt4c_local::mailbox::Mail> {
     mail
 }
 
-/// The items stored under a referral once two counts a settle apart agree (in-flight emails write notices).
+/// The items stored under a referral once the stack is quiet (in-flight emails write notices).
 async fn settled_items(app: &TestApp, referral_id: &str) -> i32 {
-    let mut last = app.items_of_referral(referral_id).await;
-    for _ in 0..12 {
-        app.settle().await;
-        let now = app.items_of_referral(referral_id).await;
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-    panic!("the items of {referral_id} kept changing");
+    app.quiet().await;
+    app.items_of_referral(referral_id).await
 }
 
 async fn wait_for(app: &TestApp, address: &str, subject: &str, count: usize) {

@@ -122,7 +122,7 @@ async fn a_whole_referral_leaves_no_personal_data_in_the_logs() {
     assert_eq!(app.http.post(format!("{link}/activate")).send().await.unwrap().status(), 303);
     assert_eq!(app.http.post(format!("{link}/new-link")).send().await.unwrap().status(), 202);
     app.withdraw("CAF-LOGS", &json!({"reason": "Parents reconciled"})).await;
-    app.settle().await;
+    app.quiet().await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.lines().count() > 5, "the run logged");
@@ -164,13 +164,13 @@ async fn the_local_stack_runs_the_daily_sweep_at_eight_in_london_on_its_clock() 
     let reminders = || async { app.mail().await.into_iter().filter(|m| m.subject.starts_with("Reminder: set up your Parent Hub")).count() };
     // When Wednesday's 08:00 passes (the reminders fall due at 09:00 that day), nothing is owed yet...
     app.stack.set_clock(Some("2026-11-25T08:30:00Z".parse().unwrap()));
-    app.settle().await;
-    app.settle().await;
+    app.quiet().await;
+    app.quiet().await;
     assert_eq!(reminders().await, 0);
     // ...then Thursday's 08:00 passes: the scheduled sweep reminds both parents, once.
     app.stack.set_clock(Some("2026-11-26T08:00:00Z".parse().unwrap()));
     assert!(app.eventually(|| async { reminders().await == 2 }).await, "two activation reminders");
     assert!(app.eventually(|| async { app.events("ReminderDue").len() == 2 }).await, "two ReminderDue events");
-    app.settle().await;
+    app.quiet().await;
     assert_eq!((reminders().await, app.events("ReminderDue").len()), (2, 2), "once each");
 }

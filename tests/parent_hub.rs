@@ -85,7 +85,7 @@ async fn a_parent_walks_from_the_welcome_link_through_the_elearning_to_the_booki
 
     // One book-workshop email, with a booking link for this parent.
     assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 2 }).await);
-    app.settle().await;
+    app.quiet().await;
     let mail = app.mail_to("alex.hartley@example.com").await;
     assert_eq!(mail.len(), 2, "welcome and book-workshop, once each");
     let booking = mail.iter().find(|m| m.subject.contains("book your workshop")).expect("the book-workshop email");
@@ -185,7 +185,7 @@ async fn an_expired_link_asks_for_fresh_links_up_to_three_a_day() {
     assert_eq!((status, code(&body)), (429, "too-many-requests".to_owned()));
 
     assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 4 }).await);
-    app.settle().await;
+    app.quiet().await;
     let mail = app.mail_to("alex.hartley@example.com").await;
     assert_eq!(mail.len(), 4, "the welcome and three fresh links");
     let fresh = hub_link(mail.last().unwrap());
@@ -223,7 +223,7 @@ async fn completion_reports_are_checked() {
     }
     let text = app.send(reqwest::Method::POST, "/elearning/completions", Some("text/plain"), b"{}".to_vec()).await;
     assert_eq!(text.status, 415);
-    app.settle().await;
+    app.quiet().await;
     let record = app.get_referral("CAF-EL").await.body;
     assert_eq!(record["parents"][0]["elearning"]["modules"], json!([]), "a refused report records nothing");
 }

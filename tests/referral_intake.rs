@@ -60,7 +60,7 @@ async fn every_bad_field_is_named_in_one_answer_and_nothing_is_stored() {
     for f in ["court.fax", "completeBy", "parents[0].email", "parents[1].parentRef", "parents[1].workshopMode"] {
         assert!(named.contains(&f.to_string()), "{f} not named in {named:?}");
     }
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.stored_items().await, 0);
     assert_eq!(app.get_referral("CAF-2026-BAD").await.status, 404);
     assert!(app.mail().await.is_empty());
@@ -100,7 +100,7 @@ async fn malformed_oversized_and_mistyped_bodies_are_refused_with_their_codes() 
     let concerns = app.post_referral(&concerns).await;
     assert_eq!((concerns.status, codes(&concerns.body)), (422, "not-eligible".into()));
 
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.stored_items().await, 0, "a refused referral stores nothing");
     assert!(app.mail().await.is_empty(), "a refused referral sends nothing");
 }
@@ -116,7 +116,7 @@ async fn the_same_referral_posted_again_is_the_same_referral() {
     assert_eq!((first.status, again.status), (201, 200));
     assert_eq!(again.headers["location"], "/referrals/CAF-REPLAY");
     assert_eq!(again.body["parents"][0]["parentId"], first.body["parents"][0]["parentId"]);
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.mail().await.len(), 2, "one welcome per parent");
     assert_eq!(app.events("ReferralReceived").len(), 1);
 }
@@ -132,7 +132,7 @@ async fn twenty_concurrent_posts_make_one_referral() {
     let replayed = answers.iter().filter(|a| a.status == 200).count();
     assert_eq!((created, replayed), (1, 19), "statuses: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
     app.wait_for_mail(2).await;
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.mail().await.len(), 2, "one welcome per parent");
     assert_eq!(app.events("ReferralReceived").len(), 1);
     // one referral, two parents, two welcome notices

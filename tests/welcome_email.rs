@@ -45,7 +45,7 @@ async fn an_event_delivered_again_sends_no_second_email() {
 
     assert_eq!((first.1, second.1), (None, None));
     assert_eq!(first.2["alreadySent"].as_u64().unwrap() + second.2["alreadySent"].as_u64().unwrap(), 4);
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.mail().await.len(), 2);
 }
 
@@ -57,7 +57,7 @@ async fn a_failed_send_is_retried_and_sent_once() {
     app.post_referral(&referral("CAF-RETRY")).await;
 
     assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 1 }).await);
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.mail_to("alex.hartley@example.com").await.len(), 1);
     assert_eq!(app.mail_to("morgan.quill@example.com").await.len(), 1, "the other parent's welcome is not sent again");
 }
@@ -134,7 +134,7 @@ async fn an_email_whose_claim_could_not_be_given_back_is_sent_once_by_a_retry() 
 
     // Then the claim lapses before the retry comes, which sends the email, once: none is lost
     assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 1 }).await, "the welcome was sent");
-    app.settle().await;
+    app.quiet().await;
     assert_eq!(app.mail_to("alex.hartley@example.com").await.len(), 1);
     assert!(app.dead_letters("WelcomeEmailDeadLetterQueue").await.is_empty());
     let record = app.get_referral("CAF-STUCK").await.body;

@@ -132,9 +132,16 @@ impl TestApp {
         false
     }
 
-    /// Lets in-flight deliveries finish: long enough for a poll, a delivery and a retry.
-    pub async fn settle(&self) {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+    /// Waits (60 s at most) until the stack is quiet: every event delivered, retries included,
+    /// and nothing new for a poll's length after (a delivery may publish events of its own).
+    pub async fn quiet(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut quiet_polls = 0;
+        while quiet_polls < 3 {
+            assert!(tokio::time::Instant::now() < deadline, "the local stack was still busy after 60 s");
+            quiet_polls = if self.stack.is_quiet().await.expect("the stand-in answers") { quiet_polls + 1 } else { 0 };
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub fn events(&self, detail_type: &str) -> Vec<SeenEvent> {

@@ -256,4 +256,28 @@ impl Stack {
     pub fn set_clock(&self, now: Option<Timestamp>) {
         self.shared.clock.set(now)
     }
+
+    /// Nothing in flight: every rule's queue (and the bus's audit queue) holds no message, visible
+    /// or being delivered (a delivery deletes its message only once its handler is done, and a
+    /// failed one waits invisible for its retry).
+    pub async fn is_quiet(&self) -> anyhow::Result<bool> {
+        use aws_sdk_sqs::types::QueueAttributeName::{ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible};
+        let sqs = aws_sdk_sqs::Client::new(&self.shared.sdk);
+        let created = &self.shared.created;
+        for url in created.rule_queues.iter().map(|q| &q.queue_url).chain(std::iter::once(&created.audit_queue)) {
+            let out = sqs
+                .get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(ApproximateNumberOfMessages)
+                .attribute_names(ApproximateNumberOfMessagesNotVisible)
+                .send()
+                .await?;
+            let attributes = out.attributes.unwrap_or_default();
+            let count = |name| attributes.get(&name).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            if count(ApproximateNumberOfMessages) + count(ApproximateNumberOfMessagesNotVisible) > 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
 }
