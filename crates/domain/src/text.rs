@@ -17,6 +17,27 @@ pub fn paragraphs(s: &str, max: usize) -> Result<String, String> {
     checked(s, max, true)
 }
 
+/// A required text field of a request: the parsed text, or `None` with the field's error named
+/// in `errors` (so one answer names every bad field).
+pub fn required(
+    value: Option<&str>,
+    field: &str,
+    parse: impl Fn(&str) -> Result<String, String>,
+    errors: &mut Vec<crate::FieldError>,
+) -> Option<String> {
+    match value.map(parse) {
+        Some(Ok(text)) => Some(text),
+        Some(Err(message)) => {
+            errors.push(crate::FieldError::new(field, message));
+            None
+        }
+        None => {
+            errors.push(crate::FieldError::new(field, "is required"));
+            None
+        }
+    }
+}
+
 fn checked(s: &str, max: usize, multiline: bool) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() {

@@ -264,21 +264,11 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
     let value = decode_json(&headers, &body)?;
     let mut errors = unknown_keys(&value, &["reason"]);
     let req: CancelRequest = typed(value)?;
-    let reason = match req.reason.as_deref().map(|r| pt4c_domain::text::paragraphs(r, 500)) {
-        Some(Ok(r)) => r,
-        Some(Err(m)) => {
-            errors.push(FieldError::new("reason", m));
-            String::new()
-        }
-        None => {
-            errors.push(FieldError::new("reason", "is required"));
-            String::new()
-        }
+    let reason = pt4c_domain::text::required(req.reason.as_deref(), "reason", |r| pt4c_domain::text::paragraphs(r, 500), &mut errors);
+    let (Some(reason), true) = (reason, errors.is_empty()) else {
+        return Err(Problem::validation(errors).into());
     };
     let reason = reason.as_str();
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors).into());
-    }
     let Some(w) = deps.store.workshop(&id).await? else { return Err(Problem::not_found("workshop").into()) };
     if w.status == WorkshopStatus::Open {
         // The roster goes with each release's own event, so the cancellation's lists nobody.
@@ -565,22 +555,11 @@ async fn post_concern(
     let mut errors = unknown_keys(&value, &["raisedBy", "summary"]);
     let req: ConcernRequest = typed(value)?;
     let parent_id = ParentId::parse(&parent_id).map_err(|_| Problem::not_found("parent"))?;
-    let mut text = |v: Option<String>, field: &str, parse: fn(&str) -> Result<String, String>| match v.as_deref().map(parse) {
-        Some(Ok(v)) => v,
-        Some(Err(m)) => {
-            errors.push(FieldError::new(field, m));
-            String::new()
-        }
-        None => {
-            errors.push(FieldError::new(field, "is required"));
-            String::new()
-        }
-    };
-    let raised_by = text(req.raised_by, "raisedBy", |s| pt4c_domain::text::line(s, 200));
-    let summary = text(req.summary, "summary", |s| pt4c_domain::text::paragraphs(s, 2000));
-    if !errors.is_empty() {
+    let raised_by = pt4c_domain::text::required(req.raised_by.as_deref(), "raisedBy", |s| pt4c_domain::text::line(s, 200), &mut errors);
+    let summary = pt4c_domain::text::required(req.summary.as_deref(), "summary", |s| pt4c_domain::text::paragraphs(s, 2000), &mut errors);
+    let (Some(raised_by), Some(summary), true) = (raised_by, summary, errors.is_empty()) else {
         return Err(Problem::validation(errors).into());
-    }
+    };
     if deps.store.parent(&parent_id).await?.is_none() {
         return Err(Problem::not_found("parent").into());
     }

@@ -14,7 +14,7 @@ use pt4c_domain::events::{DomainEvent, OutboxEvent, ReferralReceived, ReferralWi
 use pt4c_domain::ports::{Intake, PortError, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{ElearningProgress, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::{unknown_fields, NewReferral, ReferralRequest, Refusal};
-use pt4c_domain::{london_date, FieldError, ReferralId};
+use pt4c_domain::{london_date, ReferralId};
 
 pub use pt4c_adapters::http::{decode_json, read_body, ApiError, MAX_BODY_BYTES};
 use pt4c_adapters::http::{typed, unknown_keys};
@@ -150,21 +150,11 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
     let value = decode_json(headers, body)?;
     let mut errors = unknown_keys(&value, &["reason"]);
     let request: WithdrawRequest = typed(value)?;
-    let reason = match request.reason.as_deref().map(|r| pt4c_domain::text::paragraphs(r, 500)) {
-        Some(Ok(r)) => r,
-        Some(Err(m)) => {
-            errors.push(FieldError::new("reason", m));
-            String::new()
-        }
-        None => {
-            errors.push(FieldError::new("reason", "is required"));
-            String::new()
-        }
+    let reason = pt4c_domain::text::required(request.reason.as_deref(), "reason", |r| pt4c_domain::text::paragraphs(r, 500), &mut errors);
+    let (Some(reason), true) = (reason, errors.is_empty()) else {
+        return Err(Problem::validation(errors).into());
     };
     let reason = reason.as_str();
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors).into());
-    }
 
     let now = deps.now();
     let Some(record) = deps.store.progress(&id).await? else {
