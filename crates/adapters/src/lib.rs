@@ -10,6 +10,7 @@ pub mod http;
 pub mod ics;
 pub mod mailer;
 pub mod problem;
+pub mod retry;
 pub mod sending;
 pub mod telemetry;
 

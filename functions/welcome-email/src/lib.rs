@@ -40,23 +40,9 @@ impl From<PortError> for WelcomeError {
     }
 }
 
-/// Tries of a delivery inside one invocation: a store or SES refusing for a moment is tried
-/// again here before the delivery fails and Lambda's own retries (then the dead-letter queue)
-/// take over. Every step is idempotent (the notice ledger sends each email once).
-const TRIES: u32 = 3;
-
+/// Each delivery, tried again in place while it fails for a transient cause (`retry::in_place`).
 pub async fn handle(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
-    let mut attempt = 1;
-    loop {
-        match handle_once(deps, event.clone()).await {
-            Err(WelcomeError::Retry(e)) if attempt < TRIES => {
-                tracing::warn!(attempt, error = %e, "delivery failed; trying again");
-                tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt))).await;
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
+    pt4c_adapters::retry::in_place(|e| matches!(e, WelcomeError::Retry(_)), || handle_once(deps, event.clone())).await
 }
 
 async fn handle_once(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
