@@ -479,6 +479,29 @@ impl DynamoStore {
         }
     }
 
+    /// A transaction whose conditions decide: true if it was written, false if a condition refused it.
+    async fn transact_decided(&self, items: Vec<TransactWriteItem>) -> Result<bool, PortError> {
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(Cancelled::Condition(..)) => Ok(false),
+            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
+            Err(Cancelled::Other(e)) => Err(e),
+        }
+    }
+
+    /// Deletes a parent's roster place (the co-parent guard) on a workshop, only if it is theirs.
+    fn roster_place_delete(&self, workshop_id: &str, case_number: &str, parent: &ParentId) -> Result<TransactWriteItem, PortError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(workshop_pk(workshop_id)))
+            .key("sk", s(roster_sk(case_number)))
+            .condition_expression("parentId = :p")
+            .expression_attribute_values(":p", s(parent.to_string()))
+            .build()
+            .map_err(|e| PortError::Permanent(e.to_string()))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
     fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, PortError> {
         let put = Put::builder()
             .table_name(&self.table)
@@ -994,12 +1017,7 @@ impl DynamoStore {
 
     /// A conditional update with its outbox event, in one transaction. False if the condition failed.
     async fn update_with_event(&self, update: TransactWriteItem, event: &OutboxEvent) -> Result<bool, PortError> {
-        match self.transact(vec![update, self.put(outbox_item(event)?, None)?]).await {
-            Ok(()) => Ok(true),
-            Err(Cancelled::Condition(..)) => Ok(false),
-            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-            Err(Cancelled::Other(e)) => Err(e),
-        }
+        self.transact_decided(vec![update, self.put(outbox_item(event)?, None)?]).await
     }
 }
 
@@ -1234,15 +1252,7 @@ impl DynamoStore {
             &[],
             values,
         )?;
-        let unguard = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(workshop_pk(workshop_id)))
-            .key("sk", s(roster_sk(case_number)))
-            .condition_expression("parentId = :p")
-            .expression_attribute_values(":p", s(parent.to_string()))
-            .build()
-            .map_err(|e| PortError::Permanent(e.to_string()))?;
-        Ok([seat, TransactWriteItem::builder().delete(unguard).build()])
+        Ok([seat, self.roster_place_delete(workshop_id, case_number, parent)?])
     }
 }
 
@@ -1429,40 +1439,34 @@ impl WorkshopStore for DynamoStore {
         rebook: bool,
         due: Option<Timestamp>,
     ) -> Result<bool, PortError> {
-        let unhold = if rebook {
-            let (expr, mut values) = parent_update(&["#status = :done"], &["booking"], due);
-            values.extend([(":w", s(workshop_id)), (":done", s(status_name(ParentStatus::ElearningCompleted)))]);
-            self.update(
-                referral_pk(parent.parent_id.referral_id()),
-                parent_sk(parent.parent_id.parent_ref()),
-                &expr,
-                "booking.workshopId = :w",
-                &[("#status", "status")],
-                values,
-            )?
-        } else {
-            let (expr, mut values) = parent_update(&[], &["booking"], due);
-            values.push((":w", s(workshop_id)));
-            self.update(
-                referral_pk(parent.parent_id.referral_id()),
-                parent_sk(parent.parent_id.parent_ref()),
-                &expr,
-                "booking.workshopId = :w",
-                &[],
-                values,
-            )?
-        };
+        // The booking read is the one given back: the same workshop and the same moment it was
+        // made (a cancel link for an earlier booking on this workshop must not release a later one).
+        let mut condition = "booking.workshopId = :w".to_owned();
+        let mut values = vec![(":w", s(workshop_id))];
+        if let Some(b) = parent.booking.as_ref().filter(|b| b.workshop_id == workshop_id) {
+            condition.push_str(" AND booking.bookedAt = :bookedAt");
+            values.push((":bookedAt", s(b.booked_at.to_string())));
+        }
+        let (sets, names): (&[&str], &[(&str, &str)]) = if rebook { (&["#status = :done"], &[("#status", "status")]) } else { (&[], &[]) };
+        let (expr, more) = parent_update(sets, &["booking"], due);
+        values.extend(more);
+        if rebook {
+            values.push((":done", s(status_name(ParentStatus::ElearningCompleted))));
+        }
+        let unhold = self.update(
+            referral_pk(parent.parent_id.referral_id()),
+            parent_sk(parent.parent_id.parent_ref()),
+            &expr,
+            &condition,
+            names,
+            values,
+        )?;
         let [seat, unguard] = self.seat_given_back(workshop_id, &parent.case_number, &parent.parent_id, before)?;
         let mut writes = vec![unhold, seat, unguard];
         if let Some(e) = event {
             writes.push(self.put(outbox_item(e)?, None)?);
         }
-        match self.transact(writes).await {
-            Ok(()) => Ok(true),
-            Err(Cancelled::Condition(..)) => Ok(false),
-            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-            Err(Cancelled::Other(e)) => Err(e),
-        }
+        self.transact_decided(writes).await
     }
 
     async fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {
@@ -1487,12 +1491,7 @@ impl WorkshopStore for DynamoStore {
             })?,
             None,
         )?;
-        match self.transact(vec![update, mark, self.put(outbox_item(event)?, None)?]).await {
-            Ok(()) => Ok(true),
-            Err(Cancelled::Condition(..)) => Ok(false),
-            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-            Err(Cancelled::Other(e)) => Err(e),
-        }
+        self.transact_decided(vec![update, mark, self.put(outbox_item(event)?, None)?]).await
     }
 
     async fn cancellation_released(&self, id: &str) -> Result<(), PortError> {

@@ -1,6 +1,6 @@
 //! Attendance, follow-ups, concerns, the closing of referrals and the sweep's reads and writes.
 
-use aws_sdk_dynamodb::types::{Delete, ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem};
 
 use pt4c_domain::ports::{
     Attendance, AttendanceOutcome, CaseFile, Concern, CourseStore, DuePage, DueParent, FollowUpEntry, FollowUpList, FollowUpOutcome,
@@ -413,12 +413,7 @@ impl CourseStore for DynamoStore {
             item_type: "concern".into(),
             concern: concern.clone(),
         })?;
-        match self.transact(vec![self.put(item, Some("attribute_not_exists(pk)"))?, self.put(outbox_item(event)?, None)?]).await {
-            Ok(()) => Ok(true),
-            Err(Cancelled::Condition(..)) => Ok(false),
-            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-            Err(Cancelled::Other(e)) => Err(e),
-        }
+        self.transact_decided(vec![self.put(item, Some("attribute_not_exists(pk)"))?, self.put(outbox_item(event)?, None)?]).await
     }
 
     async fn concern(&self, parent: &ParentId, concern_id: &str) -> Result<Option<Concern>, PortError> {
@@ -513,12 +508,7 @@ impl SweepStore for DynamoStore {
             // Positions 1 and 2 are the seat and the roster place (after the parent's own update).
             Err(Cancelled::Condition(_, 1 | 2)) if release => {
                 // The seat was already given back some other way: close the parent without it.
-                match self.transact(build(false)?).await {
-                    Ok(()) => Ok(true),
-                    Err(Cancelled::Condition(..)) => Ok(false),
-                    Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-                    Err(Cancelled::Other(e)) => Err(e),
-                }
+                self.transact_decided(build(false)?).await
             }
             Err(Cancelled::Condition(..)) => Ok(false),
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
@@ -609,14 +599,6 @@ impl DynamoStore {
     /// Deletes a parent's roster place on a workshop and takes their case off the workshop's
     /// booked cases, in one transaction; false if the place was not theirs (or is gone).
     async fn erase_roster_place(&self, workshop_id: &str, case_number: &str, parent: &ParentId) -> Result<bool, PortError> {
-        let place = Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(workshop_pk(workshop_id)))
-            .key("sk", s(roster_sk(case_number)))
-            .condition_expression("parentId = :p")
-            .expression_attribute_values(":p", s(parent.to_string()))
-            .build()
-            .map_err(|e| PortError::Permanent(e.to_string()))?;
         let cases = self.update(
             workshop_pk(workshop_id),
             "WORKSHOP".into(),
@@ -625,11 +607,6 @@ impl DynamoStore {
             &[],
             vec![(":case", AttributeValue::Ss(vec![case_number.to_owned()]))],
         )?;
-        match self.transact(vec![TransactWriteItem::builder().delete(place).build(), cases]).await {
-            Ok(()) => Ok(true),
-            Err(Cancelled::Condition(..)) => Ok(false),
-            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-            Err(Cancelled::Other(e)) => Err(e),
-        }
+        self.transact_decided(vec![self.roster_place_delete(workshop_id, case_number, parent)?, cases]).await
     }
 }
