@@ -3,18 +3,9 @@
 use jiff::{SignedDuration, Timestamp};
 use pt4c_domain::link::Purpose;
 use pt4c_domain::ParentId;
-use pt4c_tests::{referral, spawn_app, TestApp};
-use serde_json::{json, Value};
-
-const MODULES: [&str; 4] = ["going-to-court", "managing-emotions", "how-separation-affects-children", "childs-point-of-view"];
-
-fn code(body: &Value) -> String {
-    body["type"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()
-}
-
-async fn post(app: &TestApp, path: &str, body: Value) -> pt4c_tests::Answer {
-    app.send(reqwest::Method::POST, path, Some("application/json"), serde_json::to_vec(&body).unwrap()).await
-}
+use pt4c_tests::views::{Booked, HubView, Offer, ParentStatus, Problem, ProgressRecord, WorkshopList, WorkshopStatus, WorkshopView};
+use pt4c_tests::{referral, spawn_app, NewWorkshop, TestApp};
+use serde_json::json;
 
 /// A referral whose parents (A online, B either) have finished the e-learning.
 async fn eligible_case(app: &TestApp, id: &str, case_number: &str) {
@@ -23,81 +14,43 @@ async fn eligible_case(app: &TestApp, id: &str, case_number: &str) {
     body["parents"][0]["email"] = format!("a.{}@example.com", id.to_lowercase()).into();
     body["parents"][1]["email"] = format!("b.{}@example.com", id.to_lowercase()).into();
     assert_eq!(app.post_referral(&body).await.status, 201);
-    let posts = ["A", "B"].iter().flat_map(|p| {
-        MODULES.iter().map(move |m| {
-            post(
-                app,
-                "/elearning/completions",
-                json!({"parentId": format!("{id}.{p}"), "moduleId": m, "completedAt": Timestamp::now().to_string()}),
-            )
-        })
-    });
-    for answer in futures::future::join_all(posts).await {
-        assert_eq!(answer.status, 200, "{:?}", answer.body);
-    }
+    let (a, b) = (format!("{id}.A"), format!("{id}.B"));
+    tokio::join!(app.finish_elearning(&a), app.finish_elearning(&b));
 }
 
-async fn workshop(app: &TestApp, capacity: u32, mode: &str, starts_in_days: i64) -> String {
-    let starts = Timestamp::now() + SignedDuration::from_hours(24 * starts_in_days);
-    let answer = post(
-        app,
-        "/workshops",
-        json!({
-            "startsAt": starts.to_string(), "mode": mode, "location": "https://meet.pt4c.example/w/1", "capacity": capacity,
-            "trainer": {"name": "Tess Trainer", "email": "tess.trainer@pt4c.example"}
-        }),
-    )
-    .await;
-    assert_eq!(answer.status, 201, "{:?}", answer.body);
-    answer.body["workshopId"].as_str().unwrap().to_owned()
+/// An online workshop of six seats, starting in `days` days.
+async fn online_in(app: &TestApp, days: i64) -> String {
+    app.publish_workshop(NewWorkshop::online().in_days(days)).await
 }
 
-fn token(app: &TestApp, parent: &str, purpose: Purpose) -> String {
-    app.stack.links().sign(&ParentId::parse(parent).unwrap(), purpose, Timestamp::now() + SignedDuration::from_hours(24 * 30))
-}
-
-async fn book(app: &TestApp, parent: &str, workshop_id: &str) -> pt4c_tests::Answer {
-    post(app, &format!("/book/{}", token(app, parent, Purpose::Booking)), json!({"workshopId": workshop_id})).await
-}
-
-async fn workshop_detail(app: &TestApp, id: &str) -> Value {
-    app.http.get(app.api(&format!("/workshops/{id}"))).send().await.unwrap().json().await.unwrap()
+/// What the parent's booking link offers.
+async fn offer(app: &TestApp, parent: &str) -> Offer {
+    app.get_json(&format!("/book/{}", app.link(parent, Purpose::Booking))).await.json()
 }
 
 #[tokio::test]
 async fn a_parent_books_and_is_sent_a_confirmation_with_an_invitation_and_a_cancel_link() {
     let app = spawn_app().await;
     eligible_case(&app, "CAF-BOOK", "ZW26P1").await;
-    let w = workshop(&app, 6, "online", 10).await;
+    let w = online_in(&app, 10).await;
 
-    let offer: Value = app
-        .http
-        .get(app.api(&format!("/book/{}", token(&app, "CAF-BOOK.A", Purpose::Booking))))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(offer["workshops"][0]["workshopId"], w);
-    assert_eq!(offer["workshops"][0]["seatsLeft"], 6);
+    let offered = offer(&app, "CAF-BOOK.A").await;
+    assert_eq!((offered.workshops[0].workshop_id.as_str(), offered.workshops[0].seats_left), (w.as_str(), 6));
 
-    let answer = book(&app, "CAF-BOOK.A", &w).await;
+    let answer = app.book("CAF-BOOK.A", &w).await;
     assert_eq!(answer.status, 201);
-    assert_eq!(answer.body["booking"]["workshopId"], w);
-    assert!(answer.body["cancelUrl"].as_str().unwrap().ends_with("/cancel"));
-    assert_eq!(book(&app, "CAF-BOOK.A", &w).await.status, 200, "a replayed booking is the same booking");
+    let booked: Booked = answer.json();
+    assert_eq!(booked.booking.workshop_id, w);
+    assert!(booked.cancel_url.ends_with("/cancel"));
+    assert_eq!(app.book("CAF-BOOK.A", &w).await.status, 200, "a replayed booking is the same booking");
 
-    let record = app.get_referral("CAF-BOOK").await.body;
-    assert_eq!(record["parents"][0]["status"], "workshop_booked");
-    assert_eq!(record["parents"][0]["workshop"]["workshopId"], w);
-    assert_eq!(record["parents"][0]["workshop"]["mode"], "online");
-    assert_eq!(record["parents"][0]["workshop"]["attended"], Value::Null);
-    let detail = workshop_detail(&app, &w).await;
-    assert_eq!(detail["seatsLeft"], 5);
-    assert_eq!(detail["roster"][0]["parentId"], "CAF-BOOK.A");
-    assert_eq!(detail["roster"][0]["name"], "Alex Hartley");
+    let record = app.progress("CAF-BOOK").await;
+    assert_eq!(record.parents[0].status, ParentStatus::WorkshopBooked);
+    let on = record.parents[0].workshop.as_ref().expect("the record shows the workshop");
+    assert_eq!((on.workshop_id.as_str(), on.mode.as_str(), on.attended), (w.as_str(), "online", None));
+    let detail = app.workshop(&w).await;
+    assert_eq!(detail.seats_left, 5);
+    assert_eq!((detail.roster()[0].parent_id.to_string(), detail.roster()[0].name.as_str()), ("CAF-BOOK.A".to_owned(), "Alex Hartley"));
 
     assert!(
         app.eventually(|| async { app.mail_to("a.caf-book@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") })
@@ -142,61 +95,60 @@ fn invitations_give_the_right_london_times_in_summer_and_winter() {
     }
 }
 
+
 #[tokio::test]
 async fn each_booking_rule_answers_with_its_code() {
     let app = spawn_app().await;
     eligible_case(&app, "CAF-R1", "ZW26P10").await;
     eligible_case(&app, "CAF-R2", "ZW26P20").await;
     assert_eq!(app.post_referral(&referral("CAF-R3")).await.status, 201);
-    let w1 = workshop(&app, 6, "online", 10).await;
-    let w2 = workshop(&app, 6, "online", 11).await;
-    let single = workshop(&app, 1, "online", 12).await;
-    let in_person = workshop(&app, 6, "in_person", 13).await;
+    let w1 = online_in(&app, 10).await;
+    let w2 = online_in(&app, 11).await;
+    let single = app.publish_workshop(NewWorkshop::online().capacity(1).in_days(12)).await;
+    let in_person = app.publish_workshop(NewWorkshop::in_person().in_days(13)).await;
 
-    let r = book(&app, "CAF-R3.A", &w1).await;
-    assert_eq!((r.status, code(&r.body)), (409, "elearning-incomplete".into()));
-    assert_eq!(book(&app, "CAF-R1.A", &w1).await.status, 201);
-    let r = book(&app, "CAF-R1.A", &w2).await;
-    assert_eq!((r.status, code(&r.body)), (409, "already-booked".into()));
+    let r = app.book("CAF-R3.A", &w1).await;
+    assert_eq!((r.status, r.problem().code()), (409, "elearning-incomplete"));
+    assert_eq!(app.book("CAF-R1.A", &w1).await.status, 201);
+    let r = app.book("CAF-R1.A", &w2).await;
+    assert_eq!((r.status, r.problem().code()), (409, "already-booked"));
     // The co-parent's workshop is only "unavailable" to B: a refusal never says which workshop A is on.
-    let r = book(&app, "CAF-R1.B", &w1).await;
-    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
-    assert_eq!(book(&app, "CAF-R2.A", &single).await.status, 201);
-    let r = book(&app, "CAF-R1.B", &single).await;
-    assert_eq!((r.status, code(&r.body)), (409, "workshop-full".into()));
-    let r = book(&app, "CAF-R2.B", &in_person).await;
+    let r = app.book("CAF-R1.B", &w1).await;
+    assert_eq!((r.status, r.problem().code()), (409, "workshop-unavailable"));
+    assert_eq!(app.book("CAF-R2.A", &single).await.status, 201);
+    let r = app.book("CAF-R1.B", &single).await;
+    assert_eq!((r.status, r.problem().code()), (409, "workshop-full"));
+    let r = app.book("CAF-R2.B", &in_person).await;
     assert_eq!(r.status, 201, "workshopMode either suits in person");
-    let r = book(&app, "CAF-R1.B", &w2).await;
+    let r = app.book("CAF-R1.B", &w2).await;
     assert_eq!(r.status, 201);
-    let cancel = post(&app, &format!("/book/{}/cancel", token(&app, "CAF-R3.B", Purpose::Cancel)), json!({})).await;
-    assert_eq!((cancel.status, code(&cancel.body)), (409, "not-booked".into()));
-    let unknown = book(&app, "CAF-R3.B", "no-such-workshop").await;
-    assert_eq!((unknown.status, unknown.body["errors"][0]["field"].as_str()), (422, Some("workshopId")), "not a workshop id: a bad field");
-    let unknown = book(&app, "CAF-R3.B", "5a0f8d1e-0000-4000-8000-000000000000").await;
+    let cancel = app.cancel_booking("CAF-R3.B", Purpose::Cancel).await;
+    assert_eq!((cancel.status, cancel.problem().code()), (409, "not-booked"));
+    let unknown = app.book("CAF-R3.B", "no-such-workshop").await;
+    assert_eq!((unknown.status, unknown.problem().fields().first().copied()), (422, Some("workshopId")), "not a workshop id: a bad field");
+    let unknown = app.book("CAF-R3.B", "5a0f8d1e-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status, 409, "elearning comes first for an ineligible parent");
-    let missing = post(&app, &format!("/book/{}", token(&app, "CAF-R1.A", Purpose::Booking)), json!({})).await;
+    let missing = app.post_json(&format!("/book/{}", app.link("CAF-R1.A", Purpose::Booking)), json!({})).await;
     assert_eq!(missing.status, 422);
-    let wrong = post(&app, &format!("/book/{}", token(&app, "CAF-R1.A", Purpose::Hub)), json!({"workshopId": w1})).await;
-    assert_eq!((wrong.status, code(&wrong.body)), (403, "invalid-link".into()));
+    let wrong = app.post_json(&format!("/book/{}", app.link("CAF-R1.A", Purpose::Hub)), json!({"workshopId": w1})).await;
+    assert_eq!((wrong.status, wrong.problem().code()), (403, "invalid-link"));
 
     // Parent A prefers online: an in-person workshop is not theirs to book.
-    let post_cancel = post(&app, &format!("/book/{}/cancel", token(&app, "CAF-R1.A", Purpose::Booking)), json!({})).await;
-    assert_eq!(post_cancel.status, 200);
-    let r = book(&app, "CAF-R1.A", &in_person).await;
-    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+    assert_eq!(app.cancel_booking("CAF-R1.A", Purpose::Booking).await.status, 200);
+    let r = app.book("CAF-R1.A", &in_person).await;
+    assert_eq!((r.status, r.problem().code()), (409, "workshop-unavailable"));
     // A cancelled workshop cannot be booked.
-    let c = post(&app, &format!("/workshops/{w2}/cancel"), json!({"reason": "Trainer unwell"})).await;
-    assert_eq!(c.status, 200);
-    let r = book(&app, "CAF-R1.A", &w2).await;
-    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+    assert_eq!(app.cancel_workshop(&w2, "Trainer unwell").await.status, 200);
+    let r = app.book("CAF-R1.A", &w2).await;
+    assert_eq!((r.status, r.problem().code()), (409, "workshop-unavailable"));
 }
 
 #[tokio::test]
 async fn a_cancelled_booking_frees_the_seat_and_the_parent_can_book_again() {
     let app = spawn_app().await;
     eligible_case(&app, "CAF-CX", "ZW26P30").await;
-    let w = workshop(&app, 1, "online", 10).await;
-    assert_eq!(book(&app, "CAF-CX.A", &w).await.status, 201);
+    let w = app.publish_workshop(NewWorkshop::online().capacity(1)).await;
+    assert_eq!(app.book("CAF-CX.A", &w).await.status, 201);
     assert!(
         app.eventually(|| async { app.mail_to("a.caf-cx@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") }).await
     );
@@ -208,8 +160,8 @@ async fn a_cancelled_booking_frees_the_seat_and_the_parent_can_book_again() {
 
     let cancelled = app.http.post(&cancel_link).header("accept", "application/json").send().await.unwrap();
     assert_eq!(cancelled.status(), 200);
-    assert_eq!(workshop_detail(&app, &w).await["seatsLeft"], 1);
-    assert_eq!(app.get_referral("CAF-CX").await.body["parents"][0]["workshop"], Value::Null);
+    assert_eq!(app.workshop(&w).await.seats_left, 1);
+    assert_eq!(app.progress("CAF-CX").await.parents[0].workshop, None);
     assert!(
         app.eventually(|| async {
             app.mail_to("a.caf-cx@example.com").await.iter().any(|m| m.subject == "Your workshop booking is cancelled")
@@ -217,7 +169,7 @@ async fn a_cancelled_booking_frees_the_seat_and_the_parent_can_book_again() {
         .await
     );
 
-    let again = book(&app, "CAF-CX.A", &w).await;
+    let again = app.book("CAF-CX.A", &w).await;
     assert_eq!(again.status, 201, "the freed seat can be booked again");
 }
 
@@ -226,20 +178,19 @@ async fn a_cancelled_workshop_releases_its_bookings_and_emails_each_parent_once(
     let app = spawn_app().await;
     eligible_case(&app, "CAF-W1", "ZW26P40").await;
     eligible_case(&app, "CAF-W2", "ZW26P50").await;
-    let w = workshop(&app, 6, "online", 10).await;
-    assert_eq!(book(&app, "CAF-W1.A", &w).await.status, 201);
-    assert_eq!(book(&app, "CAF-W2.B", &w).await.status, 201);
+    let w = online_in(&app, 10).await;
+    assert_eq!(app.book("CAF-W1.A", &w).await.status, 201);
+    assert_eq!(app.book("CAF-W2.B", &w).await.status, 201);
 
-    let first = post(&app, &format!("/workshops/{w}/cancel"), json!({"reason": "Venue closed"})).await;
-    let second = post(&app, &format!("/workshops/{w}/cancel"), json!({"reason": "Venue closed"})).await;
+    let first = app.cancel_workshop(&w, "Venue closed").await;
+    let second = app.cancel_workshop(&w, "Venue closed").await;
 
     assert_eq!((first.status, second.status), (200, 200));
-    assert_eq!(first.body["status"], "cancelled");
-    assert_eq!(first.body["seatsLeft"], 6);
+    let cancelled: WorkshopView = first.json();
+    assert_eq!((cancelled.status, cancelled.seats_left), (WorkshopStatus::Cancelled, 6));
     for (id, email) in [("CAF-W1", "a.caf-w1@example.com"), ("CAF-W2", "b.caf-w2@example.com")] {
-        let record = app.get_referral(id).await.body;
-        let parent = record["parents"].as_array().unwrap().iter().find(|p| p["workshop"] != Value::Null);
-        assert!(parent.is_none(), "{id} still holds a booking");
+        let record = app.progress(id).await;
+        assert!(record.parents.iter().all(|p| p.workshop.is_none()), "{id} still holds a booking");
         assert!(
             app.eventually(|| async { app.mail_to(email).await.iter().any(|m| m.subject == "Your workshop has been cancelled") }).await
         );
@@ -253,9 +204,9 @@ async fn a_cancelled_workshop_releases_its_bookings_and_emails_each_parent_once(
     let cancelled = app.events("WorkshopCancelled");
     let released: usize = cancelled.iter().map(|e| e.detail["parentIds"].as_array().map_or(0, Vec::len)).sum();
     assert_eq!((cancelled.len(), released), (3, 2));
-    let bad = post(&app, &format!("/workshops/{w}/cancel"), json!({})).await;
+    let bad = app.post_json(&format!("/workshops/{w}/cancel"), json!({})).await;
     assert_eq!(bad.status, 422);
-    assert_eq!(post(&app, "/workshops/nope/cancel", json!({"reason": "x"})).await.status, 404);
+    assert_eq!(app.cancel_workshop("nope", "x").await.status, 404);
 }
 
 #[tokio::test]
@@ -268,8 +219,8 @@ async fn thirty_parents_from_fifteen_cases_race_for_six_seats_twenty_times() {
     let parents: Vec<String> = cases.iter().flat_map(|c| [format!("{c}.A"), format!("{c}.B")]).collect();
 
     for round in 0..20 {
-        let w = workshop(&app, 6, "online", 10 + round).await;
-        let answers = futures::future::join_all(parents.iter().map(|p| book(&app, p, &w))).await;
+        let w = online_in(&app, 10 + round).await;
+        let answers = futures::future::join_all(parents.iter().map(|p| app.book(p, &w))).await;
 
         let booked: Vec<&String> = parents.iter().zip(&answers).filter(|(_, a)| a.status == 201).map(|(p, _)| p).collect();
         assert_eq!(booked.len(), 6, "round {round}: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
@@ -279,18 +230,15 @@ async fn thirty_parents_from_fifteen_cases_race_for_six_seats_twenty_times() {
         assert_eq!(booked_cases.len(), 6, "round {round}: two parents of one case");
         for a in answers.iter().filter(|a| a.status != 201) {
             assert_eq!(a.status, 409);
-            assert!(matches!(code(&a.body).as_str(), "workshop-full" | "workshop-unavailable"), "round {round}: {:?}", a.body);
+            assert!(matches!(a.problem().code(), "workshop-full" | "workshop-unavailable"), "round {round}: {:?}", a.body);
         }
-        let detail = workshop_detail(&app, &w).await;
-        assert_eq!(detail["seatsLeft"], 0);
-        let mut roster: Vec<String> =
-            detail["roster"].as_array().unwrap().iter().map(|r| r["parentId"].as_str().unwrap().to_owned()).collect();
-        roster.sort();
+        let detail = app.workshop(&w).await;
+        assert_eq!(detail.seats_left, 0);
         let mut expected: Vec<String> = booked.iter().map(|p| p.to_string()).collect();
         expected.sort();
-        assert_eq!(roster, expected, "round {round}: roster and bookings agree");
+        assert_eq!(detail.roster_ids(), expected, "round {round}: roster and bookings agree");
         // Free everyone for the next round.
-        assert_eq!(post(&app, &format!("/workshops/{w}/cancel"), json!({"reason": "next round"})).await.status, 200);
+        assert_eq!(app.cancel_workshop(&w, "next round").await.status, 200);
     }
 }
 
@@ -299,53 +247,51 @@ async fn co_parents_racing_for_one_workshop_get_one_seat_and_one_parent_gets_one
     let app = spawn_app().await;
     eligible_case(&app, "CAF-PAIR", "ZW26P60").await;
     for round in 0..5 {
-        let w = workshop(&app, 6, "online", 10 + round).await;
-        let (a, b) = tokio::join!(book(&app, "CAF-PAIR.A", &w), book(&app, "CAF-PAIR.B", &w));
+        let w = online_in(&app, 10 + round).await;
+        let (a, b) = tokio::join!(app.book("CAF-PAIR.A", &w), app.book("CAF-PAIR.B", &w));
         let mut statuses = [a.status, b.status];
         statuses.sort();
         assert_eq!(statuses, [201, 409], "round {round}");
         let loser = if a.status == 409 { &a } else { &b };
-        assert_eq!(code(&loser.body), "workshop-unavailable", "the co-parent's workshop is not named as theirs");
-        assert_eq!(workshop_detail(&app, &w).await["seatsLeft"], 5);
-        post(&app, &format!("/workshops/{w}/cancel"), json!({"reason": "next round"})).await;
+        assert_eq!(loser.problem().code(), "workshop-unavailable", "the co-parent's workshop is not named as theirs");
+        assert_eq!(app.workshop(&w).await.seats_left, 5);
+        app.cancel_workshop(&w, "next round").await;
     }
     for round in 0..5 {
-        let w1 = workshop(&app, 6, "online", 20 + round).await;
-        let w2 = workshop(&app, 6, "online", 30 + round).await;
-        let (x, y) = tokio::join!(book(&app, "CAF-PAIR.A", &w1), book(&app, "CAF-PAIR.A", &w2));
+        let w1 = online_in(&app, 20 + round).await;
+        let w2 = online_in(&app, 30 + round).await;
+        let (x, y) = tokio::join!(app.book("CAF-PAIR.A", &w1), app.book("CAF-PAIR.A", &w2));
         let mut statuses = [x.status, y.status];
         statuses.sort();
         assert_eq!(statuses, [201, 409], "round {round}");
-        let seats = workshop_detail(&app, &w1).await["seatsLeft"].as_u64().unwrap()
-            + workshop_detail(&app, &w2).await["seatsLeft"].as_u64().unwrap();
+        let seats = app.workshop(&w1).await.seats_left + app.workshop(&w2).await.seats_left;
         assert_eq!(seats, 11, "round {round}: one seat taken in all");
-        post(&app, &format!("/workshops/{w1}/cancel"), json!({"reason": "next round"})).await;
-        post(&app, &format!("/workshops/{w2}/cancel"), json!({"reason": "next round"})).await;
+        app.cancel_workshop(&w1, "next round").await;
+        app.cancel_workshop(&w2, "next round").await;
     }
 }
 
 #[tokio::test]
 async fn workshops_are_published_and_listed_soonest_first() {
     let app = spawn_app().await;
-    let later = workshop(&app, 6, "online", 20).await;
-    let sooner = workshop(&app, 4, "in_person", 5).await;
-    let list: Value = app.http.get(app.api("/workshops")).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<_> = list["workshops"].as_array().unwrap().iter().map(|w| w["workshopId"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(ids, vec![sooner.clone(), later]);
-    assert_eq!(list["workshops"][0]["seatsLeft"], 4);
-    let bad = post(&app, "/workshops", json!({"startsAt": "2020-01-01T00:00:00Z", "mode": "boat", "capacity": 9})).await;
+    let later = online_in(&app, 20).await;
+    let sooner = app.publish_workshop(NewWorkshop::in_person().capacity(4).in_days(5)).await;
+    let list: WorkshopList = app.get_json("/workshops").await.json();
+    let ids: Vec<&str> = list.workshops.iter().map(|w| w.workshop_id.as_str()).collect();
+    assert_eq!(ids, vec![sooner.as_str(), later.as_str()]);
+    assert_eq!(list.workshops[0].seats_left, 4);
+    let bad = app.post_json("/workshops", json!({"startsAt": "2020-01-01T00:00:00Z", "mode": "boat", "capacity": 9})).await;
     assert_eq!(bad.status, 422);
-    let fields: Vec<_> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(fields, vec!["startsAt", "mode", "location", "capacity", "trainer"]);
-    assert_eq!(app.http.get(app.api("/workshops/nope")).send().await.unwrap().status(), 404);
+    assert_eq!(bad.problem().fields(), vec!["startsAt", "mode", "location", "capacity", "trainer"]);
+    assert_eq!(app.get_json("/workshops/nope").await.status, 404);
 }
 
 #[tokio::test]
 async fn a_withdrawn_referral_releases_its_seats_and_is_told_nothing() {
     let app = spawn_app().await;
     eligible_case(&app, "CAF-WDB", "ZW26P70").await;
-    let w = workshop(&app, 6, "online", 10).await;
-    assert_eq!(book(&app, "CAF-WDB.A", &w).await.status, 201);
+    let w = online_in(&app, 10).await;
+    assert_eq!(app.book("CAF-WDB.A", &w).await.status, 201);
     assert!(
         app.eventually(|| async { app.mail_to("a.caf-wdb@example.com").await.iter().any(|m| m.subject == "Your workshop is booked") })
             .await
@@ -355,40 +301,27 @@ async fn a_withdrawn_referral_releases_its_seats_and_is_told_nothing() {
     let answer = app.withdraw("CAF-WDB", &json!({"reason": "Case closed"})).await;
 
     assert_eq!(answer.status, 200);
-    assert_eq!(answer.body["parents"][0]["status"], "withdrawn");
-    assert_eq!(answer.body["parents"][0]["workshop"], Value::Null);
-    let detail = workshop_detail(&app, &w).await;
-    assert_eq!(detail["seatsLeft"], 6);
-    assert_eq!(detail["roster"], json!([]));
+    let record: ProgressRecord = answer.json();
+    assert_eq!((record.parents[0].status, &record.parents[0].workshop), (ParentStatus::Withdrawn, &None));
+    let detail = app.workshop(&w).await;
+    assert_eq!((detail.seats_left, detail.roster().len()), (6, 0));
     app.quiet().await;
     assert_eq!(app.mail().await.len(), before, "nothing more is sent");
-    let r = book(&app, "CAF-WDB.A", &w).await;
-    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+    let r = app.book("CAF-WDB.A", &w).await;
+    assert_eq!((r.status, r.problem().code()), (409, "workshop-unavailable"));
 }
 
 // ---- hardening (issue 10): each test failed before its fix -------------------------------------
-
-/// The cancel URL a booking answered with.
-async fn booked_with_cancel_url(app: &TestApp, parent: &str, workshop_id: &str) -> String {
-    let answer = book(app, parent, workshop_id).await;
-    assert_eq!(answer.status, 201, "{:?}", answer.body);
-    answer.body["cancelUrl"].as_str().expect("a cancel URL").to_owned()
-}
-
-async fn offer(app: &TestApp, parent: &str) -> Value {
-    let path = format!("/book/{}", token(app, parent, Purpose::Booking));
-    app.http.get(app.api(&path)).header("accept", "application/json").send().await.unwrap().json().await.unwrap()
-}
 
 #[tokio::test]
 async fn an_old_cancel_link_does_not_cancel_a_later_booking() {
     // Given a parent who booked, cancelled with the confirmation's link, and booked another workshop
     let app = spawn_app().await;
     eligible_case(&app, "CAF-OLDLINK", "ZW26P81").await;
-    let (w1, w2) = (workshop(&app, 6, "online", 10).await, workshop(&app, 6, "online", 11).await);
-    let first_cancel = booked_with_cancel_url(&app, "CAF-OLDLINK.A", &w1).await;
+    let (w1, w2) = (online_in(&app, 10).await, online_in(&app, 11).await);
+    let first_cancel = app.booked("CAF-OLDLINK.A", &w1).await.cancel_url;
     assert_eq!(app.http.post(&first_cancel).header("accept", "application/json").send().await.unwrap().status(), 200);
-    let second_cancel = booked_with_cancel_url(&app, "CAF-OLDLINK.A", &w2).await;
+    let second_cancel = app.booked("CAF-OLDLINK.A", &w2).await.cancel_url;
 
     // When the first booking's link is used again
     let json = app.http.post(&first_cancel).header("accept", "application/json").send().await.unwrap();
@@ -396,15 +329,16 @@ async fn an_old_cancel_link_does_not_cancel_a_later_booking() {
 
     // Then it acts on nothing, and says so
     assert_eq!(json.status(), 409);
-    assert_eq!(code(&json.json().await.unwrap()), "not-booked");
+    assert_eq!(json.json::<Problem>().await.unwrap().code(), "not-booked");
     assert_eq!(page.status(), 409);
     assert!(page.text().await.unwrap().contains("This link is for an earlier booking"));
     let shown = app.http.get(&first_cancel).send().await.unwrap();
     assert!(shown.text().await.unwrap().contains("earlier booking"), "the link's page says so before any button");
-    assert_eq!(app.get_referral("CAF-OLDLINK").await.body["parents"][0]["workshop"]["workshopId"], w2.as_str());
+    let booked_on = app.progress("CAF-OLDLINK").await.parents[0].workshop.as_ref().map(|w| w.workshop_id.clone());
+    assert_eq!(booked_on, Some(w2));
     // The second booking's own link still cancels it.
     assert_eq!(app.http.post(&second_cancel).header("accept", "application/json").send().await.unwrap().status(), 200);
-    assert_eq!(app.get_referral("CAF-OLDLINK").await.body["parents"][0]["workshop"], Value::Null);
+    assert_eq!(app.progress("CAF-OLDLINK").await.parents[0].workshop, None);
 }
 
 #[tokio::test]
@@ -412,13 +346,12 @@ async fn a_confirmation_delivered_after_the_cancellation_is_never_sent() {
     // Given a booking whose event the bus refused, so it reaches the emails late, from the outbox
     let app = pt4c_tests::spawn_app_with(|c| c.outbox_grace = SignedDuration::from_secs(2)).await;
     eligible_case(&app, "CAF-LATE", "ZW26P82").await;
-    let w = workshop(&app, 6, "online", 10).await;
+    let w = online_in(&app, 10).await;
     app.bus_refuses(1).await;
-    assert_eq!(book(&app, "CAF-LATE.A", &w).await.status, 201);
+    assert_eq!(app.book("CAF-LATE.A", &w).await.status, 201);
 
     // When the parent cancels before it arrives
-    let cancel = post(&app, &format!("/book/{}/cancel", token(&app, "CAF-LATE.A", Purpose::Booking)), json!({})).await;
-    assert_eq!(cancel.status, 200);
+    assert_eq!(app.cancel_booking("CAF-LATE.A", Purpose::Booking).await.status, 200);
 
     // Then the cancellation is emailed and the late confirmation is not
     assert!(app.eventually(|| async { app.events("WorkshopBooked").len() == 1 }).await, "the relay delivered the booking's event");
@@ -438,27 +371,27 @@ async fn a_parent_is_never_offered_their_co_parents_workshop_and_sees_a_joining_
     // Given Alex booked on an online workshop
     let app = spawn_app().await;
     eligible_case(&app, "CAF-COP", "ZW26P83").await;
-    let online = workshop(&app, 6, "online", 10).await;
-    let in_person = workshop(&app, 6, "in_person", 11).await;
-    let other_online = workshop(&app, 6, "online", 12).await;
-    assert_eq!(book(&app, "CAF-COP.A", &online).await.status, 201);
+    let online = online_in(&app, 10).await;
+    let in_person = app.publish_workshop(NewWorkshop::in_person().in_days(11)).await;
+    let other_online = online_in(&app, 12).await;
+    assert_eq!(app.book("CAF-COP.A", &online).await.status, 201);
 
     // Then Morgan (either mode) is offered the other workshops only, and no joining link
     let offered = offer(&app, "CAF-COP.B").await;
-    let listed = offered["workshops"].as_array().unwrap();
-    let ids: Vec<&str> = listed.iter().map(|w| w["workshopId"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec![in_person.as_str(), other_online.as_str()], "{offered}");
-    assert_eq!(listed[1]["location"], Value::Null, "an online workshop's joining link is for those booked on it");
-    assert!(listed[0]["location"].is_string(), "an in-person workshop's address is shown");
-    let r = book(&app, "CAF-COP.B", &online).await;
-    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+    let ids: Vec<&str> = offered.workshops.iter().map(|w| w.workshop_id.as_str()).collect();
+    assert_eq!(ids, vec![in_person.as_str(), other_online.as_str()], "{offered:?}");
+    assert_eq!(offered.workshops[1].location, None, "an online workshop's joining link is for those booked on it");
+    assert!(offered.workshops[0].location.is_some(), "an in-person workshop's address is shown");
+    let r = app.book("CAF-COP.B", &online).await;
+    assert_eq!((r.status, r.problem().code()), (409, "workshop-unavailable"));
+    // The refusal's wire text, whole: nothing in it may name the co-parent's workshop.
     assert!(!r.body.to_string().contains(&online) && !r.body.to_string().contains("co-parent"), "{:?}", r.body);
 
     // And Alex's own Hub knows the booking, with its joining link (defect 7)
-    let hub = format!("/hub/{}", token(&app, "CAF-COP.A", Purpose::Hub));
-    let json: Value = app.http.get(app.api(&hub)).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
-    assert_eq!(json["workshop"]["workshopId"], online.as_str(), "{json}");
-    assert_eq!(json["workshop"]["location"], "https://meet.pt4c.example/w/1");
+    let hub = format!("/hub/{}", app.link("CAF-COP.A", Purpose::Hub));
+    let view: HubView = app.get_json(&hub).await.json();
+    let on = view.workshop.as_ref().expect("the Hub shows the booking");
+    assert_eq!((on.workshop_id.as_str(), on.location.as_deref()), (online.as_str(), Some("https://meet.pt4c.example/w/1")), "{view:?}");
     let html = app.http.get(app.api(&hub)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Booked") && !html.contains("Book a workshop"), "the Hub of a booked parent says booked");
 }
@@ -469,27 +402,27 @@ async fn case_numbers_typed_differently_are_one_case() {
     let app = spawn_app().await;
     eligible_case(&app, "CAF-CASE1", "ZW26P00999").await;
     eligible_case(&app, "CAF-CASE2", " zw26p 00999\u{200B}").await;
-    assert_eq!(app.get_referral("CAF-CASE2").await.body["caseNumber"], "ZW26P00999", "stored normalised");
+    assert_eq!(app.progress("CAF-CASE2").await.case_number, "ZW26P00999", "stored normalised");
 
     // Then their parents are co-parents: never in one group
-    let w = workshop(&app, 6, "online", 10).await;
-    assert_eq!(book(&app, "CAF-CASE1.A", &w).await.status, 201);
-    let r = book(&app, "CAF-CASE2.A", &w).await;
-    assert_eq!((r.status, code(&r.body)), (409, "workshop-unavailable".into()));
+    let w = online_in(&app, 10).await;
+    assert_eq!(app.book("CAF-CASE1.A", &w).await.status, 201);
+    let r = app.book("CAF-CASE2.A", &w).await;
+    assert_eq!((r.status, r.problem().code()), (409, "workshop-unavailable"));
 }
 
 #[tokio::test]
 async fn a_booking_request_is_judged_link_first_then_its_body() {
     let app = spawn_app().await;
     eligible_case(&app, "CAF-ORDER", "ZW26P84").await;
-    let good = format!("/book/{}", token(&app, "CAF-ORDER.A", Purpose::Booking));
+    let good = format!("/book/{}", app.link("CAF-ORDER.A", Purpose::Booking));
     async fn send(app: &TestApp, path: String, ct: Option<&str>, body: &[u8]) -> pt4c_tests::Answer {
         app.send(reqwest::Method::POST, &path, ct, body.to_vec()).await
     }
     let forged = send(&app, "/book/not-a-token".into(), None, b"").await;
     assert_eq!(forged.status, 403, "the link before the body");
     let forged = send(&app, "/book/not-a-token".into(), Some("application/json"), b"").await;
-    assert_eq!((forged.status, code(&forged.body)), (403, "invalid-link".into()), "the link before the body");
+    assert_eq!((forged.status, forged.problem().code()), (403, "invalid-link"), "the link before the body");
     let expired = app.stack.links().sign(
         &ParentId::parse("CAF-ORDER.A").unwrap(),
         Purpose::Booking,
@@ -499,11 +432,11 @@ async fn a_booking_request_is_judged_link_first_then_its_body() {
     let wrong_type = send(&app, good.clone(), Some("text/plain"), b"{}").await;
     assert_eq!(wrong_type.status, 415, "a body neither JSON nor a form");
     let malformed = send(&app, good.clone(), Some("application/json"), b"{\"workshopId\":").await;
-    assert_eq!((malformed.status, code(&malformed.body)), (400, "invalid-json".into()));
+    assert_eq!((malformed.status, malformed.problem().code()), (400, "invalid-json"));
     let mistyped = send(&app, good.clone(), Some("application/json"), b"{\"workshopId\": 5}").await;
-    assert_eq!((mistyped.status, code(&mistyped.body)), (400, "invalid-json".into()));
+    assert_eq!((mistyped.status, mistyped.problem().code()), (400, "invalid-json"));
     let not_an_id = send(&app, good.clone(), Some("application/json"), b"{\"workshopId\": \"w1\"}").await;
-    assert_eq!((not_an_id.status, not_an_id.body["errors"][0]["field"].as_str()), (422, Some("workshopId")));
+    assert_eq!((not_an_id.status, not_an_id.problem().fields().first().copied()), (422, Some("workshopId")));
 }
 
 #[tokio::test]
@@ -511,14 +444,14 @@ async fn a_transaction_conflict_in_a_booking_rush_is_tried_again_and_a_failing_f
     // Given DynamoDB cancels the booking's transaction twice for a concurrent one, as it does in a rush
     let app = spawn_app().await;
     eligible_case(&app, "CAF-CONFLICT", "ZW26P85").await;
-    let w = workshop(&app, 6, "online", 10).await;
+    let w = online_in(&app, 10).await;
     let spec = json!({"action": "DynamoDB_20120810.TransactWriteItems", "match": [app.stack.shared.created.table, w], "times": 2,
         "transactionConflict": true});
     let res = app.http.post(format!("{}/_pt4c/faults", app.moto)).json(&spec).send().await.unwrap();
     assert!(res.status().is_success());
 
     // Then the parent is booked all the same
-    let r = book(&app, "CAF-CONFLICT.A", &w).await;
+    let r = app.book("CAF-CONFLICT.A", &w).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
 
     // And when DynamoDB keeps failing, the form gets a page, never problem details
@@ -533,7 +466,7 @@ async fn a_transaction_conflict_in_a_booking_rush_is_tried_again_and_a_failing_f
     .await;
     let form = app
         .http
-        .post(app.api(&format!("/book/{}", token(&app, "CAF-CONFLICT.B", Purpose::Booking))))
+        .post(app.api(&format!("/book/{}", app.link("CAF-CONFLICT.B", Purpose::Booking))))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("workshopId={w}"))
         .send()
@@ -544,6 +477,7 @@ async fn a_transaction_conflict_in_a_booking_rush_is_tried_again_and_a_failing_f
     assert!(form.text().await.unwrap().contains("Sorry, there is a problem with the service"));
 }
 
+
 #[tokio::test]
 async fn bookings_racing_a_withdrawal_or_a_workshop_cancellation_never_keep_a_seat() {
     let app = spawn_app().await;
@@ -551,14 +485,14 @@ async fn bookings_racing_a_withdrawal_or_a_workshop_cancellation_never_keep_a_se
         // A booking and the referral's withdrawal at once
         let id = format!("CAF-WRACE{round}");
         eligible_case(&app, &id, &format!("ZW26W{round:03}")).await;
-        let w = workshop(&app, 6, "online", 10 + round).await;
+        let w = online_in(&app, 10 + round).await;
         let (parent, reason) = (format!("{id}.A"), json!({"reason": "Case closed"}));
-        let (_, withdrawn) = tokio::join!(book(&app, &parent, &w), app.withdraw(&id, &reason));
+        let (_, withdrawn) = tokio::join!(app.book(&parent, &w), app.withdraw(&id, &reason));
         assert_eq!(withdrawn.status, 200);
-        let record = app.get_referral(&id).await.body;
-        assert!(record["parents"].as_array().unwrap().iter().all(|p| p["workshop"] == Value::Null), "round {round}: {record}");
-        let detail = workshop_detail(&app, &w).await;
-        assert_eq!((detail["seatsLeft"].as_u64(), detail["roster"].clone()), (Some(6), json!([])), "round {round}");
+        let record = app.progress(&id).await;
+        assert!(record.parents.iter().all(|p| p.workshop.is_none()), "round {round}: {record:?}");
+        let detail = app.workshop(&w).await;
+        assert_eq!((detail.seats_left, detail.roster().len()), (6, 0), "round {round}");
     }
     let mut held = 0;
     for round in 0..6 {
@@ -566,16 +500,15 @@ async fn bookings_racing_a_withdrawal_or_a_workshop_cancellation_never_keep_a_se
         let (one, two) = (format!("CAF-CRACE{round}"), format!("CAF-CRACEB{round}"));
         eligible_case(&app, &one, &format!("ZW26C{round:03}")).await;
         eligible_case(&app, &two, &format!("ZW26D{round:03}")).await;
-        let w = workshop(&app, 6, "online", 20 + round).await;
-        let (pa, pb, cancel) = (format!("{one}.A"), format!("{two}.A"), format!("/workshops/{w}/cancel"));
-        let (a, b, cancelled) =
-            tokio::join!(book(&app, &pa, &w), book(&app, &pb, &w), post(&app, &cancel, json!({"reason": "Trainer unwell"})));
+        let w = online_in(&app, 20 + round).await;
+        let (pa, pb) = (format!("{one}.A"), format!("{two}.A"));
+        let (a, b, cancelled) = tokio::join!(app.book(&pa, &w), app.book(&pb, &w), app.cancel_workshop(&w, "Trainer unwell"));
         assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
-        let detail = workshop_detail(&app, &w).await;
-        assert_eq!((detail["seatsLeft"].as_u64(), detail["roster"].clone()), (Some(6), json!([])), "round {round}");
+        let detail = app.workshop(&w).await;
+        assert_eq!((detail.seats_left, detail.roster().len()), (6, 0), "round {round}");
         for (id, answer) in [(&one, a), (&two, b)] {
-            let record = app.get_referral(id).await.body;
-            assert_eq!(record["parents"][0]["workshop"], Value::Null, "round {round}: {record}");
+            let record = app.progress(id).await;
+            assert_eq!(record.parents[0].workshop, None, "round {round}: {record:?}");
             if answer.status == 201 {
                 held += 1;
                 // Held a seat on it: told it was cancelled, once.
@@ -597,27 +530,27 @@ async fn a_cancellation_cut_short_answers_the_truth_and_the_sweep_finishes_it() 
     // Given a booked parent, and DynamoDB refusing the release of that booking once
     let app = spawn_app().await;
     eligible_case(&app, "CAF-CUT", "ZW26P86").await;
-    let w = workshop(&app, 6, "online", 10).await;
-    assert_eq!(book(&app, "CAF-CUT.A", &w).await.status, 201);
+    let w = online_in(&app, 10).await;
+    assert_eq!(app.book("CAF-CUT.A", &w).await.status, 201);
     app.dynamo_refuses_once("TransactWriteItems", &[&w, "seatsTaken - :one"]).await;
 
     // When a coordinator cancels the workshop
-    let answer = post(&app, &format!("/workshops/{w}/cancel"), json!({"reason": "Venue closed"})).await;
+    let answer = app.cancel_workshop(&w, "Venue closed").await;
 
     // Then the answer says what is true: cancelled, one booking still to release
     assert_eq!(answer.status, 503, "{:?}", answer.body);
-    assert!(answer.body["detail"].as_str().unwrap().starts_with("The workshop is cancelled. 1 booking"), "{:?}", answer.body);
-    assert_eq!(workshop_detail(&app, &w).await["status"], "cancelled");
+    assert!(answer.problem().detail.starts_with("The workshop is cancelled. 1 booking"), "{:?}", answer.body);
+    assert_eq!(app.workshop(&w).await.status, WorkshopStatus::Cancelled);
     // And the next sweep releases it; the parent is told once
-    let (_, error, summary) = app.invoke_sweep(Timestamp::now()).await;
-    assert_eq!((error, summary["cancellationsFinished"].as_u64()), (None, Some(1)), "{summary}");
-    assert_eq!(workshop_detail(&app, &w).await["seatsLeft"], 6);
-    assert_eq!(app.get_referral("CAF-CUT").await.body["parents"][0]["workshop"], Value::Null);
+    let summary = app.sweep(Timestamp::now()).await;
+    assert_eq!(summary.cancellations_finished, 1, "{summary}");
+    assert_eq!(app.workshop(&w).await.seats_left, 6);
+    assert_eq!(app.progress("CAF-CUT").await.parents[0].workshop, None);
     let told =
         || async { app.mail_to("a.caf-cut@example.com").await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
     assert!(app.eventually(|| async { told().await == 1 }).await);
-    let (_, _, again) = app.invoke_sweep(Timestamp::now()).await;
-    assert_eq!(again["cancellationsFinished"], 0, "nothing left: {again}");
+    let again = app.sweep(Timestamp::now()).await;
+    assert_eq!(again.cancellations_finished, 0, "nothing left: {again}");
     app.quiet().await;
     assert_eq!(told().await, 1);
 }

@@ -14,11 +14,11 @@ use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
 use pt4c_domain::link::Purpose;
-use pt4c_domain::ParentId;
+use pt4c_tests::views::{ParentStatus, ProgressRecord, WorkshopView};
 use pt4c_tests::{referral, Answer, TestApp};
 use serde_json::{json, Value};
 
-use super::{at, hours, MODULES};
+use super::{at, hours};
 
 const REFERRALS: usize = 20;
 /// Seeds the stand-in's faults: the same seed refuses the same share of calls (their order varies
@@ -41,22 +41,7 @@ fn parent_id(i: usize, p: &str) -> String {
 
 /// A request as a real caller makes it: tried again while the answer is a server error.
 async fn call(app: &TestApp, f: &mut Figures, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
-    for _ in 0..30 {
-        let mut req = app.http.request(method.clone(), app.api(path)).header("accept", "application/json");
-        if let Some(b) = &body {
-            req = req.header("content-type", "application/json").body(serde_json::to_vec(b).unwrap());
-        }
-        let res = req.send().await.expect("the API answers");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = serde_json::from_slice(&res.bytes().await.unwrap()).unwrap_or(Value::Null);
-        if status < 500 {
-            return Answer { status, headers, body };
-        }
-        f.client_retries += 1;
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("{method} {path} kept failing");
+    app.send_until_answered(method, path, body.as_ref(), &mut f.client_retries).await
 }
 
 async fn run_sweep(app: &TestApp, f: &mut Figures, time: Timestamp) {
@@ -68,10 +53,6 @@ async fn run_sweep(app: &TestApp, f: &mut Figures, time: Timestamp) {
         f.sweep_reruns += 1;
     }
     panic!("the sweep at {time} kept failing");
-}
-
-fn token(app: &TestApp, parent: &str, purpose: Purpose, now: Timestamp) -> String {
-    app.stack.links().sign(&ParentId::parse(parent).unwrap(), purpose, now + hours(24 * 60))
 }
 
 /// What the test did to each parent, to say where each must end.
@@ -91,6 +72,7 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
     let mut model: BTreeMap<String, Parent> = BTreeMap::new();
     let t0 = at("2026-11-23T09:00:00Z");
     app.stack.set_clock(Some(t0));
+    let modules = app.modules().await;
 
     // One AWS call in ten refused, at random, from here on.
     let created = &app.stack.shared.created;
@@ -134,7 +116,7 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
                     if id.ends_with('B') && id.contains("-09.") || id.ends_with('B') && id.contains("-19.") {
                         continue;
                     }
-                    let path = format!("/hub/{}/activate", token(&app, id, Purpose::Hub, now));
+                    let path = format!("/hub/{}/activate", app.link(id, Purpose::Hub));
                     let answer = call(&app, &mut f, reqwest::Method::POST, &path, None).await;
                     assert_eq!(answer.status, 200, "{id}: {:?}", answer.body);
                     p.activated = true;
@@ -146,7 +128,7 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
                     if !p.activated || id == "CHAOS-18.B" {
                         continue;
                     }
-                    for m in MODULES {
+                    for m in &modules {
                         let body = json!({"parentId": id, "moduleId": m, "completedAt": now.to_string()});
                         let answer = call(&app, &mut f, reqwest::Method::POST, "/elearning/completions", Some(body)).await;
                         assert_eq!(answer.status, 200, "{id}: {:?}", answer.body);
@@ -158,7 +140,7 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
                         "trainer": {"name": "Tess Trainer", "email": "tess.trainer@pt4c.example"}});
                     let answer = call(&app, &mut f, reqwest::Method::POST, "/workshops", Some(body)).await;
                     assert_eq!(answer.status, 201, "{:?}", answer.body);
-                    workshops.push(answer.body["workshopId"].as_str().unwrap().to_owned());
+                    workshops.push(answer.json::<WorkshopView>().workshop_id);
                 }
             }
             // The booking rush: every eligible parent at once, for the first four workshops (24 seats).
@@ -170,7 +152,7 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
                     async move {
                         let mut f = Figures::default();
                         for w in choices {
-                            let path = format!("/book/{}", token(app, id, Purpose::Booking, now));
+                            let path = format!("/book/{}", app.link(id, Purpose::Booking));
                             let answer = call(app, &mut f, reqwest::Method::POST, &path, Some(json!({"workshopId": w}))).await;
                             if answer.status == 201 || answer.status == 200 {
                                 return (id.clone(), Some(w), f);
@@ -192,9 +174,9 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
                 // A parents only: two parents of one case would meet on the fifth workshop.
                 let movers: Vec<String> = bookings.keys().filter(|id| id.ends_with(".A")).take(4).cloned().collect();
                 for id in movers {
-                    let path = format!("/book/{}/cancel", token(&app, &id, Purpose::Booking, now));
+                    let path = format!("/book/{}/cancel", app.link(&id, Purpose::Booking));
                     assert_eq!(call(&app, &mut f, reqwest::Method::POST, &path, None).await.status, 200, "{id}");
-                    let path = format!("/book/{}", token(&app, &id, Purpose::Booking, now));
+                    let path = format!("/book/{}", app.link(&id, Purpose::Booking));
                     let answer = call(&app, &mut f, reqwest::Method::POST, &path, Some(json!({"workshopId": workshops[4]}))).await;
                     assert!(matches!(answer.status, 200 | 201), "{id}: {:?}", answer.body);
                     bookings.get_mut(&id).unwrap().push(workshops[4].clone());
@@ -203,16 +185,15 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
             // A coordinator cancels the second workshop; its parents rebook where a seat is left.
             4 => {
                 let w = workshops[1].clone();
-                let detail = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{w}"), None).await;
-                on_cancelled =
-                    detail.body["roster"].as_array().unwrap().iter().map(|r| r["parentId"].as_str().unwrap().to_owned()).collect();
+                let detail: WorkshopView = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{w}"), None).await.json();
+                on_cancelled = detail.roster_ids().into_iter().collect();
                 let answer =
                     call(&app, &mut f, reqwest::Method::POST, &format!("/workshops/{w}/cancel"), Some(json!({"reason": "Trainer unwell"})))
                         .await;
                 assert_eq!(answer.status, 200, "{:?}", answer.body);
                 for id in on_cancelled.clone() {
                     for other in [&workshops[4], &workshops[0], &workshops[2], &workshops[3]] {
-                        let path = format!("/book/{}", token(&app, &id, Purpose::Booking, now));
+                        let path = format!("/book/{}", app.link(&id, Purpose::Booking));
                         let answer = call(&app, &mut f, reqwest::Method::POST, &path, Some(json!({"workshopId": other}))).await;
                         if matches!(answer.status, 200 | 201) {
                             bookings.get_mut(&id).unwrap().push(other.clone());
@@ -247,9 +228,9 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
                 continue;
             }
             app.stack.set_clock(Some(afternoon));
-            let detail = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{w}"), None).await;
-            for (k, r) in detail.body["roster"].as_array().unwrap().iter().enumerate() {
-                let id = r["parentId"].as_str().unwrap().to_owned();
+            let detail: WorkshopView = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{w}"), None).await.json();
+            for (k, r) in detail.roster().iter().enumerate() {
+                let id = r.parent_id.to_string();
                 let attended = k % 7 != 3;
                 let body = json!({"parentId": id, "attended": attended});
                 let answer = call(&app, &mut f, reqwest::Method::POST, &format!("/workshops/{w}/attendance"), Some(body)).await;
@@ -260,7 +241,8 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
         }
     }
 
-    // The faults stop; the relay and the sweep run until nothing is left to do.
+    // The faults stop; the relay and the sweep run until nothing is left to do. (The stand-in's figures
+    // and the relay's summary are read as JSON: they are the machinery's, not the API's.)
     let figures: Value = app.http.delete(format!("{}/_pt4c/chaos", app.moto)).send().await.unwrap().json().await.unwrap();
     let end = at("2026-12-28T08:00:00Z");
     run_sweep(&app, &mut f, end).await;
@@ -277,35 +259,36 @@ async fn twenty_referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refu
     // Each parent ends where their actions lead.
     let mut not_completed = BTreeSet::new();
     for i in 0..REFERRALS {
-        let record = call(&app, &mut f, reqwest::Method::GET, &format!("/referrals/CHAOS-{i:02}"), None).await.body;
-        for p in record["parents"].as_array().unwrap() {
-            let id = p["parentId"].as_str().unwrap();
-            let m = &model[id];
+        let record: ProgressRecord = call(&app, &mut f, reqwest::Method::GET, &format!("/referrals/CHAOS-{i:02}"), None).await.json();
+        for p in &record.parents {
+            let id = p.parent_id.to_string();
+            let m = &model[&id];
             let expected = if m.withdrawn {
-                "withdrawn"
+                ParentStatus::Withdrawn
             } else if m.attended {
-                "completed"
+                ParentStatus::Completed
             } else {
-                "not_completed"
+                ParentStatus::NotCompleted
             };
-            assert_eq!(p["status"], expected, "{id}: {m:?} {p}");
-            assert_eq!(p["activatedAt"].is_string(), m.activated, "{id}: activation recorded as it happened");
-            if expected == "not_completed" {
-                not_completed.insert(id.to_owned());
+            assert_eq!(p.status, expected, "{id}: {m:?} {p:?}");
+            assert_eq!(p.activated_at.is_some(), m.activated, "{id}: activation recorded as it happened");
+            if expected == ParentStatus::NotCompleted {
+                not_completed.insert(id);
             }
         }
     }
 
     // Seats equal rosters, never above capacity; co-parents never together.
     for w in &workshops {
-        let detail = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{w}"), None).await.body;
-        let roster = detail["roster"].as_array().unwrap();
-        assert_eq!(detail["seatsTaken"].as_u64().unwrap() as usize, roster.len(), "{w}: seats and roster");
+        let detail: WorkshopView = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{w}"), None).await.json();
+        let roster = detail.roster();
+        assert_eq!(detail.seats_taken as usize, roster.len(), "{w}: seats and roster");
         assert!(roster.len() <= 6);
-        let cases: BTreeSet<&str> = roster.iter().map(|r| r["parentId"].as_str().unwrap().split('.').next().unwrap()).collect();
+        let cases: BTreeSet<String> = roster.iter().map(|r| r.parent_id.referral_id().to_string()).collect();
         assert_eq!(cases.len(), roster.len(), "{w}: two parents of one case");
     }
-    assert_eq!(call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{}", workshops[1]), None).await.body["seatsTaken"], 0);
+    let cancelled: WorkshopView = call(&app, &mut f, reqwest::Method::GET, &format!("/workshops/{}", workshops[1]), None).await.json();
+    assert_eq!(cancelled.seats_taken, 0);
 
     // Every email the rules owe, once, and no other.
     let mail = app.mail().await;

@@ -107,11 +107,118 @@ async fn a_requested_link_is_sent_once_per_request() {
 }
 
 #[tokio::test]
-async fn an_event_that_is_not_ours_is_refused_not_retried_forever() {
+async fn an_event_that_cannot_be_read_is_dead_lettered_with_its_reason_not_retried() {
     let app = spawn_app().await;
     let (status, error, body) = app.invoke("WelcomeEmailFunction", &eventbridge("ReferralReceived", json!({"referralId": 7}))).await;
-    assert_eq!((status, error.as_deref()), (200, Some("Unhandled")));
-    assert!(body["errorMessage"].as_str().unwrap().contains("event refused"));
+    assert_eq!((status, error), (200, None), "{body}");
+    let reason = body["deadLettered"].as_str().unwrap_or_default().to_owned();
+    assert!(reason.starts_with("unreadable ReferralReceived event"), "{body}");
+    let parked = parked(&app, "WelcomeEmailDeadLetterQueue").await;
+    assert_eq!(parked.len(), 1);
+    assert_eq!((parked[0].0["detail"]["referralId"].clone(), parked[0].1.as_str()), (json!(7), reason.as_str()));
+}
+
+/// The messages in a dead-letter queue, with their `reason` attribute.
+async fn parked(app: &pt4c_tests::TestApp, queue: &str) -> Vec<(serde_json::Value, String)> {
+    let url = app.stack.shared.created.dead_letter_queues.get(queue).expect("a dead-letter queue of the template");
+    let out = aws_sdk_sqs::Client::new(&app.stack.shared.sdk)
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .visibility_timeout(0)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .expect("receive");
+    out.messages
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            let reason = m.message_attributes().and_then(|a| a.get("reason")).and_then(|v| v.string_value()).unwrap_or_default();
+            (serde_json::from_str(m.body().unwrap_or_default()).unwrap_or_default(), reason.to_owned())
+        })
+        .collect()
+}
+
+/// Delivers an event as the bus does: into the queue of the function's rule, which the stack polls.
+async fn deliver_from_the_bus(app: &pt4c_tests::TestApp, function: &str, event: &serde_json::Value) {
+    let rule = app.stack.shared.created.rule_queues.iter().find(|r| r.function == function).expect("a rule of the function");
+    aws_sdk_sqs::Client::new(&app.stack.shared.sdk)
+        .send_message()
+        .queue_url(&rule.queue_url)
+        .message_body(event.to_string())
+        .send()
+        .await
+        .expect("send");
+}
+
+/// DynamoDB Queries this stack made that name `text` (each delivery of a link request reads the
+/// referral's partition once per try).
+async fn queries_naming(app: &pt4c_tests::TestApp, text: &str) -> u64 {
+    let url = format!("{}/_pt4c/requests", app.moto);
+    let query = [("action", "DynamoDB_20120810.Query"), ("match", text)];
+    let seen: serde_json::Value = app.http.get(url).query(&query).send().await.expect("stand-in").json().await.expect("json");
+    seen["count"].as_u64().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_event_naming_an_unknown_parent_is_dead_lettered_at_once_and_delivered_once() {
+    // Given a link request for a parent of a referral we never had, delivered by the bus
+    let app = spawn_app().await;
+    let unknown = format!("CAF-NOBODY-{}", app.stack.shared.created.table[..8].to_uppercase());
+    let request =
+        eventbridge("LinkRequested", json!({"parentId": format!("{unknown}.A"), "requestId": "r1", "requestedAt": "2026-11-22T10:00:00Z"}));
+    deliver_from_the_bus(&app, "WelcomeEmailFunction", &request).await;
+
+    // Then it is parked with its reason, after one delivery and one read: nothing retried it
+    assert!(app.eventually(|| async { !parked(&app, "WelcomeEmailDeadLetterQueue").await.is_empty() }).await, "parked");
+    app.quiet().await;
+    let parked = parked(&app, "WelcomeEmailDeadLetterQueue").await;
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].0["detail"]["parentId"], format!("{unknown}.A"));
+    assert_eq!(parked[0].1, format!("no referral for parent {unknown}.A"));
+    assert_eq!(queries_naming(&app, &unknown).await, 1, "one delivery, one try");
+}
+
+#[tokio::test]
+async fn a_transient_failure_is_retried_until_the_email_is_sent() {
+    // Given a referral whose welcomes are sent
+    let app = spawn_app().await;
+    let id = format!("CAF-THROTTLED-{}", app.stack.shared.created.table[..8].to_uppercase());
+    app.post_referral(&referral(&id)).await;
+    app.wait_for_mail(2).await;
+    app.quiet().await;
+    let before = queries_naming(&app, &id).await;
+
+    // When DynamoDB throttles more reads of it than one delivery tries (the SDK's three attempts,
+    // each tried three times in place), and a link request for it arrives from the bus
+    let table = app.stack.shared.created.table.clone();
+    app.fault(
+        "DynamoDB_20120810.Query",
+        json!([table, id]),
+        10,
+        400,
+        json!({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", "message": "injected"}),
+        Some("application/x-amz-json-1.0"),
+    )
+    .await;
+    let request =
+        eventbridge("LinkRequested", json!({"parentId": format!("{id}.B"), "requestId": "r1", "requestedAt": "2026-11-22T10:00:00Z"}));
+    deliver_from_the_bus(&app, "WelcomeEmailFunction", &request).await;
+
+    // Then a later delivery sends the link, once, and nothing is parked
+    let new_links = || async {
+        app.mail_to("morgan.quill@example.com").await.into_iter().filter(|m| m.subject.contains("new Parent Hub link")).count()
+    };
+    // The SDK backs off between its own attempts: allow for it beyond `eventually`'s 20 s.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while new_links().await == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.quiet().await;
+    assert_eq!(new_links().await, 1);
+    assert!(parked(&app, "WelcomeEmailDeadLetterQueue").await.is_empty());
+    assert!(queries_naming(&app, &id).await - before > 10, "delivered again after the first delivery's tries");
 }
 
 #[tokio::test]

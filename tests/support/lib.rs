@@ -11,6 +11,12 @@ use serde_json::{json, Value};
 
 pub use pt4c_local;
 
+/// The course's requests (workshops, bookings, e-learning, the sweep) and typed views of the answers.
+pub mod course;
+pub mod views;
+
+pub use course::NewWorkshop;
+
 pub struct TestApp {
     pub stack: Stack,
     pub http: reqwest::Client,

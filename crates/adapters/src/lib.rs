@@ -3,6 +3,7 @@
 
 pub mod bus;
 pub mod config;
+pub mod consumer;
 pub mod deps;
 pub mod dynamo;
 pub mod emails;

@@ -2,6 +2,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pt4c_domain::workshop::BookingRefusal;
 use pt4c_domain::FieldError;
 use serde::Serialize;
 
@@ -92,4 +93,21 @@ impl IntoResponse for Problem {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
     }
+}
+
+/// A rule of the course, in the words the person refused reads (the domain names it by code).
+pub fn explanation(r: BookingRefusal) -> &'static str {
+    match r {
+        BookingRefusal::ElearningIncomplete => "You can book a workshop once you have finished the e-learning.",
+        BookingRefusal::AlreadyBooked => "You already have a workshop booked. Cancel it first to choose another.",
+        BookingRefusal::WorkshopUnavailable => "That workshop is not available to book. Choose another.",
+        BookingRefusal::WorkshopFull => "That workshop has just filled up. Choose another.",
+        BookingRefusal::CoParentBooked => "That workshop is not available to you. Choose another.",
+        BookingRefusal::NotBooked => "You have no workshop booked.",
+    }
+}
+
+/// A rule of the course refused the request: 409 with the rule's code.
+pub fn refusal(r: BookingRefusal) -> Problem {
+    Problem::conflict(r.code(), "Refused", explanation(r))
 }

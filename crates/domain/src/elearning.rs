@@ -1,5 +1,6 @@
 //! The e-learning catalogue: the modules a parent completes before booking a workshop.
 
+use jiff::Timestamp;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,9 +59,41 @@ impl Catalogue {
     }
 }
 
+/// No completion report is older than the course's e-learning: anything before is not a fact
+/// (and, unbounded, a year like 0367 would reach the store and the events).
+pub const EARLIEST_COMPLETION: Timestamp = Timestamp::constant(1_577_836_800, 0); // 2020-01-01T00:00:00Z
+
+/// The `completedAt` of a provider's completion report: an RFC 3339 timestamp, kept to the second,
+/// from 2020 on and not in the future (judged to the second, as it is kept: "now" with
+/// milliseconds is not in the future). Whether it is after the parent's invitation is the
+/// store's to say.
+pub fn completion_time(s: &str, now: Timestamp) -> Result<Timestamp, &'static str> {
+    let t = s.parse::<Timestamp>().map(crate::clock::to_the_second).map_err(|_| "must be an RFC 3339 timestamp")?;
+    if t > now {
+        Err("must not be in the future")
+    } else if t < EARLIEST_COMPLETION {
+        Err("must not be before 2020")
+    } else {
+        Ok(t)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_times_are_plausible_moments() {
+        let now: Timestamp = "2026-11-28T09:00:00Z".parse().unwrap();
+        assert_eq!(completion_time("2026-11-27T19:30:00+01:00", now), Ok("2026-11-27T18:30:00Z".parse().unwrap()));
+        assert_eq!(completion_time("2026-11-28T09:00:00.900Z", now), Ok(now), "now with milliseconds is now");
+        assert_eq!(completion_time("2026-11-28T09:00:01Z", now), Err("must not be in the future"));
+        assert_eq!(completion_time("0367-05-01T12:00:00Z", now), Err("must not be before 2020"));
+        assert_eq!(completion_time("-000367-05-01T12:00:00Z", now), Err("must not be before 2020"));
+        assert_eq!(completion_time("2019-12-31T23:59:59Z", now), Err("must not be before 2020"));
+        assert!(completion_time("2020-01-01T00:00:00Z", now).is_ok());
+        assert_eq!(completion_time("yesterday", now), Err("must be an RFC 3339 timestamp"));
+    }
 
     #[test]
     fn the_default_catalogue_has_the_four_topics() {

@@ -2,11 +2,14 @@
 //! Nothing here talks to AWS or does I/O; adapters implement the ports.
 
 pub mod clock;
+pub mod course;
 pub mod elearning;
 pub mod events;
 pub mod ids;
 pub mod link;
 pub mod notice;
+pub mod outcomes;
+pub mod parent;
 pub mod ports;
 pub mod progress;
 pub mod referral;
@@ -17,6 +20,7 @@ pub mod workshop;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{ParentId, ParentRef, ReferralId};
+pub use parent::{BookingDecision, Change, ParentRecord};
 
 /// One bad field of a request, named by its JSON path (`parents[1].email`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -1,7 +1,7 @@
 //! Workshops and the rules for booking them (rules.md).
 
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::referral::{EmailAddress, WorkshopMode};
 use crate::FieldError;
@@ -80,12 +80,25 @@ impl Workshop {
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopRequest {
     pub starts_at: Option<String>,
+    #[serde(default, deserialize_with = "whole_number")]
     pub duration_minutes: Option<i64>,
     pub mode: Option<String>,
     pub location: Option<String>,
+    #[serde(default, deserialize_with = "whole_number")]
     pub capacity: Option<i64>,
     pub language: Option<String>,
     pub trainer: Option<TrainerRequest>,
+}
+
+/// A whole number however it is written: JSON does not tell `3` from `3.0`, nor does JSON Schema's
+/// `integer` (openapi.yaml), so both are 3. A fraction is the wrong type (400 invalid-json).
+fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
+    // Beyond 2^53 a float is no longer exact; no count here is anywhere near it.
+    let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).map(|f| f as i64));
+    whole
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::invalid_type(serde::de::Unexpected::Other(&format!("the number {n}")), &"a whole number"))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -230,16 +243,6 @@ impl BookingRefusal {
             Self::NotBooked => "not-booked",
         }
     }
-    pub fn explanation(self) -> &'static str {
-        match self {
-            Self::ElearningIncomplete => "You can book a workshop once you have finished the e-learning.",
-            Self::AlreadyBooked => "You already have a workshop booked. Cancel it first to choose another.",
-            Self::WorkshopUnavailable => "That workshop is not available to book. Choose another.",
-            Self::WorkshopFull => "That workshop has just filled up. Choose another.",
-            Self::CoParentBooked => "That workshop is not available to you. Choose another.",
-            Self::NotBooked => "You have no workshop booked.",
-        }
-    }
 }
 
 /// A parent's booking, as kept on the parent.
@@ -266,6 +269,18 @@ mod tests {
     fn either_suits_both_modes() {
         assert!(Mode::Online.suits(WorkshopMode::Either) && Mode::InPerson.suits(WorkshopMode::Either));
         assert!(!Mode::Online.suits(WorkshopMode::InPerson));
+    }
+
+    #[test]
+    fn whole_numbers_are_whole_however_written() {
+        let req: WorkshopRequest = serde_json::from_value(serde_json::json!({"capacity": 3.0, "durationMinutes": 120})).unwrap();
+        assert_eq!((req.capacity, req.duration_minutes), (Some(3), Some(120)));
+        let req: WorkshopRequest = serde_json::from_value(serde_json::json!({"capacity": null})).unwrap();
+        assert_eq!(req.capacity, None);
+        for bad in [serde_json::json!(2.5), serde_json::json!(1e300), serde_json::json!("3")] {
+            let err = serde_json::from_value::<WorkshopRequest>(serde_json::json!({ "capacity": bad })).unwrap_err();
+            assert!(err.to_string().starts_with("invalid type"), "{err}");
+        }
     }
 
     #[test]

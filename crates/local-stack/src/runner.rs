@@ -6,6 +6,7 @@ use std::time::Duration;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use futures::future::join_all;
+use pt4c_adapters::consumer::DeadLetterQueue;
 use tokio::task::JoinHandle;
 
 use crate::resources::RuleQueue;
@@ -29,7 +30,9 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
         "WelcomeEmailFunction" => {
             let event: EventBridgeEvent =
                 serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
-            let summary = welcome_email::handle(deps, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            let summary = welcome_email::handle(deps, &dead_letters(shared, function)?, event)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
         "EventRelayFunction" => {
@@ -39,7 +42,9 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
         "NotificationsFunction" => {
             let event: EventBridgeEvent =
                 serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
-            let summary = notifications::handle(deps, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            let summary = notifications::handle(deps, &dead_letters(shared, function)?, event)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
         "DeadlineSweepFunction" => {
@@ -52,6 +57,20 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
         "ReferralIntakeFunction" | "BookingFunction" | "CourseAdminFunction" => crate::control::invoke_http(deps.clone(), payload).await,
         other => Err(InvokeError::UnknownFunction(other.to_owned())),
     }
+}
+
+/// A consumer's own dead-letter queue, where it parks an event it can never handle: in AWS its
+/// `DEAD_LETTER_QUEUE_URL`, the queue of its `DeadLetterQueue` property; here that queue in moto.
+fn dead_letters(shared: &Shared, function: &str) -> Result<DeadLetterQueue, InvokeError> {
+    let url = shared
+        .created
+        .rule_queues
+        .iter()
+        .find(|r| r.function == function)
+        .and_then(|r| r.dead_letter_queue.as_ref())
+        .and_then(|id| shared.created.dead_letter_queues.get(id))
+        .ok_or_else(|| InvokeError::Failed(format!("{function} has no dead-letter queue in the template")))?;
+    Ok(DeadLetterQueue::new(aws_sdk_sqs::Client::new(&shared.sdk), url))
 }
 
 pub fn spawn(shared: Arc<Shared>, poll_every: Duration, relay_every: Duration) -> Vec<JoinHandle<()>> {

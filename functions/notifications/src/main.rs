@@ -7,9 +7,10 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 async fn main() -> Result<(), Error> {
     pt4c_adapters::telemetry::init();
     let deps = pt4c_adapters::Deps::from_env(true).await?;
-    let deps = &deps;
+    let dead_letters = pt4c_adapters::consumer::DeadLetterQueue::from_env().await?;
+    let (deps, dead_letters) = (&deps, &dead_letters);
     run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| async move {
-        notifications::handle(deps, event.payload).await.map_err(Error::from)
+        notifications::handle(deps, dead_letters, event.payload).await.map_err(Error::from)
     }))
     .await
 }

@@ -1,4 +1,5 @@
-//! Referral intake: Cafcass posts referrals, reads progress records, withdraws referrals.
+//! Referral intake: Cafcass posts referrals, reads progress records, withdraws referrals. The
+//! use cases are `pt4c_app::referrals`; this module parses at the edge and maps their outcomes.
 //!
 //! `router` serves the same routes in Lambda (through lambda_http) and in the local stack.
 
@@ -10,9 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
-use pt4c_domain::events::{DomainEvent, OutboxEvent, ReferralReceived, ReferralWithdrawn};
-use pt4c_domain::ports::{Intake, PortError, ReferralStore, Withdrawal};
-use pt4c_domain::progress::{ElearningProgress, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
+use pt4c_app::referrals::{self, ReferralRefusal, Taken};
 use pt4c_domain::referral::{unknown_fields, NewReferral, ReferralRequest, Refusal};
 use pt4c_domain::{london_date, ReferralId};
 
@@ -43,99 +42,24 @@ pub fn decode_referral(headers: &HeaderMap, body: &[u8], today: jiff::civil::Dat
     }
 }
 
-/// The record of a referral just taken: parents invited, nothing sent yet.
-fn fresh_record(r: &NewReferral) -> ProgressRecord {
-    ProgressRecord {
-        referral_id: r.referral_id.clone(),
-        case_number: r.case_number.to_string(),
-        referred_on: r.referred_on,
-        complete_by: r.complete_by,
-        status: ReferralStatus::Open,
-        parents: r
-            .parents
-            .iter()
-            .zip(r.parent_ids())
-            .map(|(p, id)| ParentProgress {
-                parent_id: id,
-                parent_ref: p.parent_ref.clone(),
-                status: ParentStatus::Invited,
-                invited_at: None,
-                activated_at: None,
-                elearning: ElearningProgress::default(),
-                workshop: None,
-                completed_at: None,
-                follow_up: None,
-                notices: vec![],
-            })
-            .collect(),
-    }
-}
-
-fn new_event_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
+/// POST /referrals: the referral parsed at the edge, taken by the use case.
 pub async fn take_referral(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
-    let now = deps.now();
-    let referral = decode_referral(headers, body, london_date(now))?;
-    let hash = referral.content_hash();
-    let event = OutboxEvent {
-        event_id: new_event_id(),
-        created_at: now,
-        event: DomainEvent::ReferralReceived(ReferralReceived {
-            referral_id: referral.referral_id.clone(),
-            parent_ids: referral.parent_ids(),
-            received_at: now,
-        }),
-    };
+    let referral = decode_referral(headers, body, london_date(deps.now()))?;
     let location = format!("/referrals/{}", referral.referral_id);
-    let first_due = pt4c_domain::sweep::DueState {
-        status: pt4c_domain::progress::ParentStatus::Invited,
-        invited_at: now,
-        complete_by: referral.complete_by,
-        elearning_completed_at: None,
-        booking: None,
-    }
-    .next_due(now, &deps.config.timings);
-    match deps.store.create_referral(&referral, &hash, now, first_due, &event).await? {
-        Intake::Created => {
-            tracing::info!(referral_id = %referral.referral_id, parents = referral.parents.len(), "referral taken");
-            deps.publish_committed(&event).await;
-            let mut response = (StatusCode::CREATED, Json(fresh_record(&referral))).into_response();
-            response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
-            Ok(response)
-        }
-        Intake::AlreadyTaken { content_hash } if content_hash == hash => {
-            tracing::info!(referral_id = %referral.referral_id, "referral replayed; nothing new");
-            let record = deps
-                .store
-                .progress(&referral.referral_id)
-                .await?
-                .ok_or_else(|| PortError::Retryable("replayed referral not readable yet".into()))?;
-            let mut response = (StatusCode::OK, Json(record)).into_response();
-            response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
-            Ok(response)
-        }
-        Intake::AlreadyTaken { .. } => {
-            tracing::info!(referral_id = %referral.referral_id, "referralId reused for other content");
-            Err(Problem::conflict(
-                "referral-conflict",
-                "Referral already exists",
-                "This referralId was already used for a referral with different content; nothing was changed.",
-            )
-            .into())
-        }
-    }
+    let (status, record) = match referrals::take(&deps.app, &referral).await.map_err(refused)? {
+        Taken::Created(record) => (StatusCode::CREATED, record),
+        Taken::Replayed(record) => (StatusCode::OK, record),
+    };
+    let mut response = (status, Json(record)).into_response();
+    response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
+    Ok(response)
 }
 
 pub async fn read_referral(deps: &Deps, referral_id: &str) -> Result<Response, ApiError> {
     let Ok(id) = ReferralId::parse(referral_id) else {
         return Err(Problem::not_found("referral").into());
     };
-    match deps.store.progress(&id).await? {
-        Some(record) => Ok(Json(record).into_response()),
-        None => Err(Problem::not_found("referral").into()),
-    }
+    Ok(Json(referrals::progress(&deps.app, &id).await.map_err(refused)?).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -154,40 +78,27 @@ pub async fn withdraw_referral(deps: &Deps, referral_id: &str, headers: &HeaderM
     let (Some(reason), true) = (reason, errors.is_empty()) else {
         return Err(Problem::validation(errors).into());
     };
-    let reason = reason.as_str();
+    Ok(Json(referrals::withdraw(&deps.app, &id, &reason).await.map_err(refused)?).into_response())
+}
 
-    let now = deps.now();
-    let Some(record) = deps.store.progress(&id).await? else {
-        return Err(Problem::not_found("referral").into());
-    };
-    let event = OutboxEvent {
-        event_id: new_event_id(),
-        created_at: now,
-        event: DomainEvent::ReferralWithdrawn(ReferralWithdrawn {
-            referral_id: id.clone(),
-            parent_ids: record.parents.iter().map(|p| p.parent_id.clone()).collect(),
-            withdrawn_at: now,
-        }),
-    };
-    match deps.store.withdraw(&id, reason, now, now + deps.config.timings.retention, &event).await? {
-        // The withdrawal's own transaction gave back the seats its parents held.
-        Withdrawal::Withdrawn => {
-            tracing::info!(referral_id = %id, "referral withdrawn");
-            deps.publish_committed(&event).await;
-        }
-        Withdrawal::AlreadyWithdrawn => tracing::info!(referral_id = %id, "referral already withdrawn"),
-        Withdrawal::NotFound => return Err(Problem::not_found("referral").into()),
-        Withdrawal::Closed => {
-            return Err(Problem::conflict(
-                "referral-conflict",
-                "Referral already closed",
-                "The referral has already completed or not completed; it cannot be withdrawn.",
-            )
-            .into())
-        }
+/// One place where a referral's refusals become problem details.
+fn refused(r: ReferralRefusal) -> ApiError {
+    match r {
+        ReferralRefusal::NotFound => Problem::not_found("referral").into(),
+        ReferralRefusal::Conflict => Problem::conflict(
+            "referral-conflict",
+            "Referral already exists",
+            "This referralId was already used for a referral with different content; nothing was changed.",
+        )
+        .into(),
+        ReferralRefusal::Closed => Problem::conflict(
+            "referral-conflict",
+            "Referral already closed",
+            "The referral has already completed or not completed; it cannot be withdrawn.",
+        )
+        .into(),
+        ReferralRefusal::Unavailable(e) => e.into(),
     }
-    let record = deps.store.progress(&id).await?.ok_or_else(|| PortError::Retryable("withdrawn referral not readable".into()))?;
-    Ok(Json(record).into_response())
 }
 
 async fn post_referral(State(deps): State<Deps>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {

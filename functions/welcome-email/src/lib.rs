@@ -3,6 +3,7 @@
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use futures::future::join_all;
+use pt4c_adapters::consumer::{self, ConsumerError, DeadLetterQueue, Delivered};
 use pt4c_adapters::emails::{self, NewLink, Welcome};
 use pt4c_adapters::sending::{send_once, Sending};
 use pt4c_adapters::Deps;
@@ -22,45 +23,27 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum WelcomeError {
-    /// Worth another delivery: the event is retried, then dead-lettered.
-    #[error("will retry: {0}")]
-    Retry(String),
-    /// The event itself is wrong; it goes to the dead-letter queue for a person to look at.
-    #[error("event refused: {0}")]
-    BadEvent(String),
+/// Each delivery, tried again in place while it fails for a transient cause; an event that can
+/// never be handled goes to `dead_letters` at once (`consumer::deliver` decides which is which).
+pub async fn handle(deps: &Deps, dead_letters: &DeadLetterQueue, event: EventBridgeEvent) -> Result<Delivered<Summary>, ConsumerError> {
+    consumer::deliver(dead_letters, &event, || handle_once(deps, &event)).await
 }
 
-impl From<PortError> for WelcomeError {
-    fn from(e: PortError) -> Self {
-        match e {
-            PortError::Retryable(m) | PortError::Permanent(m) => Self::Retry(m),
-        }
-    }
-}
-
-/// Each delivery, tried again in place while it fails for a transient cause (`retry::in_place`).
-pub async fn handle(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
-    pt4c_adapters::retry::in_place(|e| matches!(e, WelcomeError::Retry(_)), || handle_once(deps, event.clone())).await
-}
-
-async fn handle_once(deps: &Deps, event: EventBridgeEvent) -> Result<Summary, WelcomeError> {
-    let detail_type = event.detail_type.clone();
-    let domain = DomainEvent::from_parts(&detail_type, event.detail).map_err(|e| WelcomeError::BadEvent(format!("{detail_type}: {e}")))?;
-    let summary = match domain {
+async fn handle_once(deps: &Deps, event: &EventBridgeEvent) -> Result<Summary, ConsumerError> {
+    let detail_type = event.detail_type.as_str();
+    let summary = match consumer::read_event(detail_type, event.detail.clone())? {
         DomainEvent::ReferralReceived(e) => welcome(deps, &e).await?,
         DomainEvent::LinkRequested(e) => new_link(deps, &e).await?,
-        other => return Err(WelcomeError::BadEvent(format!("not for this function: {}", other.detail_type()))),
+        other => return Err(ConsumerError::permanent(format!("not for this function: {}", other.detail_type()))),
     };
     tracing::info!(detail_type = %detail_type, sent = summary.sent, already_sent = summary.already_sent,
         skipped = summary.skipped, "delivery handled");
     Ok(summary)
 }
 
-async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, WelcomeError> {
+async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, ConsumerError> {
     let Some(referral) = deps.store.contacts(&event.referral_id).await? else {
-        return Err(WelcomeError::BadEvent(format!("no referral {}", event.referral_id)));
+        return Err(ConsumerError::permanent(format!("no referral {}", event.referral_id)));
     };
     let mut summary = Summary::default();
     if referral.withdrawn {
@@ -93,7 +76,9 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Welco
         match result {
             Ok(Sending::Sent { .. }) => summary.sent += 1,
             Ok(Sending::AlreadySent) => summary.already_sent += 1,
-            Err(e) => failure = Some(e),
+            // A transient failure wins: its retry may still welcome that parent.
+            Err(e) if !matches!(failure, Some(PortError::Retryable(_))) => failure = Some(e),
+            Err(_) => {}
         }
     }
     match failure {
@@ -103,12 +88,12 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Welco
     }
 }
 
-async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, WelcomeError> {
+async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, ConsumerError> {
     let Some(referral) = deps.store.contacts(event.parent_id.referral_id()).await? else {
-        return Err(WelcomeError::BadEvent(format!("no referral for parent {}", event.parent_id)));
+        return Err(ConsumerError::permanent(format!("no referral for parent {}", event.parent_id)));
     };
     let Some(parent) = referral.parents.iter().find(|p| p.parent_id == event.parent_id) else {
-        return Err(WelcomeError::BadEvent(format!("no parent {}", event.parent_id)));
+        return Err(ConsumerError::permanent(format!("no parent {}", event.parent_id)));
     };
     let mut summary = Summary::default();
     if referral.withdrawn || parent.withdrawn {
@@ -125,7 +110,7 @@ async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, Welcome
         hub_url: &hub_url,
         valid_until: london_date(expires),
     })
-    .map_err(|e| WelcomeError::Retry(format!("new-link template: {e}")))?;
+    .map_err(ConsumerError::template("new-link"))?;
     let result = send_once(&deps.store, &deps.mailer, &parent.parent_id, NoticeKind::NewLink, &event.request_id, now, &email).await;
     log_sending(&parent.parent_id, NoticeKind::NewLink, &result);
     match result? {

@@ -1,27 +1,27 @@
-//! Attendance, follow-ups, concerns, the closing of referrals and the sweep's reads and writes.
+//! The course after booking: attendance, follow-up calls, concerns, the closing of referrals and the case file.
 
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem};
+use std::collections::BTreeMap;
 
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use jiff::Timestamp;
+use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{
-    Attendance, AttendanceOutcome, CaseFile, Concern, CourseStore, DuePage, DueParent, FollowUpEntry, FollowUpList, FollowUpOutcome,
-    FollowUpRecording, SweepChange, SweepStore,
+    Attendance, AttendanceOutcome, CaseFile, Concern, CourseStore, FollowUpEntry, FollowUpList, FollowUpOutcome, FollowUpRecording,
+    ParentRecord, ParentStore, PortError,
 };
+use pt4c_domain::progress::{ParentStatus, ReferralStatus};
 use pt4c_domain::sweep::referral_outcome;
+use pt4c_domain::workshop::Booking;
+use pt4c_domain::{ParentId, ReferralId};
+use serde::{Deserialize, Serialize};
 
-use super::*;
-
-const FOLLOW_UP_DUE: &str = "FOLLOWUP";
-/// Past its date, the trainer told.
-const FOLLOW_UP_LATE: &str = "FOLLOWUP_LATE";
-const FOLLOW_UP_DONE: &str = "FOLLOWUP_DONE";
-/// Items a sweep reads per page of the due-index.
-const PAGE: i32 = 100;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReferralKey {
-    referral_id: ReferralId,
-}
+use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem};
+use super::keys::{
+    concern_sk, due_key, follow_up_sk, parent_sk, referral_pk, roster_sk, workshop_pk, CLOSING_DUE_PK, ERASE_DUE_PK, FOLLOW_UP_DONE,
+    FOLLOW_UP_DUE, FOLLOW_UP_LATE,
+};
+use super::{s, sdk_error, Cancelled, DynamoStore};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,7 +47,7 @@ pub(super) struct FollowUpItem {
 }
 
 impl FollowUpItem {
-    fn entry(self) -> FollowUpEntry {
+    pub(super) fn entry(self) -> FollowUpEntry {
         FollowUpEntry {
             parent_id: self.parent_id,
             referral_id: self.referral_id,
@@ -70,10 +70,6 @@ pub(super) fn follow_up_outcome_name(o: FollowUpOutcome) -> &'static str {
     }
 }
 
-fn follow_up_sk(r: &ParentRef) -> String {
-    format!("FOLLOWUP#{r}")
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ConcernItem {
@@ -84,58 +80,10 @@ struct ConcernItem {
     concern: Concern,
 }
 
-fn concern_sk(r: &ParentRef, id: &str) -> String {
-    format!("CONCERN#{r}#{id}")
-}
-
-fn encode_page(key: Option<Item>) -> Option<String> {
-    let key = key.filter(|k| !k.is_empty())?;
-    let plain: BTreeMap<String, String> = key.into_iter().filter_map(|(k, v)| v.as_s().ok().map(|s| (k, s.clone()))).collect();
-    serde_json::to_string(&plain).ok()
-}
-
-fn decode_page(page: Option<String>) -> Result<Option<Item>, PortError> {
-    let Some(text) = page else { return Ok(None) };
-    let plain: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| PortError::Permanent("unreadable page token".into()))?;
-    Ok(Some(plain.into_iter().map(|(k, v)| (k, s(v))).collect()))
-}
-
 impl DynamoStore {
-    /// One page of the due-index under `due_pk`, with the items read and the capacity it cost.
-    async fn due_page(
-        &self,
-        due_pk: &str,
-        condition: &str,
-        at: Option<Timestamp>,
-        forward: bool,
-        page: Option<String>,
-    ) -> Result<DuePage<Item>, PortError> {
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(DUE_INDEX)
-            .key_condition_expression(condition)
-            .expression_attribute_values(":pk", s(due_pk))
-            .scan_index_forward(forward)
-            .limit(PAGE)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .set_exclusive_start_key(decode_page(page)?);
-        if let Some(at) = at {
-            q = q.expression_attribute_values(":at", s(due_key(at)));
-        }
-        let out = q.send().await.map_err(|e| sdk_error("Query", e))?;
-        Ok(DuePage {
-            items_read: out.scanned_count.max(0) as u64,
-            capacity_units: out.consumed_capacity.as_ref().and_then(|c| c.capacity_units).unwrap_or(0.0),
-            next: encode_page(out.last_evaluated_key),
-            items: out.items.unwrap_or_default(),
-        })
-    }
-
     /// Marks the referral for closing, with a parent's closing change: if closing the referral
     /// fails after that change commits, the next sweep finds the mark and closes it.
-    fn mark_closing(&self, id: &ReferralId, now: Timestamp) -> Result<TransactWriteItem, PortError> {
+    pub(super) fn mark_closing(&self, id: &ReferralId, now: Timestamp) -> Result<TransactWriteItem, PortError> {
         self.update(
             referral_pk(id),
             "REFERRAL".into(),
@@ -166,18 +114,6 @@ impl DynamoStore {
             Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(()),
             Err(e) => Err(sdk_error("UpdateItem", e)),
         }
-    }
-
-    /// What a partition of the due-index holds that fell due at or before `now`, a page at a time, as `T`.
-    async fn due_by<T: for<'de> Deserialize<'de>>(
-        &self,
-        due_pk: &str,
-        now: Timestamp,
-        page: Option<String>,
-    ) -> Result<DuePage<T>, PortError> {
-        let p = self.due_page(due_pk, "duePk = :pk AND dueAt <= :at", Some(now), true, page).await?;
-        let items = p.items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
-        Ok(DuePage { items, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
     }
 
     async fn all_follow_ups(
@@ -445,168 +381,5 @@ impl CourseStore for DynamoStore {
             record,
             names,
         }))
-    }
-}
-
-impl SweepStore for DynamoStore {
-    async fn due_parents(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<DueParent>, PortError> {
-        let p = self.due_page(PARENT_DUE_PK, "duePk = :pk AND dueAt <= :at", Some(now), true, page).await?;
-        let mut parents = Vec::with_capacity(p.items.len());
-        for item in p.items {
-            let parent: ParentItem = from_item(item)?;
-            let Some(due_at) = parent.due_at.as_deref().and_then(|d| d.parse().ok()) else { continue };
-            parents.push(DueParent {
-                state: parent.due_state(),
-                parent_id: parent.parent_id,
-                case_number: parent.case_number,
-                due_at,
-                rev: parent.rev,
-            });
-        }
-        Ok(DuePage { items: parents, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
-    }
-
-    async fn apply_sweep(&self, change: &SweepChange, events: &[OutboxEvent]) -> Result<bool, PortError> {
-        let pid = &change.parent_id;
-        let build = |release: bool| -> Result<Vec<TransactWriteItem>, PortError> {
-            let mut sets = Vec::new();
-            let mut removes = Vec::new();
-            if change.not_completed {
-                sets.push("#status = :nc");
-            }
-            if release {
-                removes.push("booking");
-            }
-            let (expr, mut values) = parent_update(&sets, &removes, change.next_due);
-            values.push((":rev", AttributeValue::N(change.rev.to_string())));
-            if change.not_completed {
-                values.push((":nc", s(status_name(ParentStatus::NotCompleted))));
-            }
-            let names: &[(&str, &str)] = if change.not_completed { &[("#status", "status")] } else { &[] };
-            let mut writes = vec![self.update(
-                referral_pk(pid.referral_id()),
-                parent_sk(pid.parent_ref()),
-                &expr,
-                "attribute_exists(pk) AND rev = :rev",
-                names,
-                values,
-            )?];
-            if let (true, Some((booking, case_number))) = (release, &change.release) {
-                writes.extend(self.seat_given_back(&booking.workshop_id, case_number, pid, None)?);
-            }
-            if change.not_completed {
-                writes.push(self.mark_closing(pid.referral_id(), change.now)?);
-            }
-            for e in events {
-                writes.push(self.put(outbox_item(e)?, None)?);
-            }
-            Ok(writes)
-        };
-        let release = change.release.is_some();
-        match self.transact(build(release)?).await {
-            Ok(()) => Ok(true),
-            // Positions 1 and 2 are the seat and the roster place (after the parent's own update).
-            Err(Cancelled::Condition(_, 1 | 2)) if release => {
-                // The seat was already given back some other way: close the parent without it.
-                self.transact_decided(build(false)?).await
-            }
-            Err(Cancelled::Condition(..)) => Ok(false),
-            Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),
-            Err(Cancelled::Other(e)) => Err(e),
-        }
-    }
-
-    async fn overdue_follow_ups(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<FollowUpEntry>, PortError> {
-        Ok(self.due_by(FOLLOW_UP_DUE, now, page).await?.map(FollowUpItem::entry))
-    }
-
-    async fn mark_follow_up_overdue(&self, parent: &ParentId, event: &OutboxEvent) -> Result<bool, PortError> {
-        let update = self.update(
-            referral_pk(parent.referral_id()),
-            follow_up_sk(parent.parent_ref()),
-            "SET duePk = :late",
-            "duePk = :due",
-            &[],
-            vec![(":late", s(FOLLOW_UP_LATE)), (":due", s(FOLLOW_UP_DUE))],
-        )?;
-        self.update_with_event(update, event).await
-    }
-
-    async fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<String>, PortError> {
-        Ok(self.due_by(CANCELLING_DUE_PK, now, page).await?.map(|m: super::CancellingMark| m.workshop_id))
-    }
-
-    async fn referrals_to_close(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
-        Ok(self.due_by(CLOSING_DUE_PK, now, page).await?.map(|r: ReferralKey| r.referral_id))
-    }
-
-    async fn referrals_to_erase(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<ReferralId>, PortError> {
-        Ok(self.due_by(ERASE_DUE_PK, now, page).await?.map(|r: ReferralKey| r.referral_id))
-    }
-
-    async fn erase_referral(&self, id: &ReferralId) -> Result<usize, PortError> {
-        let pk = referral_pk(id);
-        let items = self.partition(pk.clone()).await?;
-        // First the places outside the partition that name the referral's people or case: their
-        // roster places (found from the parents, so these go before the parents do).
-        let mut erased_elsewhere = 0;
-        for item in &items {
-            if item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) != Some("parent") {
-                continue;
-            }
-            let parent: ParentItem = from_item(item.clone())?;
-            let mut workshops: Vec<String> = parent.rostered_on.clone();
-            workshops.extend(parent.booking.iter().chain(parent.last_workshop.iter()).map(|b| b.workshop_id.clone()));
-            workshops.sort();
-            workshops.dedup();
-            for workshop_id in workshops {
-                if self.erase_roster_place(&workshop_id, &parent.case_number, &parent.parent_id).await? {
-                    erased_elsewhere += 1;
-                }
-            }
-        }
-        // The referral item goes last: it carries the erasure mark, so a run cut off part way is finished by the next.
-        let keys: Vec<(String, String)> = items
-            .into_iter()
-            .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
-            .filter(|sk| sk != "REFERRAL")
-            .map(|sk| (pk.clone(), sk))
-            .collect();
-        let deleted = keys.len() + erased_elsewhere;
-        if self.delete_batch(keys.into_iter()).await? > 0 {
-            return Err(PortError::Retryable("BatchWriteItem left items unprocessed".into()));
-        }
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s("REFERRAL"))
-            .condition_expression("duePk = :erase")
-            .expression_attribute_values(":erase", s(ERASE_DUE_PK))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(deleted + 1),
-            // Erased by a run at the same time.
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(deleted),
-            Err(e) => Err(sdk_error("DeleteItem", e)),
-        }
-    }
-}
-
-impl DynamoStore {
-    /// Deletes a parent's roster place on a workshop and takes their case off the workshop's
-    /// booked cases, in one transaction; false if the place was not theirs (or is gone).
-    async fn erase_roster_place(&self, workshop_id: &str, case_number: &str, parent: &ParentId) -> Result<bool, PortError> {
-        let cases = self.update(
-            workshop_pk(workshop_id),
-            "WORKSHOP".into(),
-            "DELETE cases :case",
-            "attribute_exists(pk)",
-            &[],
-            vec![(":case", AttributeValue::Ss(vec![case_number.to_owned()]))],
-        )?;
-        self.transact_decided(vec![self.roster_place_delete(workshop_id, case_number, parent)?, cases]).await
     }
 }

@@ -1,0 +1,359 @@
+//! The items the table holds, as serde structs, and the progress record read from a referral's partition.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::civil::Date;
+use jiff::Timestamp;
+use pt4c_domain::events::OutboxEvent;
+use pt4c_domain::notice::NoticeKind;
+use pt4c_domain::ports::PortError;
+use pt4c_domain::progress::{
+    ElearningProgress, ModuleCompletion, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus, WorkshopAttendance,
+};
+use pt4c_domain::referral::{Contact, ParentDetails};
+use pt4c_domain::workshop::{Booking, Mode, Workshop, WorkshopStatus};
+use pt4c_domain::{ParentId, ParentRef, ReferralId};
+use serde::{Deserialize, Serialize};
+
+use super::course::{follow_up_outcome_name, FollowUpItem};
+use super::keys::{due_key, outbox_pk, workshop_pk, OUTBOX_DUE_PK, PARENT_DUE_PK, WORKSHOP_DUE_PK};
+use super::{s, Item};
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ReferralItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) item_type: String,
+    pub(super) referral_id: ReferralId,
+    pub(super) case_number: String,
+    pub(super) court: Contact,
+    pub(super) family_court_adviser: Contact,
+    pub(super) referred_on: Date,
+    pub(super) complete_by: Date,
+    pub(super) status: ReferralStatus,
+    pub(super) content_hash: String,
+    pub(super) received_at: Timestamp,
+    pub(super) parent_refs: Vec<ParentRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) withdrawn_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) withdraw_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) expires_at: Option<i64>,
+    /// `CLOSING` while a parent's closing awaits the referral's; `ERASE` once closed, at the end of retention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) due_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) due_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ParentItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) item_type: String,
+    pub(super) parent_id: ParentId,
+    pub(super) case_number: String,
+    pub(super) details: ParentDetails,
+    pub(super) status: ParentStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) activated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) completed_at: Option<Timestamp>,
+    /// Each e-learning module's first completion time (an empty map from the start, so
+    /// `moduleTimes.#m` can be set in one conditional update).
+    #[serde(default)]
+    pub(super) module_times: BTreeMap<String, Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) elearning_completed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) booking: Option<Booking>,
+    /// When the referral was received (the welcome goes out then).
+    pub(super) received_at: Timestamp,
+    /// The court's date, copied from the referral so a sweep reads the parent alone.
+    pub(super) complete_by: Date,
+    /// In the due-index while something may still be owed to the parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) due_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) due_at: Option<String>,
+    #[serde(default)]
+    pub(super) rev: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) attended: Option<bool>,
+    /// Every workshop the parent was booked on (a string set, ADDed by each booking): where
+    /// erasure finds the roster places that name them.
+    #[serde(default, skip_serializing)]
+    pub(super) rostered_on: Vec<String>,
+    /// A workshop the parent missed (kept for the record once the booking is given up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) last_workshop: Option<Booking>,
+}
+
+impl ParentItem {
+    pub(super) fn due_state(&self) -> pt4c_domain::sweep::DueState {
+        pt4c_domain::sweep::DueState {
+            status: self.status,
+            invited_at: self.received_at,
+            complete_by: self.complete_by,
+            elearning_completed_at: self.elearning_completed_at,
+            booking: self.booking.clone(),
+        }
+    }
+}
+
+/// The update-expression clauses that move a parent in the due-index (or take it out) and bump
+/// its revision, merged with a change's own SET and REMOVE clauses.
+pub(super) fn parent_update(sets: &[&str], removes: &[&str], due: Option<Timestamp>) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let mut sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
+    let mut removes: Vec<String> = removes.iter().map(|x| x.to_string()).collect();
+    let mut values = vec![(":revOne", AttributeValue::N("1".into()))];
+    match due {
+        Some(at) => {
+            sets.push("duePk = :duePk".into());
+            sets.push("dueAt = :dueAt".into());
+            values.push((":duePk", s(PARENT_DUE_PK)));
+            values.push((":dueAt", s(due_key(at))));
+        }
+        None => removes.extend(["duePk".to_string(), "dueAt".to_string()]),
+    }
+    let mut expr = String::new();
+    if !sets.is_empty() {
+        expr.push_str(&format!("SET {} ", sets.join(", ")));
+    }
+    if !removes.is_empty() {
+        expr.push_str(&format!("REMOVE {} ", removes.join(", ")));
+    }
+    expr.push_str("ADD rev :revOne");
+    (expr, values)
+}
+
+/// A parent's status as the table spells it.
+pub(super) fn status_name(s: ParentStatus) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WorkshopItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    /// Listed in the due-index by start time.
+    due_pk: String,
+    due_at: String,
+    // The workshop's own fields, at the top level where conditions name them
+    // (serde's flatten does not round-trip DynamoDB numbers).
+    workshop_id: String,
+    starts_at: Timestamp,
+    ends_at: Timestamp,
+    duration_minutes: i64,
+    mode: Mode,
+    location: String,
+    capacity: u32,
+    language: String,
+    trainer: pt4c_domain::workshop::Trainer,
+    status: WorkshopStatus,
+    seats_taken: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cancel_reason: Option<String>,
+    /// A string set of the case numbers booked (ADDed by a booking, DELETEd by a release);
+    /// never written whole.
+    #[serde(default, skip_serializing)]
+    cases: Vec<String>,
+}
+
+impl WorkshopItem {
+    pub(super) fn new(w: &Workshop) -> Self {
+        Self {
+            pk: workshop_pk(&w.workshop_id),
+            sk: "WORKSHOP".into(),
+            item_type: "workshop".into(),
+            due_pk: WORKSHOP_DUE_PK.into(),
+            due_at: due_key(w.starts_at),
+            workshop_id: w.workshop_id.clone(),
+            starts_at: w.starts_at,
+            ends_at: w.ends_at,
+            duration_minutes: w.duration_minutes,
+            mode: w.mode,
+            location: w.location.clone(),
+            capacity: w.capacity,
+            language: w.language.clone(),
+            trainer: w.trainer.clone(),
+            status: w.status,
+            seats_taken: w.seats_taken,
+            cancel_reason: None,
+            cases: Vec::new(),
+        }
+    }
+    pub(super) fn workshop(self) -> Workshop {
+        Workshop {
+            workshop_id: self.workshop_id,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            duration_minutes: self.duration_minutes,
+            mode: self.mode,
+            location: self.location,
+            capacity: self.capacity,
+            language: self.language,
+            trainer: self.trainer,
+            status: self.status,
+            seats_taken: self.seats_taken,
+            booked_cases: self.cases,
+        }
+    }
+}
+
+/// One per booked case on a workshop: the co-parent guard, and the roster.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RosterItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) item_type: String,
+    pub(super) parent_id: ParentId,
+    pub(super) booked_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) attended: Option<bool>,
+}
+
+/// A cancelled workshop's mark in the due-index, until its bookings are all released.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CancellingMark {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) item_type: String,
+    pub(super) workshop_id: String,
+    pub(super) due_pk: String,
+    pub(super) due_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct NoticeItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) item_type: String,
+    pub(super) parent_ref: ParentRef,
+    pub(super) kind: NoticeKind,
+    pub(super) subject: String,
+    pub(super) state: String,
+    pub(super) claim_id: String,
+    pub(super) claimed_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) sent_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) message_id: Option<String>,
+    /// Orders notices sent within the same second (the domain's clock keeps whole seconds).
+    #[serde(default)]
+    pub(super) sent_order: u64,
+    /// While `sending`: the wall-clock moment (ms since the epoch) after which the claimant is
+    /// surely gone and another delivery may send. Wall time, not the course's clock: it is about
+    /// the process, and the local stack's clock may stand still.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) lease_until: Option<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct OutboxItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) item_type: String,
+    pub(super) due_pk: String,
+    pub(super) due_at: String,
+    /// The event as JSON text: its shape is the domain's, not the table's. No expiry: an event
+    /// stays until it is published (the relay fails, and alarms, while any is left).
+    pub(super) event: String,
+}
+
+pub(super) fn to_item<T: Serialize>(v: &T) -> Result<Item, PortError> {
+    serde_dynamo::to_item(v).map_err(|e| PortError::Permanent(format!("item encoding: {e}")))
+}
+pub(super) fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, PortError> {
+    serde_dynamo::from_item(item).map_err(|e| PortError::Permanent(format!("item decoding: {e}")))
+}
+
+pub(super) fn outbox_item(event: &OutboxEvent) -> Result<Item, PortError> {
+    to_item(&OutboxItem {
+        pk: outbox_pk(&event.event_id),
+        sk: "OUTBOX".into(),
+        item_type: "outbox".into(),
+        due_pk: OUTBOX_DUE_PK.into(),
+        due_at: due_key(event.created_at),
+        event: serde_json::to_string(event).map_err(|e| PortError::Permanent(e.to_string()))?,
+    })
+}
+
+fn elearning_of(p: &ParentItem) -> ElearningProgress {
+    let mut modules: Vec<ModuleCompletion> =
+        p.module_times.iter().map(|(id, at)| ModuleCompletion { module_id: id.clone(), completed_at: *at }).collect();
+    modules.sort_by(|a, b| a.completed_at.cmp(&b.completed_at).then(a.module_id.cmp(&b.module_id)));
+    ElearningProgress { modules, completed_at: p.elearning_completed_at }
+}
+
+/// Reads a partition's items into the progress record.
+pub(super) fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
+    let mut referral: Option<ReferralItem> = None;
+    let mut parents: Vec<ParentItem> = Vec::new();
+    let mut notices: Vec<NoticeItem> = Vec::new();
+    let mut follow_ups: Vec<FollowUpItem> = Vec::new();
+    for item in items {
+        match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
+            Some("referral") => referral = Some(from_item(item)?),
+            Some("parent") => parents.push(from_item(item)?),
+            Some("notice") => notices.push(from_item(item)?),
+            Some("follow-up") => follow_ups.push(from_item(item)?),
+            _ => {}
+        }
+    }
+    let Some(referral) = referral else { return Ok(None) };
+    let parents = referral
+        .parent_refs
+        .iter()
+        .filter_map(|r| parents.iter().find(|p| &p.details.parent_ref == r))
+        .map(|p| {
+            let mut mine: Vec<&NoticeItem> = notices.iter().filter(|n| n.parent_ref == p.details.parent_ref && n.state == "sent").collect();
+            mine.sort_by_key(|n| (n.sent_at, n.sent_order));
+            let sent: Vec<NoticeSent> = mine.iter().filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at })).collect();
+            let invited_at = sent.iter().find(|n| n.kind == NoticeKind::Welcome).map(|n| n.sent_at);
+            ParentProgress {
+                parent_id: p.parent_id.clone(),
+                parent_ref: p.details.parent_ref.clone(),
+                status: p.status,
+                invited_at,
+                activated_at: p.activated_at,
+                elearning: elearning_of(p),
+                workshop: p.booking.as_ref().or(p.last_workshop.as_ref()).map(|b| WorkshopAttendance {
+                    workshop_id: b.workshop_id.clone(),
+                    starts_at: b.starts_at,
+                    ends_at: b.ends_at,
+                    mode: match b.mode {
+                        Mode::Online => "online".into(),
+                        Mode::InPerson => "in_person".into(),
+                    },
+                    attended: if p.booking.is_some() { p.attended.filter(|a| *a) } else { Some(false) },
+                }),
+                completed_at: p.completed_at,
+                follow_up: follow_ups.iter().find(|f| f.parent_id == p.parent_id).map(|f| pt4c_domain::progress::FollowUp {
+                    due_by: f.due_by,
+                    completed_at: f.completed_at,
+                    outcome: f.outcome.map(|o| follow_up_outcome_name(o).to_owned()),
+                }),
+                notices: sent,
+            }
+        })
+        .collect();
+    Ok(Some(ProgressRecord {
+        referral_id: referral.referral_id,
+        case_number: referral.case_number,
+        referred_on: referral.referred_on,
+        complete_by: referral.complete_by,
+        status: referral.status,
+        parents,
+    }))
+}

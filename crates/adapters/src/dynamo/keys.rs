@@ -1,0 +1,53 @@
+//! The table's keys: partition and sort keys, and the due-index's partitions and sort key.
+
+use jiff::Timestamp;
+use pt4c_domain::notice::NoticeKind;
+use pt4c_domain::ParentRef;
+use pt4c_domain::ReferralId;
+
+pub const DUE_INDEX: &str = "due-index";
+
+pub(super) const OUTBOX_DUE_PK: &str = "OUTBOX";
+pub(super) const PARENT_DUE_PK: &str = "PARENT";
+/// A referral whose parent just closed, until the referral's own closing is done (the sweep finishes it).
+pub(super) const CLOSING_DUE_PK: &str = "CLOSING";
+/// A closed referral, due for erasure when its retention period ends.
+pub(super) const ERASE_DUE_PK: &str = "ERASE";
+pub(super) const WORKSHOP_DUE_PK: &str = "WORKSHOP";
+/// A cancelled workshop whose bookings are not all released yet (the sweep finishes them).
+pub(super) const CANCELLING_DUE_PK: &str = "CANCELLING";
+pub(super) const CANCELLING_SK: &str = "CANCELLING";
+pub(super) const FOLLOW_UP_DUE: &str = "FOLLOWUP";
+/// Past its date, the trainer told.
+pub(super) const FOLLOW_UP_LATE: &str = "FOLLOWUP_LATE";
+pub(super) const FOLLOW_UP_DONE: &str = "FOLLOWUP_DONE";
+
+pub(super) fn referral_pk(id: &ReferralId) -> String {
+    format!("REFERRAL#{id}")
+}
+pub(super) fn parent_sk(r: &ParentRef) -> String {
+    format!("PARENT#{r}")
+}
+pub(super) fn notice_sk(r: &ParentRef, kind: NoticeKind, subject: &str) -> String {
+    format!("NOTICE#{r}#{}#{subject}", kind.as_str())
+}
+pub(super) fn follow_up_sk(r: &ParentRef) -> String {
+    format!("FOLLOWUP#{r}")
+}
+pub(super) fn concern_sk(r: &ParentRef, id: &str) -> String {
+    format!("CONCERN#{r}#{id}")
+}
+pub(super) fn outbox_pk(event_id: &str) -> String {
+    format!("OUTBOX#{event_id}")
+}
+pub(super) fn workshop_pk(id: &str) -> String {
+    format!("WORKSHOP#{id}")
+}
+pub(super) fn roster_sk(case_number: &str) -> String {
+    format!("CASE#{case_number}")
+}
+
+/// Key an item in the due-index sorts on: whole seconds, so the text sorts as the time does.
+pub fn due_key(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,127 @@
+//! The notice ledger: each email claimed before it is sent, marked once sent, so it goes once.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use jiff::{SignedDuration, Timestamp};
+use pt4c_domain::notice::NoticeKind;
+use pt4c_domain::ports::{NoticeClaim, NoticeLedger, PortError};
+use pt4c_domain::ParentId;
+
+use super::items::{to_item, NoticeItem};
+use super::keys::{notice_sk, referral_pk};
+use super::{s, sdk_error, wall_clock_millis, wall_clock_nanos, DynamoStore};
+
+/// Claims written before leases were timed by `leaseUntil`: taken over after this.
+const LEGACY_CLAIM_LEASE: SignedDuration = SignedDuration::from_secs(300);
+
+impl NoticeLedger for DynamoStore {
+    async fn claim(&self, parent: &ParentId, kind: NoticeKind, subject: &str, now: Timestamp) -> Result<NoticeClaim, PortError> {
+        let claim_id = uuid::Uuid::new_v4().to_string();
+        let item = to_item(&NoticeItem {
+            pk: referral_pk(parent.referral_id()),
+            sk: notice_sk(parent.parent_ref(), kind, subject),
+            item_type: "notice".into(),
+            parent_ref: parent.parent_ref().clone(),
+            kind,
+            subject: subject.to_owned(),
+            state: "sending".into(),
+            claim_id: claim_id.clone(),
+            claimed_at: now,
+            sent_at: None,
+            message_id: None,
+            sent_order: 0,
+            lease_until: Some(wall_clock_millis() + self.claim_lease.as_millis() as u64),
+        })?;
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#state = :sending AND (leaseUntil < :wall OR (attribute_not_exists(leaseUntil) AND claimedAt < :stale)))",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":wall", AttributeValue::N(wall_clock_millis().to_string()))
+            .expression_attribute_values(":stale", s((now - LEGACY_CLAIM_LEASE).to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(NoticeClaim::Claimed { claim_id }),
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => {
+                let state = match se.err() {
+                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) => {
+                        c.item().and_then(|i| i.get("state")).and_then(|v| v.as_s().ok()).cloned()
+                    }
+                    _ => None,
+                };
+                let state = match state {
+                    Some(st) => Some(st),
+                    None => self
+                        .get(referral_pk(parent.referral_id()), &notice_sk(parent.parent_ref(), kind, subject))
+                        .await?
+                        .and_then(|i| i.get("state").and_then(|v| v.as_s().ok()).cloned()),
+                };
+                Ok(match state.as_deref() {
+                    Some("sent") => NoticeClaim::AlreadySent,
+                    _ => NoticeClaim::InProgress,
+                })
+            }
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    async fn mark_sent(
+        &self,
+        parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &str,
+        message_id: &str,
+        sent_at: Timestamp,
+    ) -> Result<(), PortError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(referral_pk(parent.referral_id())))
+            .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
+            .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid, sentOrder = :order REMOVE leaseUntil")
+            .expression_attribute_values(":order", AttributeValue::N(wall_clock_nanos().to_string()))
+            .condition_expression("claimId = :claim")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":at", s(sent_at.to_string()))
+            .expression_attribute_values(":mid", s(message_id))
+            .expression_attribute_values(":claim", s(claim_id))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            // Taken over after our lease ran out: the email went, the record says so already or will.
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &str) -> Result<(), PortError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(referral_pk(parent.referral_id())))
+            .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
+            .condition_expression("claimId = :claim AND #state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":claim", s(claim_id))
+            .expression_attribute_values(":sending", s("sending"))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk_error("DeleteItem", e)),
+        }
+    }
+}

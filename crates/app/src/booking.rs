@@ -1,0 +1,192 @@
+//! Booking a workshop: what a parent is offered, taking a seat, and giving it back.
+
+use pt4c_domain::link::{LinkError, Purpose};
+use pt4c_domain::ports::{BookingOutcome, EventPublisher, Outbox, ParentRecord, ParentStore, PortError, WorkshopStore};
+use pt4c_domain::progress::ParentStatus;
+use pt4c_domain::workshop::{Booking, BookingRefusal, Mode};
+use pt4c_domain::{BookingDecision, ParentId};
+use serde::Serialize;
+
+use crate::links::{booking_key, LinkRefusal};
+use crate::App;
+
+/// What a booking link shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingView {
+    pub parent_id: ParentId,
+    pub status: ParentStatus,
+    pub complete_by: jiff::civil::Date,
+    pub booking: Option<Booking>,
+    pub workshops: Vec<OfferedWorkshop>,
+    #[serde(skip)]
+    pub first_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferedWorkshop {
+    pub workshop_id: String,
+    pub starts_at: jiff::Timestamp,
+    pub ends_at: jiff::Timestamp,
+    pub mode: Mode,
+    /// The address of an in-person workshop; an online one's joining link goes only to parents booked on it.
+    pub location: Option<String>,
+    pub language: String,
+    pub seats_left: u32,
+}
+
+/// Why a booking or a cancellation was not made.
+#[derive(Debug)]
+pub enum BookRefusal {
+    Link(LinkRefusal),
+    /// A rule of the course. A parent is never told that a co-parent is booked on a workshop:
+    /// to them it is unavailable (`CoParentBooked` never leaves this module).
+    Rule(BookingRefusal),
+    NoWorkshop,
+    /// A cancel link for a booking the parent no longer holds.
+    StaleCancelLink,
+}
+
+impl From<PortError> for BookRefusal {
+    fn from(e: PortError) -> Self {
+        BookRefusal::Link(LinkRefusal::Unavailable(e))
+    }
+}
+
+impl From<LinkRefusal> for BookRefusal {
+    fn from(r: LinkRefusal) -> Self {
+        BookRefusal::Link(r)
+    }
+}
+
+/// The parent a booking link is for.
+pub async fn booking_parent<S: ParentStore, B>(app: &App<S, B>, token: &str) -> Result<ParentRecord, BookRefusal> {
+    let id = app.verify(token, Purpose::Booking)?;
+    app.store.parent(&id).await?.ok_or(BookRefusal::Link(LinkRefusal::NotFound))
+}
+
+/// The workshops this parent may book, soonest first.
+pub async fn offer<S: ParentStore + WorkshopStore, B>(app: &App<S, B>, token: &str) -> Result<BookingView, BookRefusal> {
+    let parent = booking_parent(app, token).await?;
+    let now = app.now();
+    let workshops = if parent.booking.is_none() && parent.elearning_completed_at.is_some() && !parent.closed() {
+        app.store
+            .workshops(now, now + jiff::SignedDuration::from_hours(24 * 366))
+            .await?
+            .into_iter()
+            // Never the workshop a co-parent is booked on (the booking's condition refuses it anyway).
+            .filter(|w| w.bookable(now) && w.mode.suits(parent.workshop_mode) && !w.has_case(&parent.case_number))
+            .map(|w| OfferedWorkshop {
+                seats_left: w.seats_left(),
+                location: (w.mode == Mode::InPerson).then_some(w.location),
+                workshop_id: w.workshop_id,
+                starts_at: w.starts_at,
+                ends_at: w.ends_at,
+                mode: w.mode,
+                language: w.language,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(BookingView {
+        parent_id: parent.parent_id.clone(),
+        status: parent.status,
+        complete_by: parent.complete_by,
+        booking: parent.booking.clone(),
+        workshops,
+        first_name: parent.first_name,
+    })
+}
+
+/// Takes a seat for the parent. Returns the booking and whether it is new (a replay of the same
+/// booking is not). Seats, the co-parent rule and the parent's state are conditions of the store's
+/// one transaction, not reads before it.
+pub async fn book<S: WorkshopStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    parent: &ParentRecord,
+    workshop_id: &str,
+) -> Result<(Booking, bool), BookRefusal> {
+    // The parent's own state first: a parent who may not book learns why before any workshop is read.
+    if let Some(held) = parent.may_book(workshop_id).map_err(BookRefusal::Rule)? {
+        return Ok((held, false));
+    }
+    let workshop = app.store.workshop(workshop_id).await?.ok_or(BookRefusal::NoWorkshop)?;
+    let now = app.now();
+    let change = match parent.book(&workshop, now, app.timings()).map_err(BookRefusal::Rule)? {
+        BookingDecision::Held(b) => return Ok((b, false)),
+        BookingDecision::Book(change) => change,
+    };
+    let event = app.event(change.event);
+    match app.store.book(parent, &workshop, now, change.due, &event).await? {
+        BookingOutcome::Booked(b) => {
+            tracing::info!(parent_id = %parent.parent_id, workshop_id, "workshop booked");
+            app.publish_committed(&event).await;
+            Ok((b, true))
+        }
+        BookingOutcome::AlreadyHeld(b) => Ok((b, false)),
+        BookingOutcome::Refused(r) => {
+            tracing::info!(parent_id = %parent.parent_id, workshop_id, refusal = r.code(), "booking refused");
+            let r = if r == BookingRefusal::CoParentBooked { BookingRefusal::WorkshopUnavailable } else { r };
+            Err(BookRefusal::Rule(r))
+        }
+    }
+}
+
+/// The parent a cancel (or booking) link is for, and the booking a cancel link names:
+/// `None` for a booking link (the parent's own page acts on the booking it shows), `Some(None)`
+/// for a cancel link sent before links named their booking.
+pub async fn cancelling_parent<S: ParentStore, B>(
+    app: &App<S, B>,
+    token: &str,
+) -> Result<(ParentRecord, Option<Option<String>>), BookRefusal> {
+    let links = app.links()?;
+    let mut last = LinkRefusal::InvalidLink;
+    for purpose in [Purpose::Cancel, Purpose::Booking] {
+        match links.verify(token, purpose, app.now()) {
+            Ok(link) => {
+                let parent = app.store.parent(&link.parent).await?.ok_or(BookRefusal::Link(LinkRefusal::NotFound))?;
+                let bound = (purpose == Purpose::Cancel).then_some(link.bound_to);
+                return Ok((parent, bound));
+            }
+            Err(LinkError::Invalid) => continue,
+            Err(LinkError::Expired { .. }) => last = LinkRefusal::Expired { token: token.to_owned() },
+        }
+    }
+    Err(BookRefusal::Link(last))
+}
+
+/// Whether a link may act on this booking.
+pub fn link_fits(bound_to: &Option<Option<String>>, booking: &Booking) -> bool {
+    match bound_to {
+        None => true,
+        Some(key) => key.as_deref() == Some(booking_key(&booking.workshop_id, booking.booked_at).as_str()),
+    }
+}
+
+/// Gives the seat back, until the workshop starts. A cancel link acts only on the booking it was
+/// sent for. Returns the parent as they were (their booking is what was cancelled).
+pub async fn cancel<S: ParentStore + WorkshopStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    token: &str,
+) -> Result<ParentRecord, BookRefusal> {
+    let (parent, bound_to) = cancelling_parent(app, token).await?;
+    let Some(booking) = parent.booking.clone() else { return Err(BookRefusal::Rule(BookingRefusal::NotBooked)) };
+    if !link_fits(&bound_to, &booking) {
+        return Err(BookRefusal::StaleCancelLink);
+    }
+    let now = app.now();
+    let change = parent.cancel_booking(now, app.timings()).map_err(BookRefusal::Rule)?;
+    let event = app.event(change.event);
+    if app.store.release(&parent, &booking.workshop_id, Some(now), Some(&event), true, change.due).await? {
+        tracing::info!(parent_id = %parent.parent_id, workshop_id = %booking.workshop_id, "booking cancelled");
+        app.publish_committed(&event).await;
+        return Ok(parent);
+    }
+    // Cancelled or started meanwhile.
+    match app.store.parent(&parent.parent_id).await?.and_then(|p| p.booking) {
+        None => Err(BookRefusal::Rule(BookingRefusal::NotBooked)),
+        Some(_) => Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable)),
+    }
+}

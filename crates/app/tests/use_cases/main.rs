@@ -1,0 +1,13 @@
+//! The application layer's use cases over the in-memory adapters: each flow as a parent, a
+//! trainer, Cafcass or the daily sweep drives it, in milliseconds.
+
+mod harness;
+
+mod attendance;
+mod booking;
+mod concerns_and_follow_ups;
+mod elearning;
+mod hub;
+mod referrals;
+mod sweep;
+mod workshops;

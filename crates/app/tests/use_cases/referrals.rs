@@ -1,0 +1,100 @@
+//! Referrals: taking one from Cafcass (safe to repeat), and withdrawing one.
+
+use pt4c_app::referrals::{self, ReferralRefusal, Taken};
+use pt4c_app::{attendance, follow_ups};
+use pt4c_domain::events::DomainEvent;
+use pt4c_domain::ports::{FollowUpList, WorkshopStore};
+use pt4c_domain::progress::{ParentStatus, ReferralStatus};
+use pt4c_domain::ReferralId;
+
+use crate::harness::*;
+
+#[tokio::test]
+async fn given_a_new_referral_when_taken_then_its_parents_are_invited_with_one_event() {
+    let t = app();
+    let referral = t.parse_referral(referral_json());
+
+    let taken = referrals::take(&t, &referral).await.expect("taken");
+
+    let Taken::Created(record) = taken else { panic!("created: {taken:?}") };
+    assert_eq!(record.parents.iter().map(|p| p.status).collect::<Vec<_>>(), [ParentStatus::Invited; 2]);
+    let received = t.written("ReferralReceived");
+    let [DomainEvent::ReferralReceived(e)] = &received[..] else { panic!("one ReferralReceived: {received:?}") };
+    assert_eq!((e.parent_ids.clone(), e.received_at), (referral.parent_ids(), start()));
+    assert_eq!(t.published("ReferralReceived").len(), 1);
+    let a = t.parent(&referral.parent_ids()[0]).await;
+    assert_eq!((a.invited_at, a.due_at), (start(), Some(start() + t.timings().activation_reminder)), "first due for the activation reminder");
+}
+
+#[tokio::test]
+async fn given_a_referral_taken_when_the_same_content_comes_again_then_it_is_a_replay_of_the_record_as_it_is_now() {
+    let t = app();
+    let (a, _) = t.given_a_referral().await;
+    t.given_elearning_done(&a).await;
+    let mut same = referral_json();
+    same["caseNumber"] = " zw26p 00123 ".into();
+
+    let replayed = referrals::take(&t, &t.parse_referral(same)).await.expect("a replay");
+
+    let Taken::Replayed(record) = replayed else { panic!("replayed: {replayed:?}") };
+    assert_eq!(record, referrals::progress(&t, &referral_id()).await.expect("the record"));
+    assert_eq!(record.parents[0].status, ParentStatus::ElearningCompleted, "progress since is kept");
+    assert_eq!(t.written("ReferralReceived").len(), 1);
+}
+
+#[tokio::test]
+async fn given_a_referral_taken_when_its_id_comes_with_other_content_then_it_is_a_conflict_and_nothing_changes() {
+    let t = app();
+    t.given_a_referral().await;
+    let mut other = referral_json();
+    other["completeBy"] = "2027-02-26".into();
+
+    let refused = referrals::take(&t, &t.parse_referral(other)).await;
+
+    assert!(matches!(refused, Err(ReferralRefusal::Conflict)), "{refused:?}");
+    assert_eq!(referrals::progress(&t, &referral_id()).await.unwrap().complete_by, "2027-01-29".parse().unwrap());
+    assert_eq!(t.written("ReferralReceived").len(), 1);
+}
+
+#[tokio::test]
+async fn given_one_parent_completed_when_the_referral_is_withdrawn_then_they_stay_completed_and_the_other_leaves_with_their_seat() {
+    let t = app();
+    let (a, b) = t.given_a_referral().await;
+    let wa = t.given_a_workshop(days(3), 6).await;
+    let wb = t.given_a_workshop(days(20), 6).await;
+    t.given_booked(&a, &wa).await;
+    t.given_booked(&b, &wb).await;
+    t.set_now(wa.ends_at);
+    attendance::record(&t, &wa.workshop_id, &a, true).await.expect("attended");
+
+    let record = referrals::withdraw(&t, &referral_id(), "court order varied").await.expect("withdrawn");
+    let again = referrals::withdraw(&t, &referral_id(), "court order varied").await.expect("safe to repeat");
+
+    assert_eq!(record.status, ReferralStatus::Withdrawn);
+    assert_eq!(record.parents.iter().map(|p| p.status).collect::<Vec<_>>(), [ParentStatus::Completed, ParentStatus::Withdrawn]);
+    assert_eq!(again, record);
+    assert_eq!((t.parent(&b).await.booking, t.store.workshop(&wb.workshop_id).await.unwrap().unwrap().seats_taken), (None, 0));
+    assert_eq!(t.store.roster_places(&wa.workshop_id).len(), 1, "the completed parent keeps their place on the roster");
+    assert_eq!(t.written("ReferralWithdrawn").len(), 1);
+    assert!(follow_ups::list(&t, FollowUpList::Due).await.unwrap().is_empty(), "nothing more is owed after a withdrawal");
+}
+
+#[tokio::test]
+async fn given_a_closed_or_unknown_referral_when_withdrawn_then_it_is_refused() {
+    let t = app();
+    let (a, b) = t.given_a_referral().await;
+    let wa = t.given_a_workshop(days(3), 6).await;
+    let wb = t.given_a_workshop(days(4), 6).await;
+    t.given_booked(&a, &wa).await;
+    t.given_booked(&b, &wb).await;
+    t.set_now(wb.ends_at);
+    attendance::record(&t, &wa.workshop_id, &a, true).await.expect("attended");
+    attendance::record(&t, &wb.workshop_id, &b, true).await.expect("attended");
+
+    let closed = referrals::withdraw(&t, &referral_id(), "too late").await;
+    let unknown = referrals::withdraw(&t, &ReferralId::parse("CAF-2025-000001").unwrap(), "typo").await;
+
+    assert!(matches!(closed, Err(ReferralRefusal::Closed)), "{closed:?}");
+    assert!(matches!(unknown, Err(ReferralRefusal::NotFound)), "{unknown:?}");
+    assert!(t.written("ReferralWithdrawn").is_empty());
+}

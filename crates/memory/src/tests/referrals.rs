@@ -1,0 +1,74 @@
+use pt4c_domain::ports::{
+    Attendance, AttendanceOutcome, BookingOutcome, CourseStore, FollowUpDue, FollowUpList, ParentStore, ReferralStore, Withdrawal,
+    WorkshopStore,
+};
+use pt4c_domain::progress::{ParentStatus, ReferralStatus};
+
+use super::*;
+
+/// Parent `id`, booked on `w`, recorded as having attended it.
+pub(crate) async fn attended(store: &MemoryStore, id: &str, w: &Workshop) -> ParentRecord {
+    let p = ready_to_book(store, id).await;
+    assert!(matches!(store.book(&p, w, booking_time(), None, &event(booking_time())).await.unwrap(), BookingOutcome::Booked(_)));
+    let p = store.parent(&p.parent_id).await.unwrap().unwrap();
+    let a = Attendance {
+        workshop_id: w.workshop_id.clone(),
+        attended: true,
+        recorded_at: w.ends_at,
+        completed_at: Some(w.ends_at),
+        follow_up: Some(FollowUpDue {
+            parent_id: p.parent_id.clone(),
+            workshop_id: w.workshop_id.clone(),
+            due_by: w.ends_at + SignedDuration::from_hours(42 * 24),
+            name: "FirstA Parent".into(),
+            phone: None,
+        }),
+        due: None,
+    };
+    assert_eq!(store.record_attendance(&p, &a, &event(w.ends_at)).await.unwrap(), AttendanceOutcome::Recorded);
+    store.parent(&p.parent_id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_withdrawal_releases_seats_keeps_completed_parents_and_drops_follow_ups() {
+    let store = MemoryStore::new();
+    let w1 = open_workshop(&store, "2027-01-10T10:00:00Z", 6).await;
+    let w2 = open_workshop(&store, "2027-01-20T10:00:00Z", 6).await;
+    with_referral(&store, "R-1", "C1").await;
+    let a = attended(&store, "R-1.A", &w1).await;
+    let b = ready_to_book(&store, "R-1.B").await;
+    store.book(&b, &w2, booking_time(), Some(at("2027-01-18T10:00:00Z")), &event(booking_time())).await.unwrap();
+    let now = at("2027-01-12T09:00:00Z");
+    let erase_at = now + SignedDuration::from_hours(365 * 24);
+    let e = event(now);
+    assert_eq!(store.withdraw(&rid("R-1"), "case closed", now, erase_at, &e).await.unwrap(), Withdrawal::Withdrawn);
+    let b_after = store.parent(&b.parent_id).await.unwrap().unwrap();
+    assert_eq!((b_after.status, b_after.booking, b_after.due_at), (ParentStatus::Withdrawn, None, None));
+    assert_eq!(b_after.referral_status, ReferralStatus::Withdrawn);
+    assert_eq!(store.workshop(&w2.workshop_id).await.unwrap().unwrap().seats_taken, 0);
+    assert!(store.roster_places(&w2.workshop_id).is_empty());
+    let a_after = store.parent(&a.parent_id).await.unwrap().unwrap();
+    assert_eq!((a_after.status, a_after.rev), (ParentStatus::Completed, a.rev), "a completed parent is kept as they were");
+    assert_eq!(store.roster_places(&w1.workshop_id).len(), 1);
+    for list in [FollowUpList::Due, FollowUpList::Overdue] {
+        assert!(store.follow_ups(list, now).await.unwrap().is_empty(), "{list:?}");
+    }
+    assert_eq!(store.outbox_events().last(), Some(&e));
+    assert_eq!(store.referral_mark(&rid("R-1")), Some(("ERASE", erase_at)));
+    assert_eq!(store.withdraw(&rid("R-1"), "again", now, erase_at, &event(now)).await.unwrap(), Withdrawal::AlreadyWithdrawn);
+    assert_eq!(store.withdraw(&rid("R-9"), "none", now, erase_at, &event(now)).await.unwrap(), Withdrawal::NotFound);
+}
+
+#[tokio::test]
+async fn a_closed_referral_cannot_be_withdrawn() {
+    let store = MemoryStore::new();
+    let w1 = open_workshop(&store, "2027-01-10T10:00:00Z", 6).await;
+    let w2 = open_workshop(&store, "2027-01-11T10:00:00Z", 6).await;
+    with_referral(&store, "R-1", "C1").await;
+    attended(&store, "R-1.A", &w1).await;
+    attended(&store, "R-1.B", &w2).await;
+    let now = at("2027-01-12T09:00:00Z");
+    let closed = store.close_referral_if_done(&rid("R-1"), now, now, |_| event(now)).await.unwrap();
+    assert!(matches!(closed, Some((ReferralStatus::Completed, Some(_)))));
+    assert_eq!(store.withdraw(&rid("R-1"), "late", now, now, &event(now)).await.unwrap(), Withdrawal::Closed);
+}

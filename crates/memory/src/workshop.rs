@@ -1,0 +1,174 @@
+//! Workshops: seats, the co-parent guard, bookings and their release, cancellation.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use pt4c_domain::events::OutboxEvent;
+use pt4c_domain::ports::{BookingOutcome, ParentRecord, PortError, WorkshopStore};
+use pt4c_domain::progress::ParentStatus;
+use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
+use pt4c_domain::ParentId;
+
+use crate::state::{due_key, RosterRec, WorkshopRec};
+use crate::{MemoryStore, Op};
+
+impl WorkshopStore for MemoryStore {
+    async fn create_workshop(&self, w: &Workshop) -> Result<(), PortError> {
+        self.run(Op::CreateWorkshop, |s| {
+            if s.workshops.contains_key(&w.workshop_id) {
+                return Err(PortError::Permanent("PutItem: ConditionalCheckFailedException (The conditional request failed)".into()));
+            }
+            // As stored by DynamoDB: the booked cases start empty whatever `w` says.
+            let stored = WorkshopRec { w: Workshop { booked_cases: Vec::new(), ..w.clone() }, cases: BTreeSet::new() };
+            s.workshops.insert(w.workshop_id.clone(), stored);
+            Ok(())
+        })
+    }
+
+    async fn workshop(&self, id: &str) -> Result<Option<Workshop>, PortError> {
+        // Workshop ids are UUIDs the service issues: anything else names no workshop.
+        if uuid::Uuid::parse_str(id).is_err() {
+            return self.run(Op::Workshop, |_| Ok(None));
+        }
+        self.run(Op::Workshop, |s| Ok(s.workshops.get(id).map(WorkshopRec::workshop)))
+    }
+
+    async fn workshops(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Workshop>, PortError> {
+        self.run(Op::Workshops, |s| {
+            let mut out: Vec<Workshop> =
+                s.workshops.values().filter(|w| w.w.starts_at >= from && w.w.starts_at < to).map(WorkshopRec::workshop).collect();
+            out.sort_by(|a, b| (due_key(a.starts_at), &a.workshop_id).cmp(&(due_key(b.starts_at), &b.workshop_id)));
+            Ok(out)
+        })
+    }
+
+    async fn roster(&self, id: &str) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
+        self.run(Op::Roster, |s| {
+            let mut places: Vec<&RosterRec> = s.roster.iter().filter(|((w, _), _)| w == id).map(|(_, r)| r).collect();
+            places.sort_by_key(|r| r.booked_at);
+            Ok(places.into_iter().map(|r| (r.parent_id.clone(), r.attended)).collect())
+        })
+    }
+
+    async fn book(
+        &self,
+        parent: &ParentRecord,
+        w: &Workshop,
+        now: Timestamp,
+        due: Option<Timestamp>,
+        event: &OutboxEvent,
+    ) -> Result<BookingOutcome, PortError> {
+        self.run(Op::Book, |s| {
+            let booking = Booking {
+                workshop_id: w.workshop_id.clone(),
+                starts_at: w.starts_at,
+                ends_at: w.ends_at,
+                mode: w.mode,
+                location: w.location.clone(),
+                booked_at: now,
+            };
+            let pid = &parent.parent_id;
+            let place = (w.workshop_id.clone(), parent.case_number.clone());
+            // The transaction's three conditions, on the stored items: a seat on an open workshop
+            // still to start, the case's roster place free, the parent free to book.
+            let seat = s.workshops.get(&w.workshop_id).is_some_and(|stored| {
+                stored.w.status == WorkshopStatus::Open && stored.w.seats_taken < stored.w.capacity && stored.w.starts_at > now
+            });
+            let guard = !s.roster.contains_key(&place);
+            let current = s.parents.get(pid);
+            let hold = current.is_some_and(|p| {
+                p.elearning_completed_at.is_some()
+                    && p.booking.is_none()
+                    && matches!(p.status, ParentStatus::ElearningCompleted | ParentStatus::DidNotAttend)
+            });
+            // Which rule refused it, in the order the DynamoDB store asks.
+            if !hold {
+                return Ok(match current.and_then(|p| p.booking.clone()) {
+                    Some(b) if b.workshop_id == w.workshop_id => BookingOutcome::AlreadyHeld(b),
+                    Some(_) => BookingOutcome::Refused(BookingRefusal::AlreadyBooked),
+                    None if parent.elearning_completed_at.is_none() => BookingOutcome::Refused(BookingRefusal::ElearningIncomplete),
+                    None => BookingOutcome::Refused(BookingRefusal::WorkshopUnavailable),
+                });
+            }
+            if !seat {
+                return Ok(BookingOutcome::Refused(match s.workshops.get(&w.workshop_id) {
+                    Some(c) if c.w.status == WorkshopStatus::Open && c.w.starts_at > now => BookingRefusal::WorkshopFull,
+                    _ => BookingRefusal::WorkshopUnavailable,
+                }));
+            }
+            if !guard {
+                return Ok(BookingOutcome::Refused(BookingRefusal::CoParentBooked));
+            }
+            if let Some(stored) = s.workshops.get_mut(&w.workshop_id) {
+                stored.w.seats_taken += 1;
+                stored.cases.insert(parent.case_number.clone());
+            }
+            s.roster.insert(place, RosterRec { parent_id: pid.clone(), booked_at: now, attended: None });
+            if let Some(p) = s.parents.get_mut(pid) {
+                p.booking = Some(booking.clone());
+                p.status = ParentStatus::WorkshopBooked;
+                p.attended = None;
+                p.rostered_on.insert(w.workshop_id.clone());
+                p.moved(due);
+            }
+            s.put_event(event);
+            Ok(BookingOutcome::Booked(booking))
+        })
+    }
+
+    async fn release(
+        &self,
+        parent: &ParentRecord,
+        workshop_id: &str,
+        before: Option<Timestamp>,
+        event: Option<&OutboxEvent>,
+        rebook: bool,
+        due: Option<Timestamp>,
+    ) -> Result<bool, PortError> {
+        self.run(Op::Release, |s| {
+            let pid = &parent.parent_id;
+            // The booking read is the one given back: the same workshop and the same moment it was
+            // made (a cancel link for an earlier booking on this workshop must not release a later one).
+            let read_at = parent.booking.as_ref().filter(|b| b.workshop_id == workshop_id).map(|b| b.booked_at);
+            let unhold = s
+                .parents
+                .get(pid)
+                .and_then(|p| p.booking.as_ref())
+                .is_some_and(|b| b.workshop_id == workshop_id && read_at.is_none_or(|at| b.booked_at == at));
+            let [seat, unguard] = s.seat_can_be_given_back(workshop_id, &parent.case_number, pid, before);
+            if !(unhold && seat && unguard) {
+                return Ok(false);
+            }
+            if let Some(p) = s.parents.get_mut(pid) {
+                p.booking = None;
+                if rebook {
+                    p.status = ParentStatus::ElearningCompleted;
+                }
+                p.moved(due);
+            }
+            s.give_seat_back(workshop_id, &parent.case_number);
+            if let Some(e) = event {
+                s.put_event(e);
+            }
+            Ok(true)
+        })
+    }
+
+    async fn cancel_workshop(&self, id: &str, _reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {
+        self.run(Op::CancelWorkshop, |s| {
+            let Some(w) = s.workshops.get_mut(id).filter(|w| w.w.status == WorkshopStatus::Open) else { return Ok(false) };
+            w.w.status = WorkshopStatus::Cancelled;
+            // The mark that its bookings are still to be released, due to the sweep from now.
+            s.cancelling.insert(id.to_owned(), due_key(now));
+            s.put_event(event);
+            Ok(true)
+        })
+    }
+
+    async fn cancellation_released(&self, id: &str) -> Result<(), PortError> {
+        self.run(Op::CancellationReleased, |s| {
+            s.cancelling.remove(id);
+            Ok(())
+        })
+    }
+}
