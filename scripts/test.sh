@@ -7,6 +7,7 @@
 #   4a. house rules: cargo fmt --check (rustfmt.toml) and cargo clippy -D warnings ([workspace.lints])
 #   5. cargo nextest run --workspace --no-fail-fast "$@", with the stand-in on
 #      127.0.0.1:${PT4C_TEST_MOTO_PORT:-5055} exported as PT4C_MOTO_ENDPOINT
+#   5a. contract: schemathesis checks openapi.yaml against the local stack (scripts/contract.sh)
 #   6. browser: the local stack (target/debug/pt4c-local, over the same stand-in, on free ports)
 #      and `node --test tests/browser/` against it in Chromium (axe-core; screenshots in
 #      tests/artifacts/)
@@ -112,6 +113,12 @@ rust_tests() {
         cargo nextest run --workspace --no-fail-fast "$@"
 }
 
+# openapi.yaml against its own local stack over the same stand-in (scripts/contract.sh).
+contract_tests() {
+    ensure_moto || return 1
+    PT4C_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" "$ROOT/scripts/contract.sh"
+}
+
 # The local stack for the browser tests: pt4c-local in the background, stopped at exit.
 STACK_PID=""
 stop_stack() {
@@ -198,6 +205,7 @@ step stand-in-tests stand_in_tests
 step fmt cargo fmt --all --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step nextest rust_tests "$@"
+step contract contract_tests
 step browser browser_tests
 
 summary

@@ -107,3 +107,29 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
         .map(|v| v.contains("application/json") && !v.contains("text/html"))
         .unwrap_or(false)
 }
+
+/// A query string's parameters named in `known`, each at most once (others are ignored: caches
+/// and browsers add their own). A repeated one is a 422 naming it, never a plain-text 400.
+pub fn query_params(raw: Option<&str>, known: &[&str]) -> Result<std::collections::HashMap<String, String>, Problem> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|_| Problem::validation(vec![FieldError::new("query", "is not a valid query string")]))?;
+    let mut params = std::collections::HashMap::new();
+    let mut errors = Vec::new();
+    for (k, v) in pairs.into_iter().filter(|(k, _)| known.contains(&k.as_str())) {
+        match params.entry(k) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                if !errors.iter().any(|f: &FieldError| &f.field == e.key()) {
+                    errors.push(FieldError::new(e.key().clone(), "must be given once"));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(params)
+    } else {
+        Err(Problem::validation(errors))
+    }
+}

@@ -32,8 +32,11 @@ pub async fn raise<S: ParentStore + CourseStore + Outbox, B: EventPublisher>(
     let concern_id = pt4c_domain::ids::concern_id(parent_id, &raised_by, &summary);
     let now = app.now();
     let concern = Concern { concern_id: concern_id.clone(), parent_id: parent_id.clone(), raised_by, summary, raised_at: now };
-    let event =
-        app.event(DomainEvent::ConcernRaised(ConcernRaised { parent_id: parent_id.clone(), concern_id: concern_id.clone(), raised_at: now }));
+    let event = app.event(DomainEvent::ConcernRaised(ConcernRaised {
+        parent_id: parent_id.clone(),
+        concern_id: concern_id.clone(),
+        raised_at: now,
+    }));
     if app.store.raise_concern(&concern, &event).await? {
         tracing::info!(parent_id = %parent_id, concern_id = %concern_id, "concern raised");
         app.publish_committed(&event).await;

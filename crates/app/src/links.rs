@@ -65,7 +65,12 @@ impl<S, B> App<S, B> {
     }
 
     /// A link valid for the configured time, or until the end of the course's date if later.
-    pub fn later_link(&self, parent: &ParentId, purpose: Purpose, complete_by: jiff::civil::Date) -> Result<(String, Timestamp), PortError> {
+    pub fn later_link(
+        &self,
+        parent: &ParentId,
+        purpose: Purpose,
+        complete_by: jiff::civil::Date,
+    ) -> Result<(String, Timestamp), PortError> {
         let expires = self.link_expiry(complete_by);
         let token = self.links()?.sign(parent, purpose, expires);
         let url = match purpose {

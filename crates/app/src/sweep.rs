@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use pt4c_domain::events::{DomainEvent, FollowUpOverdue, OutboxEvent, ParentNotCompleted, ReminderDue};
-use pt4c_domain::ports::{CourseStore, DuePage, DueParent, EventPublisher, Outbox, ParentStore, PortError, SweepChange, SweepStore, WorkshopStore};
+use pt4c_domain::ports::{
+    CourseStore, DuePage, DueParent, EventPublisher, Outbox, ParentStore, PortError, SweepChange, SweepStore, WorkshopStore,
+};
 use pt4c_domain::sweep::{after_sweep, Owed, Reminder};
 use serde::Serialize;
 
@@ -184,7 +186,12 @@ where
 }
 
 /// Raises what one parent is owed and moves them on in the index; returns the events to publish.
-async fn sweep_parent<S: SweepStore, B>(app: &App<S, B>, parent: &DueParent, at: Timestamp, summary: &mut Summary) -> Result<Vec<OutboxEvent>, SweepError> {
+async fn sweep_parent<S: SweepStore, B>(
+    app: &App<S, B>,
+    parent: &DueParent,
+    at: Timestamp,
+    summary: &mut Summary,
+) -> Result<Vec<OutboxEvent>, SweepError> {
     let t = app.timings();
     let owed = parent.state.owed(parent.due_at, at, t);
     let not_completed = owed.iter().any(|o| matches!(o, Owed::NotCompleted { .. }));

@@ -86,8 +86,11 @@ pub async fn cancel<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>(
     if workshop.status == WorkshopStatus::Open {
         // The roster goes with each release's own event, so the cancellation's lists nobody.
         let now = app.now();
-        let event =
-            app.event(DomainEvent::WorkshopCancelled(WorkshopCancelled { workshop_id: id.to_owned(), parent_ids: vec![], cancelled_at: now }));
+        let event = app.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
+            workshop_id: id.to_owned(),
+            parent_ids: vec![],
+            cancelled_at: now,
+        }));
         if app.store.cancel_workshop(id, reason, &event, now).await? {
             tracing::info!(workshop_id = %id, "workshop cancelled");
             app.publish_committed(&event).await;

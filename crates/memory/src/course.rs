@@ -44,7 +44,12 @@ impl CourseStore for MemoryStore {
                     (ParentStatus::Completed, false) if on_this(&now.booking) => AttendanceOutcome::Conflict,
                     (ParentStatus::DidNotAttend, true) if on_this(&now.last_workshop) => AttendanceOutcome::Conflict,
                     (status @ (ParentStatus::NotCompleted | ParentStatus::Withdrawn), _) => AttendanceOutcome::ParentClosed(status),
-                    _ => AttendanceOutcome::NotBooked,
+                    // Booked again since: the roster place at this workshop still holds the record.
+                    _ => match s.roster.get(&place).filter(|r| &r.parent_id == pid).and_then(|r| r.attended) {
+                        Some(recorded) if recorded == a.attended => AttendanceOutcome::AlreadyRecorded,
+                        Some(_) => AttendanceOutcome::Conflict,
+                        None => AttendanceOutcome::NotBooked,
+                    },
                 });
             }
             if let Some(p) = s.parents.get_mut(pid) {

@@ -6,7 +6,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jiff::Timestamp;
 use pt4c_adapters::http::{decode_json, read_body, typed, unknown_keys, ApiError};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
@@ -53,21 +52,17 @@ fn parse_completion(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Result<Com
         }
         Some(m) => Some(m),
     };
-    let completed_at = match req.completed_at.as_deref().map(str::parse::<Timestamp>) {
+    // A completion is a plausible moment (from 2020, not in the future); after the invitation is the store's to say.
+    let completed_at = match req.completed_at.as_deref().map(|t| pt4c_domain::elearning::completion_time(t, deps.now())) {
         None => {
             errors.push(FieldError::new("completedAt", "is required"));
             None
         }
-        Some(Err(_)) => {
-            errors.push(FieldError::new("completedAt", "must be an RFC 3339 timestamp"));
+        Some(Err(m)) => {
+            errors.push(FieldError::new("completedAt", m));
             None
         }
-        // Judged to the second, as it is kept: "now" with milliseconds is not in the future.
-        Some(Ok(t)) if pt4c_domain::clock::to_the_second(t) > deps.now() => {
-            errors.push(FieldError::new("completedAt", "must not be in the future"));
-            None
-        }
-        Some(Ok(t)) => Some(pt4c_domain::clock::to_the_second(t)),
+        Some(Ok(t)) => Some(t),
     };
     match (parent_id, module_id, completed_at) {
         (Some(parent_id), Some(module_id), Some(completed_at)) if errors.is_empty() => {

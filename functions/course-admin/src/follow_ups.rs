@@ -1,12 +1,12 @@
 //! Follow-up calls: the list trainers work from, and each call's outcome.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pt4c_adapters::http::{decode_json, read_body, typed, unknown_keys, ApiError};
+use pt4c_adapters::http::{decode_json, query_params, read_body, typed, unknown_keys, ApiError};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_app::follow_ups;
@@ -18,13 +18,10 @@ pub(crate) fn router() -> Router<Deps> {
     Router::new().route("/follow-ups", get(list_follow_ups)).route("/follow-ups/{parent_id}", post(post_follow_up))
 }
 
-#[derive(Debug, Deserialize)]
-struct FollowUpQuery {
-    status: Option<String>,
-}
-
-async fn list_follow_ups(State(deps): State<Deps>, Query(q): Query<FollowUpQuery>) -> Result<Response, ApiError> {
-    let list = match q.status.as_deref().unwrap_or("due") {
+/// GET /follow-ups?status: the calls due, overdue or done.
+async fn list_follow_ups(State(deps): State<Deps>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let q = query_params(query.as_deref(), &["status"])?;
+    let list = match q.get("status").map(String::as_str).unwrap_or("due") {
         "due" => FollowUpList::Due,
         "overdue" => FollowUpList::Overdue,
         "done" => FollowUpList::Done,

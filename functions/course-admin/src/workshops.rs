@@ -1,13 +1,13 @@
 //! Workshops as coordinators publish, list, read (with the roster) and cancel them.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::Timestamp;
-use pt4c_adapters::http::{decode_json, read_body, typed, unknown_keys, ApiError};
+use pt4c_adapters::http::{decode_json, query_params, read_body, typed, unknown_keys, ApiError};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_app::workshops::{self, Cancellation, RosterEntry, WorkshopRefusal};
@@ -60,13 +60,9 @@ async fn post_workshop(State(deps): State<Deps>, headers: HeaderMap, body: Body)
     Ok(res)
 }
 
-#[derive(Debug, Deserialize)]
-struct Window {
-    from: Option<String>,
-    to: Option<String>,
-}
-
-async fn list_workshops(State(deps): State<Deps>, Query(window): Query<Window>) -> Result<Response, ApiError> {
+/// GET /workshops?from&to: the workshops starting in [from, to), soonest first.
+async fn list_workshops(State(deps): State<Deps>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let mut window = query_params(query.as_deref(), &["from", "to"])?;
     let mut errors = Vec::new();
     let mut parse = |v: Option<String>, field: &str, default: Timestamp| match v.map(|s| s.parse::<Timestamp>()) {
         None => Some(default),
@@ -76,9 +72,12 @@ async fn list_workshops(State(deps): State<Deps>, Query(window): Query<Window>) 
             None
         }
     };
-    let from = parse(window.from, "from", deps.now());
-    let to = parse(window.to, "to", deps.now() + jiff::SignedDuration::from_hours(24 * 366));
+    let from = parse(window.remove("from"), "from", deps.now());
+    let to = parse(window.remove("to"), "to", deps.now() + jiff::SignedDuration::from_hours(24 * 366));
     let (Some(from), Some(to)) = (from, to) else { return Err(Problem::validation(errors).into()) };
+    if to <= from {
+        return Err(Problem::validation(vec![FieldError::new("to", "must be after from")]).into());
+    }
     let workshops = workshops::list(&deps.app, from, to).await?;
     Ok(Json(serde_json::json!({"workshops": workshops.into_iter().map(|w| view(w, None)).collect::<Vec<_>>()})).into_response())
 }

@@ -16,7 +16,7 @@ use pt4c_domain::workshop::Booking;
 use pt4c_domain::{ParentId, ReferralId};
 use serde::{Deserialize, Serialize};
 
-use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem};
+use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem, RosterItem};
 use super::keys::{
     concern_sk, due_key, follow_up_sk, parent_sk, referral_pk, roster_sk, workshop_pk, CLOSING_DUE_PK, ERASE_DUE_PK, FOLLOW_UP_DONE,
     FOLLOW_UP_DUE, FOLLOW_UP_LATE,
@@ -138,6 +138,15 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// What the trainer recorded for this parent at this workshop, from their roster place.
+    async fn roster_record(&self, workshop_id: &str, case_number: &str, parent: &ParentId) -> Result<Option<bool>, PortError> {
+        let Some(item) = self.get(workshop_pk(workshop_id), &roster_sk(case_number)).await? else { return Ok(None) };
+        let place: RosterItem = from_item(item)?;
+        Ok(place.attended.filter(|_| &place.parent_id == parent))
+    }
+}
+
 impl CourseStore for DynamoStore {
     async fn record_attendance(&self, parent: &ParentRecord, a: &Attendance, event: &OutboxEvent) -> Result<AttendanceOutcome, PortError> {
         let pid = &parent.parent_id;
@@ -220,7 +229,12 @@ impl CourseStore for DynamoStore {
                     (ParentStatus::Completed, false) if on_this(&now.booking) => AttendanceOutcome::Conflict,
                     (ParentStatus::DidNotAttend, true) if on_this(&now.last_workshop) => AttendanceOutcome::Conflict,
                     (status @ (ParentStatus::NotCompleted | ParentStatus::Withdrawn), _) => AttendanceOutcome::ParentClosed(status),
-                    _ => AttendanceOutcome::NotBooked,
+                    // Booked again since: the roster place at this workshop still holds the record.
+                    _ => match self.roster_record(&a.workshop_id, &parent.case_number, pid).await? {
+                        Some(recorded) if recorded == a.attended => AttendanceOutcome::AlreadyRecorded,
+                        Some(_) => AttendanceOutcome::Conflict,
+                        None => AttendanceOutcome::NotBooked,
+                    },
                 })
             }
             Err(Cancelled::Conflict) => Err(PortError::Retryable("transaction conflict".into())),

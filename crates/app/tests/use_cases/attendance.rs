@@ -125,3 +125,19 @@ async fn given_a_workshop_not_started_or_unknown_when_attendance_is_recorded_the
     assert!(matches!(no_parent, Err(AttendanceRefusal::NoParent)), "{no_parent:?}");
     assert_eq!(t.parent(&a).await.status, ParentStatus::WorkshopBooked);
 }
+
+/// The port's `AlreadyRecorded` is "the same answer was recorded before"; both stores decide it
+/// from the parent's status, which rebooking has moved on, so a replay is refused as not booked.
+#[tokio::test]
+async fn given_an_absent_parent_who_rebooked_when_the_trainer_replays_absent_then_it_is_accepted_as_a_replay() {
+    let t = app();
+    let (a, wa, _, _) = given_both_parents_went_to_workshops(&t).await;
+    let next = t.given_a_workshop(days(7), 6).await;
+    attendance::record(&t, &wa.workshop_id, &a, false).await.expect("absent");
+    booking::book(&t, &t.parent(&a).await, &next.workshop_id).await.expect("booked again");
+
+    let replay = attendance::record(&t, &wa.workshop_id, &a, false).await;
+
+    assert!(matches!(replay, Ok(ref v) if v.status == ParentStatus::DidNotAttend), "{replay:?}");
+    assert_eq!(t.written("WorkshopMissed").len(), 1);
+}

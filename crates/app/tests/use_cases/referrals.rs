@@ -23,7 +23,11 @@ async fn given_a_new_referral_when_taken_then_its_parents_are_invited_with_one_e
     assert_eq!((e.parent_ids.clone(), e.received_at), (referral.parent_ids(), start()));
     assert_eq!(t.published("ReferralReceived").len(), 1);
     let a = t.parent(&referral.parent_ids()[0]).await;
-    assert_eq!((a.invited_at, a.due_at), (start(), Some(start() + t.timings().activation_reminder)), "first due for the activation reminder");
+    assert_eq!(
+        (a.invited_at, a.due_at),
+        (start(), Some(start() + t.timings().activation_reminder)),
+        "first due for the activation reminder"
+    );
 }
 
 #[tokio::test]
