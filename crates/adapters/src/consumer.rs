@@ -4,9 +4,12 @@
 //! - Transient (a store or SES refusing for a moment): tried again in place, then returned as the
 //!   invocation's error, so EventBridge and Lambda deliver the event again, then park it.
 //! - Permanent (an event that cannot be read or names nothing we hold, a template that does not
-//!   render, a store's permanent refusal): every retry would fail alike, so the event goes at once
-//!   to the function's dead-letter queue, the reason in its `reason` attribute, and the delivery
-//!   succeeds. Reasons name ids and causes only, never personal data.
+//!   render): a fault of the event itself, which every retry would meet alike, so the event goes
+//!   at once to the function's dead-letter queue, the reason in its `reason` attribute, and the
+//!   delivery succeeds. Reasons name ids and causes only, never personal data.
+//! - An AWS service refusing a call for good (access denied, a message rejected) says nothing
+//!   about the event: it is the platform's, retried like a transient failure (the fix, such as a
+//!   corrected policy, is deployed while the retries run) and parked by Lambda once they run out.
 
 use std::future::Future;
 
@@ -42,11 +45,11 @@ impl ConsumerError {
     }
 }
 
+/// A port's failure is never the event's fault (see the module's doc): retried.
 impl From<PortError> for ConsumerError {
     fn from(e: PortError) -> Self {
         match e {
-            PortError::Retryable(m) => Self::Transient(m),
-            PortError::Permanent(m) => Self::Permanent { reason: m },
+            PortError::Retryable(m) | PortError::Permanent(m) => Self::Transient(m),
         }
     }
 }
@@ -145,9 +148,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_store_failure_is_transient_or_permanent_as_the_store_says() {
+    fn a_service_failure_is_never_the_events_fault_so_it_is_retried() {
         assert!(ConsumerError::from(PortError::Retryable("GetItem: ThrottlingException".into())).is_transient());
-        assert!(!ConsumerError::from(PortError::Permanent("GetItem: AccessDeniedException".into())).is_transient());
+        assert!(ConsumerError::from(PortError::Permanent("GetItem: AccessDeniedException".into())).is_transient());
     }
 
     #[test]
