@@ -7,11 +7,12 @@ use pt4c_domain::ParentId;
 use serde::Serialize;
 
 use crate::App;
+use pt4c_domain::WorkshopId;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttendanceView {
-    pub workshop_id: String,
+    pub workshop_id: WorkshopId,
     pub parent_id: ParentId,
     pub attended: bool,
     pub status: ParentStatus,
@@ -39,7 +40,7 @@ impl From<PortError> for AttendanceRefusal {
 /// too once every parent has), a follow-up call is owed. Absent: the parent may book again.
 pub async fn record<S: WorkshopStore + ParentStore + CourseStore + Outbox, B: EventPublisher>(
     app: &App<S, B>,
-    workshop_id: &str,
+    workshop_id: &WorkshopId,
     parent_id: &ParentId,
     attended: bool,
 ) -> Result<AttendanceView, AttendanceRefusal> {
@@ -50,7 +51,7 @@ pub async fn record<S: WorkshopStore + ParentStore + CourseStore + Outbox, B: Ev
     let event = app.event(event);
     match app.store.record_attendance(&parent, &attendance, &event).await? {
         AttendanceOutcome::Recorded => {
-            tracing::info!(parent_id = %parent_id, workshop_id, attended, "attendance recorded");
+            tracing::info!(parent_id = %parent_id, workshop_id = %workshop_id, attended, "attendance recorded");
             app.publish_committed(&event).await;
         }
         AttendanceOutcome::AlreadyRecorded => {}
@@ -63,7 +64,7 @@ pub async fn record<S: WorkshopStore + ParentStore + CourseStore + Outbox, B: Ev
         crate::referrals::close(app, parent_id.referral_id()).await?;
     }
     Ok(AttendanceView {
-        workshop_id: workshop_id.to_owned(),
+        workshop_id: workshop_id.clone(),
         parent_id: parent_id.clone(),
         attended,
         status: if attended { ParentStatus::Completed } else { ParentStatus::DidNotAttend },

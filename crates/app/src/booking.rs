@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::links::{booking_key, LinkRefusal};
 use crate::App;
+use pt4c_domain::WorkshopId;
 
 /// What a booking link shows.
 #[derive(Debug, Clone, Serialize)]
@@ -26,7 +27,7 @@ pub struct BookingView {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OfferedWorkshop {
-    pub workshop_id: String,
+    pub workshop_id: WorkshopId,
     pub starts_at: jiff::Timestamp,
     pub ends_at: jiff::Timestamp,
     pub mode: Mode,
@@ -106,7 +107,7 @@ pub async fn offer<S: ParentStore + WorkshopStore, B>(app: &App<S, B>, token: &s
 pub async fn book<S: WorkshopStore + Outbox, B: EventPublisher>(
     app: &App<S, B>,
     parent: &ParentRecord,
-    workshop_id: &str,
+    workshop_id: &WorkshopId,
 ) -> Result<(Booking, bool), BookRefusal> {
     // The parent's own state first: a parent who may not book learns why before any workshop is read.
     if let Some(held) = parent.may_book(workshop_id).map_err(BookRefusal::Rule)? {
@@ -121,13 +122,13 @@ pub async fn book<S: WorkshopStore + Outbox, B: EventPublisher>(
     let event = app.event(change.event);
     match app.store.book(parent, &workshop, now, change.due, &event).await? {
         BookingOutcome::Booked(b) => {
-            tracing::info!(parent_id = %parent.parent_id, workshop_id, "workshop booked");
+            tracing::info!(parent_id = %parent.parent_id, workshop_id = %workshop_id, "workshop booked");
             app.publish_committed(&event).await;
             Ok((b, true))
         }
         BookingOutcome::AlreadyHeld(b) => Ok((b, false)),
         BookingOutcome::Refused(r) => {
-            tracing::info!(parent_id = %parent.parent_id, workshop_id, refusal = r.code(), "booking refused");
+            tracing::info!(parent_id = %parent.parent_id, workshop_id = %workshop_id, refusal = r.code(), "booking refused");
             let r = if r == BookingRefusal::CoParentBooked { BookingRefusal::WorkshopUnavailable } else { r };
             Err(BookRefusal::Rule(r))
         }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::links::LinkRefusal;
 use crate::App;
+use pt4c_domain::WorkshopId;
 
 /// The Parent Hub as a parent sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -36,7 +37,7 @@ pub struct HubView {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HubWorkshop {
-    pub workshop_id: String,
+    pub workshop_id: WorkshopId,
     pub starts_at: jiff::Timestamp,
     pub ends_at: jiff::Timestamp,
     pub mode: Mode,

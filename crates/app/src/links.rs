@@ -7,6 +7,7 @@ use pt4c_domain::ports::PortError;
 use pt4c_domain::ParentId;
 
 use crate::App;
+use pt4c_domain::WorkshopId;
 
 /// Why a parent's link leads nowhere (or no further).
 #[derive(Debug)]
@@ -29,7 +30,7 @@ impl From<PortError> for LinkRefusal {
 }
 
 /// What names one booking of a parent: the workshop and the second it was made.
-pub fn booking_key(workshop_id: &str, booked_at: Timestamp) -> String {
+pub fn booking_key(workshop_id: &WorkshopId, booked_at: Timestamp) -> String {
     format!("{workshop_id}@{}", booked_at.as_second())
 }
 
@@ -47,7 +48,7 @@ impl<S, B> App<S, B> {
     pub fn cancel_link(
         &self,
         parent: &ParentId,
-        workshop_id: &str,
+        workshop_id: &WorkshopId,
         booked_at: Timestamp,
         complete_by: jiff::civil::Date,
     ) -> Result<String, PortError> {

@@ -7,6 +7,7 @@ use pt4c_domain::ParentId;
 use serde::Serialize;
 
 use crate::App;
+use pt4c_domain::WorkshopId;
 
 /// A parent on a workshop's roster, as the trainer sees them.
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +56,7 @@ pub async fn list<S: WorkshopStore, B>(app: &App<S, B>, from: jiff::Timestamp, t
 /// One workshop and the parents booked on it.
 pub async fn with_roster<S: WorkshopStore + ParentStore, B>(
     app: &App<S, B>,
-    id: &str,
+    id: &WorkshopId,
 ) -> Result<(Workshop, Vec<RosterEntry>), WorkshopRefusal> {
     let workshop = app.store.workshop(id).await?.ok_or(WorkshopRefusal::NotFound)?;
     let mut roster = Vec::new();
@@ -79,18 +80,15 @@ pub async fn with_roster<S: WorkshopStore + ParentStore, B>(
 /// parent once. Safe to repeat: it finishes a release that was cut short.
 pub async fn cancel<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>(
     app: &App<S, B>,
-    id: &str,
+    id: &WorkshopId,
     reason: &str,
 ) -> Result<Cancellation, WorkshopRefusal> {
     let workshop = app.store.workshop(id).await?.ok_or(WorkshopRefusal::NotFound)?;
     if workshop.status == WorkshopStatus::Open {
         // The roster goes with each release's own event, so the cancellation's lists nobody.
         let now = app.now();
-        let event = app.event(DomainEvent::WorkshopCancelled(WorkshopCancelled {
-            workshop_id: id.to_owned(),
-            parent_ids: vec![],
-            cancelled_at: now,
-        }));
+        let event =
+            app.event(DomainEvent::WorkshopCancelled(WorkshopCancelled { workshop_id: id.clone(), parent_ids: vec![], cancelled_at: now }));
         if app.store.cancel_workshop(id, reason, &event, now).await? {
             tracing::info!(workshop_id = %id, "workshop cancelled");
             app.publish_committed(&event).await;
@@ -107,12 +105,12 @@ pub async fn cancel<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>(
 /// Returns how many are left.
 pub async fn release_cancelled<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>(
     app: &App<S, B>,
-    workshop_id: &str,
+    workshop_id: &WorkshopId,
 ) -> Result<usize, PortError> {
     let mut left = 0;
     for (parent_id, _) in app.store.roster(workshop_id).await? {
         if let Err(e) = release_one(app, workshop_id, &parent_id).await {
-            tracing::warn!(workshop_id, parent_id = %parent_id, error = %e, "booking on a cancelled workshop not yet released");
+            tracing::warn!(workshop_id = %workshop_id, parent_id = %parent_id, error = %e, "booking on a cancelled workshop not yet released");
             left += 1;
         }
     }
@@ -124,7 +122,7 @@ pub async fn release_cancelled<S: WorkshopStore + ParentStore + Outbox, B: Event
 
 async fn release_one<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>(
     app: &App<S, B>,
-    workshop_id: &str,
+    workshop_id: &WorkshopId,
     parent_id: &ParentId,
 ) -> Result<(), PortError> {
     let now = app.now();
@@ -133,7 +131,7 @@ async fn release_one<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>
     let Some(change) = parent.release_from_cancelled(workshop_id, now, app.timings()) else { return Ok(()) };
     let event = app.event(change.event);
     if app.store.release(&parent, workshop_id, None, Some(&event), true, change.due).await? {
-        tracing::info!(workshop_id, parent_id = %parent_id, "booking released: workshop cancelled");
+        tracing::info!(workshop_id = %workshop_id, parent_id = %parent_id, "booking released: workshop cancelled");
         app.publish_committed(&event).await;
         return Ok(());
     }
@@ -144,4 +142,9 @@ async fn release_one<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>
         }
         _ => Ok(()),
     }
+}
+
+/// A fresh id for a workshop about to be published.
+pub fn new_id() -> WorkshopId {
+    WorkshopId::parse(&uuid::Uuid::new_v4().to_string()).expect("a v4 UUID is a workshop id")
 }

@@ -23,7 +23,7 @@ pub enum AttendanceOutcome {
 /// The trainer's answer for one parent at one workshop, with what follows from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attendance {
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub attended: bool,
     pub recorded_at: Timestamp,
     /// For an attended parent: when they completed the course, and the follow-up call owed.
@@ -37,7 +37,7 @@ pub struct Attendance {
 #[serde(rename_all = "camelCase")]
 pub struct FollowUpDue {
     pub parent_id: ParentId,
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub due_by: Timestamp,
     pub name: String,
     pub phone: Option<String>,
@@ -59,7 +59,7 @@ pub struct FollowUpEntry {
     pub referral_id: ReferralId,
     pub name: String,
     pub phone: Option<String>,
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub due_by: Timestamp,
     pub completed_at: Option<Timestamp>,
     pub outcome: Option<FollowUpOutcome>,

@@ -57,7 +57,7 @@ pub struct ELearningCompleted {
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopBooked {
     pub parent_id: ParentId,
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub booked_at: Timestamp,
 }
 
@@ -65,14 +65,14 @@ pub struct WorkshopBooked {
 #[serde(rename_all = "camelCase")]
 pub struct BookingCancelled {
     pub parent_id: ParentId,
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub cancelled_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopCancelled {
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub parent_ids: Vec<ParentId>,
     pub cancelled_at: Timestamp,
 }
@@ -81,7 +81,7 @@ pub struct WorkshopCancelled {
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopAttended {
     pub parent_id: ParentId,
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     /// The parent completed the course when the workshop ended (or when attendance was recorded, if earlier).
     pub completed_at: Timestamp,
     pub follow_up_due_by: Timestamp,
@@ -91,7 +91,7 @@ pub struct WorkshopAttended {
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopMissed {
     pub parent_id: ParentId,
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub recorded_at: Timestamp,
 }
 
@@ -104,7 +104,7 @@ pub struct ReminderDue {
     pub due_at: Timestamp,
     /// The booking a workshop reminder is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workshop_id: Option<String>,
+    pub workshop_id: Option<crate::WorkshopId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booked_at: Option<Timestamp>,
 }
@@ -130,7 +130,7 @@ pub struct ReferralCompleted {
 #[serde(rename_all = "camelCase")]
 pub struct FollowUpOverdue {
     pub parent_id: ParentId,
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub due_by: Timestamp,
 }
 

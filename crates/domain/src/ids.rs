@@ -108,6 +108,46 @@ impl From<ParentId> for String {
     }
 }
 
+/// A workshop's id: a UUID we issue, kept in its lower-case hyphenated form. Anything else names
+/// no workshop, so it is refused at the edge rather than looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WorkshopId(String);
+
+impl WorkshopId {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let hyphens = [8, 13, 18, 23];
+        let well_formed =
+            s.len() == 36 && s.char_indices().all(|(i, c)| if hyphens.contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
+        if well_formed {
+            Ok(Self(s.to_ascii_lowercase()))
+        } else {
+            Err("must be a workshop id")
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for WorkshopId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&WorkshopId> for String {
+    fn from(id: &WorkshopId) -> String {
+        id.0.clone()
+    }
+}
+
+impl PartialEq<str> for WorkshopId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
 /// A concern's id: the digest of who raised what about whom, so a replayed request names the same concern.
 pub fn concern_id(parent: &ParentId, raised_by: &str, summary: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -118,6 +158,21 @@ pub fn concern_id(parent: &ParentId, raised_by: &str, summary: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workshop_id_is_a_uuid_in_lower_case() {
+        let id = WorkshopId::parse("0F8E2C3A-1B2C-4D5E-8F90-A1B2C3D4E5F6").unwrap();
+        assert_eq!(id.as_str(), "0f8e2c3a-1b2c-4d5e-8f90-a1b2c3d4e5f6");
+        for bad in [
+            "",
+            "w-1",
+            "0f8e2c3a1b2c4d5e8f90a1b2c3d4e5f6aaaa",
+            "0f8e2c3a-1b2c-4d5e-8f90-a1b2c3d4e5fg",
+            "0f8e2c3a-1b2c-4d5e-8f90-a1b2c3d4e5f6\n",
+        ] {
+            assert!(WorkshopId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn parent_id_round_trips_through_its_string_form() {

@@ -11,7 +11,7 @@ use crate::events::{
 use crate::progress::ParentStatus;
 use crate::timings::Timings;
 use crate::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
-use crate::ParentId;
+use crate::{ParentId, WorkshopId};
 
 /// A parent as the Parent Hub and the e-learning provider see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl ParentRecord {
 
     /// Whether this parent may book `workshop_id`, from their own state alone (no workshop read
     /// yet): `Some` booking when they already hold this very one (a replay).
-    pub fn may_book(&self, workshop_id: &str) -> Result<Option<Booking>, BookingRefusal> {
+    pub fn may_book(&self, workshop_id: &WorkshopId) -> Result<Option<Booking>, BookingRefusal> {
         if self.closed() {
             return Err(BookingRefusal::WorkshopUnavailable);
         }
@@ -163,7 +163,7 @@ impl ParentRecord {
             return Err(BookingRefusal::ElearningIncomplete);
         }
         match &self.booking {
-            Some(b) if b.workshop_id == workshop_id => Ok(Some(b.clone())),
+            Some(b) if &b.workshop_id == workshop_id => Ok(Some(b.clone())),
             Some(_) => Err(BookingRefusal::AlreadyBooked),
             None => Ok(None),
         }
@@ -213,13 +213,13 @@ impl ParentRecord {
     /// The workshop this parent is booked on was cancelled: the seat goes back, with the event
     /// that tells this parent. `None`: they hold no booking there (released before, or recorded
     /// at the workshop already).
-    pub fn release_from_cancelled(&self, workshop_id: &str, now: Timestamp, t: &Timings) -> Option<Change> {
-        let held_here = self.status == ParentStatus::WorkshopBooked && self.booking.as_ref().is_some_and(|b| b.workshop_id == workshop_id);
+    pub fn release_from_cancelled(&self, workshop_id: &WorkshopId, now: Timestamp, t: &Timings) -> Option<Change> {
+        let held_here = self.status == ParentStatus::WorkshopBooked && self.booking.as_ref().is_some_and(|b| &b.workshop_id == workshop_id);
         if !held_here {
             return None;
         }
         let event = DomainEvent::WorkshopCancelled(WorkshopCancelled {
-            workshop_id: workshop_id.to_owned(),
+            workshop_id: workshop_id.clone(),
             parent_ids: vec![self.parent_id.clone()],
             cancelled_at: now,
         });
@@ -324,10 +324,18 @@ mod tests {
         p
     }
 
+    fn w1() -> WorkshopId {
+        WorkshopId::parse("00000000-0000-4000-8000-000000000001").unwrap()
+    }
+
+    fn w2() -> WorkshopId {
+        WorkshopId::parse("00000000-0000-4000-8000-000000000002").unwrap()
+    }
+
     fn workshop(starts_in_hours: i64) -> Workshop {
         let starts_at = now() + SignedDuration::from_hours(starts_in_hours);
         Workshop {
-            workshop_id: "w-1".into(),
+            workshop_id: w1(),
             starts_at,
             ends_at: starts_at + SignedDuration::from_mins(150),
             duration_minutes: 150,
@@ -382,7 +390,7 @@ mod tests {
         assert_eq!(parent(ParentStatus::Activated).book(&workshop(48), now(), &t), Err(BookingRefusal::ElearningIncomplete));
         let Ok(BookingDecision::Book(change)) = elearning_done().book(&workshop(48), now(), &t) else { panic!("bookable") };
         assert_eq!(change.after.status, ParentStatus::WorkshopBooked);
-        assert_eq!(change.after.booking.as_ref().map(|b| b.workshop_id.as_str()), Some("w-1"));
+        assert_eq!(change.after.booking.as_ref().map(|b| b.workshop_id.clone()), Some(w1()));
         assert!(matches!(change.event, DomainEvent::WorkshopBooked(_)));
     }
 
@@ -393,7 +401,7 @@ mod tests {
         let booked = change.after;
         assert!(matches!(booked.book(&workshop(48), now(), &t), Ok(BookingDecision::Held(_))));
         let mut other = workshop(72);
-        other.workshop_id = "w-2".into();
+        other.workshop_id = w2();
         assert_eq!(booked.book(&other, now(), &t), Err(BookingRefusal::AlreadyBooked));
     }
 
@@ -425,10 +433,10 @@ mod tests {
     fn a_cancelled_workshop_releases_only_the_parents_booked_on_it() {
         let t = Timings::default();
         let Ok(BookingDecision::Book(change)) = elearning_done().book(&workshop(48), now(), &t) else { panic!("bookable") };
-        let released = change.after.release_from_cancelled("w-1", now(), &t).expect("booked there");
+        let released = change.after.release_from_cancelled(&w1(), now(), &t).expect("booked there");
         assert_eq!(released.after.booking, None);
         assert!(matches!(released.event, DomainEvent::WorkshopCancelled(ref e) if e.parent_ids == vec![change.after.parent_id.clone()]));
-        assert_eq!(change.after.release_from_cancelled("w-2", now(), &t), None);
+        assert_eq!(change.after.release_from_cancelled(&w2(), now(), &t), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::events::OutboxEvent;
 use crate::notice::{Email, NoticeKind};
 use crate::progress::ProgressRecord;
 use crate::referral::NewReferral;
-use crate::{ParentId, ReferralId};
+use crate::{ParentId, ReferralId, WorkshopId};
 
 pub use crate::course::{
     Attendance, AttendanceOutcome, CaseFile, Concern, FollowUpDue, FollowUpEntry, FollowUpList, FollowUpOutcome, FollowUpRecording,
@@ -148,11 +148,11 @@ pub trait ParentStore: Send + Sync {
 
 pub trait WorkshopStore: Send + Sync {
     fn create_workshop(&self, w: &crate::workshop::Workshop) -> impl Future<Output = Result<(), PortError>> + Send;
-    fn workshop(&self, id: &str) -> impl Future<Output = Result<Option<crate::workshop::Workshop>, PortError>> + Send;
+    fn workshop(&self, id: &WorkshopId) -> impl Future<Output = Result<Option<crate::workshop::Workshop>, PortError>> + Send;
     /// Workshops starting in [from, to), soonest first.
     fn workshops(&self, from: Timestamp, to: Timestamp) -> impl Future<Output = Result<Vec<crate::workshop::Workshop>, PortError>> + Send;
     /// The parents booked on a workshop, first booked first, with the trainer's attendance record.
-    fn roster(&self, id: &str) -> impl Future<Output = Result<Vec<(ParentId, Option<bool>)>, PortError>> + Send;
+    fn roster(&self, id: &WorkshopId) -> impl Future<Output = Result<Vec<(ParentId, Option<bool>)>, PortError>> + Send;
     /// Takes a seat: the seat count, the co-parent rule and the parent's eligibility are
     /// conditions of the one transaction that takes it.
     fn book(
@@ -171,7 +171,7 @@ pub trait WorkshopStore: Send + Sync {
     fn release(
         &self,
         parent: &ParentRecord,
-        workshop_id: &str,
+        workshop_id: &WorkshopId,
         before: Option<Timestamp>,
         event: Option<&OutboxEvent>,
         rebook: bool,
@@ -181,13 +181,13 @@ pub trait WorkshopStore: Send + Sync {
     /// released (due to the sweep from `now`); false if it already was cancelled.
     fn cancel_workshop(
         &self,
-        id: &str,
+        id: &WorkshopId,
         reason: &str,
         event: &OutboxEvent,
         now: Timestamp,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
     /// Every booking on the cancelled workshop is released: its mark goes.
-    fn cancellation_released(&self, id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn cancellation_released(&self, id: &WorkshopId) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 pub trait CourseStore: Send + Sync {
@@ -244,7 +244,11 @@ pub trait SweepStore: Send + Sync {
     fn mark_follow_up_overdue(&self, parent: &ParentId, event: &OutboxEvent) -> impl Future<Output = Result<bool, PortError>> + Send;
 
     /// Cancelled workshops whose bookings are not all released yet (a release cut short).
-    fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> impl Future<Output = Result<DuePage<String>, PortError>> + Send;
+    fn cancelled_workshops(
+        &self,
+        now: Timestamp,
+        page: Option<String>,
+    ) -> impl Future<Output = Result<DuePage<WorkshopId>, PortError>> + Send;
 
     /// Referrals a parent's closing (attended, not completed) marked for closing, still marked at `now`:
     /// those whose closing failed after the parent's change committed.

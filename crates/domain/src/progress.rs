@@ -73,7 +73,7 @@ pub struct ModuleCompletion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopAttendance {
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     pub mode: String,

@@ -206,7 +206,7 @@ mod tests {
     fn booking(starts: &str) -> Booking {
         let starts_at = at(starts);
         Booking {
-            workshop_id: "w1".into(),
+            workshop_id: crate::WorkshopId::parse("00000000-0000-4000-8000-000000000001").unwrap(),
             starts_at,
             ends_at: starts_at + SignedDuration::from_mins(150),
             mode: Mode::Online,

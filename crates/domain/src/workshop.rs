@@ -45,7 +45,7 @@ pub struct Trainer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workshop {
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     pub duration_minutes: i64,
@@ -111,7 +111,7 @@ pub const WORKSHOP_FIELDS: &[&str] = &["startsAt", "durationMinutes", "mode", "l
 
 impl Workshop {
     /// Parses a coordinator's request, naming every bad field.
-    pub fn parse(req: WorkshopRequest, workshop_id: String, now: Timestamp) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(req: WorkshopRequest, workshop_id: crate::WorkshopId, now: Timestamp) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let starts_at = match req.starts_at.as_deref().map(str::parse::<Timestamp>) {
             None => {
@@ -249,7 +249,7 @@ impl BookingRefusal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Booking {
-    pub workshop_id: String,
+    pub workshop_id: crate::WorkshopId,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     pub mode: Mode,
@@ -293,7 +293,7 @@ mod tests {
                 trainer: Some(TrainerRequest { name: Some("Tess Trainer".into()), email: Some("tess@pt4c.example".into()) }),
                 ..Default::default()
             },
-            "w1".into(),
+            crate::WorkshopId::parse("00000000-0000-4000-8000-000000000001").unwrap(),
             now(),
         )
         .unwrap();
@@ -301,7 +301,7 @@ mod tests {
         assert_eq!(ok.ends_at, "2026-12-01T12:30:00Z".parse().unwrap());
         let end_of_time = Workshop::parse(
             WorkshopRequest { starts_at: Some("9999-12-31T23:59:59Z".into()), location: Some("Room\u{0}1".into()), ..Default::default() },
-            "w3".into(),
+            crate::WorkshopId::parse("00000000-0000-4000-8000-000000000003").unwrap(),
             now(),
         )
         .unwrap_err();
@@ -315,7 +315,7 @@ mod tests {
                 mode: Some("boat".into()),
                 ..Default::default()
             },
-            "w2".into(),
+            crate::WorkshopId::parse("00000000-0000-4000-8000-000000000002").unwrap(),
             now(),
         )
         .unwrap_err();

@@ -18,6 +18,7 @@ use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::PortError;
 use pt4c_domain::workshop::Workshop;
 use pt4c_domain::ParentId;
+use pt4c_domain::WorkshopId;
 
 mod course;
 mod gateways;
@@ -200,12 +201,12 @@ impl MemoryStore {
     }
 
     /// The workshop as stored, whatever its id looks like.
-    pub fn stored_workshop(&self, id: &str) -> Option<Workshop> {
+    pub fn stored_workshop(&self, id: &WorkshopId) -> Option<Workshop> {
         self.lock().workshops.get(id).map(state::WorkshopRec::workshop)
     }
 
     /// The roster places (co-parent guards) on a workshop: (case number, parent).
-    pub fn roster_places(&self, workshop_id: &str) -> Vec<(String, ParentId)> {
+    pub fn roster_places(&self, workshop_id: &WorkshopId) -> Vec<(String, ParentId)> {
         let s = self.lock();
         s.roster.iter().filter(|((w, _), _)| w == workshop_id).map(|((_, case), r)| (case.clone(), r.parent_id.clone())).collect()
     }

@@ -11,6 +11,7 @@ use pt4c_domain::progress::{ParentStatus, ReferralStatus};
 use pt4c_domain::referral::{Contact, ParentDetails};
 use pt4c_domain::sweep::DueState;
 use pt4c_domain::workshop::{Booking, Workshop};
+use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 
 use crate::{Op, When};
@@ -27,11 +28,11 @@ pub(crate) struct State {
     pub link_requests: BTreeMap<(ParentId, Date), u32>,
     pub follow_ups: BTreeMap<ParentId, FollowUpRec>,
     pub concerns: BTreeMap<(ParentId, String), Concern>,
-    pub workshops: BTreeMap<String, WorkshopRec>,
+    pub workshops: BTreeMap<WorkshopId, WorkshopRec>,
     /// Roster places (the co-parent guard), by (workshop, case number).
-    pub roster: BTreeMap<(String, String), RosterRec>,
+    pub roster: BTreeMap<(WorkshopId, String), RosterRec>,
     /// Cancelled workshops whose bookings are still to be released, due from this moment.
-    pub cancelling: BTreeMap<String, Timestamp>,
+    pub cancelling: BTreeMap<WorkshopId, Timestamp>,
     /// The outbox: events waiting to be delivered, by event id.
     pub outbox: BTreeMap<String, OutboxEvent>,
     /// Every event ever written with a change, for tests.
@@ -104,14 +105,14 @@ impl State {
 
     /// Whether the seat a parent holds can be given back: the workshop has a seat taken (and
     /// starts after `before`), and the roster place for the case is this parent's.
-    pub fn seat_can_be_given_back(&self, workshop_id: &str, case: &str, parent: &ParentId, before: Option<Timestamp>) -> [bool; 2] {
+    pub fn seat_can_be_given_back(&self, workshop_id: &WorkshopId, case: &str, parent: &ParentId, before: Option<Timestamp>) -> [bool; 2] {
         let seat = self.workshops.get(workshop_id).is_some_and(|w| w.w.seats_taken > 0 && before.is_none_or(|t| w.w.starts_at > t));
         let place = self.roster.get(&(workshop_id.to_owned(), case.to_owned())).is_some_and(|r| &r.parent_id == parent);
         [seat, place]
     }
 
     /// Gives the seat back (once `seat_can_be_given_back` held).
-    pub fn give_seat_back(&mut self, workshop_id: &str, case: &str) {
+    pub fn give_seat_back(&mut self, workshop_id: &WorkshopId, case: &str) {
         if let Some(w) = self.workshops.get_mut(workshop_id) {
             w.w.seats_taken -= 1;
             w.cases.remove(case);
@@ -170,7 +171,7 @@ pub(crate) struct ParentRec {
     pub rev: u64,
     pub attended: Option<bool>,
     /// Every workshop the parent was booked on: where erasure finds their roster places.
-    pub rostered_on: BTreeSet<String>,
+    pub rostered_on: BTreeSet<WorkshopId>,
     pub last_workshop: Option<Booking>,
 }
 

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{DuePage, DueParent, FollowUpEntry, PortError, SweepChange, SweepStore};
 use pt4c_domain::progress::ParentStatus;
+use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ReferralId};
 
 use crate::state::{due_by, page_of, FollowUpState, Mark, State};
@@ -99,9 +100,9 @@ impl SweepStore for MemoryStore {
         })
     }
 
-    async fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<String>, PortError> {
+    async fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<WorkshopId>, PortError> {
         self.run(Op::CancelledWorkshops, |s| {
-            let due = s.cancelling.iter().filter(|(_, at)| due_by(**at, now)).map(|(id, at)| (*at, id.clone(), id.clone())).collect();
+            let due = s.cancelling.iter().filter(|(_, at)| due_by(**at, now)).map(|(id, at)| (*at, id.to_string(), id.clone())).collect();
             page_of(due, page, self.page_size)
         })
     }
@@ -120,7 +121,7 @@ impl SweepStore for MemoryStore {
             // First the roster places outside the referral that name its people or case.
             let mut places = Vec::new();
             for p in s.parents.values().filter(|p| mine(&p.parent_id)) {
-                let mut workshops: Vec<String> = p.rostered_on.iter().cloned().collect();
+                let mut workshops: Vec<WorkshopId> = p.rostered_on.iter().cloned().collect();
                 workshops.extend(p.booking.iter().chain(p.last_workshop.iter()).map(|b| b.workshop_id.clone()));
                 workshops.sort();
                 workshops.dedup();

@@ -8,6 +8,7 @@ use pt4c_domain::ports::{BookingOutcome, ParentRecord, PortError, WorkshopStore}
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
+use pt4c_domain::WorkshopId;
 
 use crate::state::{due_key, RosterRec, WorkshopRec};
 use crate::{MemoryStore, Op};
@@ -25,11 +26,7 @@ impl WorkshopStore for MemoryStore {
         })
     }
 
-    async fn workshop(&self, id: &str) -> Result<Option<Workshop>, PortError> {
-        // Workshop ids are UUIDs the service issues: anything else names no workshop.
-        if uuid::Uuid::parse_str(id).is_err() {
-            return self.run(Op::Workshop, |_| Ok(None));
-        }
+    async fn workshop(&self, id: &WorkshopId) -> Result<Option<Workshop>, PortError> {
         self.run(Op::Workshop, |s| Ok(s.workshops.get(id).map(WorkshopRec::workshop)))
     }
 
@@ -42,7 +39,7 @@ impl WorkshopStore for MemoryStore {
         })
     }
 
-    async fn roster(&self, id: &str) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
+    async fn roster(&self, id: &WorkshopId) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
         self.run(Op::Roster, |s| {
             let mut places: Vec<&RosterRec> = s.roster.iter().filter(|((w, _), _)| w == id).map(|(_, r)| r).collect();
             places.sort_by_key(|r| r.booked_at);
@@ -119,7 +116,7 @@ impl WorkshopStore for MemoryStore {
     async fn release(
         &self,
         parent: &ParentRecord,
-        workshop_id: &str,
+        workshop_id: &WorkshopId,
         before: Option<Timestamp>,
         event: Option<&OutboxEvent>,
         rebook: bool,
@@ -129,12 +126,12 @@ impl WorkshopStore for MemoryStore {
             let pid = &parent.parent_id;
             // The booking read is the one given back: the same workshop and the same moment it was
             // made (a cancel link for an earlier booking on this workshop must not release a later one).
-            let read_at = parent.booking.as_ref().filter(|b| b.workshop_id == workshop_id).map(|b| b.booked_at);
+            let read_at = parent.booking.as_ref().filter(|b| &b.workshop_id == workshop_id).map(|b| b.booked_at);
             let unhold = s
                 .parents
                 .get(pid)
                 .and_then(|p| p.booking.as_ref())
-                .is_some_and(|b| b.workshop_id == workshop_id && read_at.is_none_or(|at| b.booked_at == at));
+                .is_some_and(|b| &b.workshop_id == workshop_id && read_at.is_none_or(|at| b.booked_at == at));
             let [seat, unguard] = s.seat_can_be_given_back(workshop_id, &parent.case_number, pid, before);
             if !(unhold && seat && unguard) {
                 return Ok(false);
@@ -154,7 +151,7 @@ impl WorkshopStore for MemoryStore {
         })
     }
 
-    async fn cancel_workshop(&self, id: &str, _reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {
+    async fn cancel_workshop(&self, id: &WorkshopId, _reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {
         self.run(Op::CancelWorkshop, |s| {
             let Some(w) = s.workshops.get_mut(id).filter(|w| w.w.status == WorkshopStatus::Open) else { return Ok(false) };
             w.w.status = WorkshopStatus::Cancelled;
@@ -165,7 +162,7 @@ impl WorkshopStore for MemoryStore {
         })
     }
 
-    async fn cancellation_released(&self, id: &str) -> Result<(), PortError> {
+    async fn cancellation_released(&self, id: &WorkshopId) -> Result<(), PortError> {
         self.run(Op::CancellationReleased, |s| {
             s.cancelling.remove(id);
             Ok(())

@@ -13,12 +13,14 @@ use pt4c_adapters::Deps;
 use pt4c_app::booking::{self, BookRefusal};
 use pt4c_domain::link::Purpose;
 use pt4c_domain::progress::ParentStatus;
-use pt4c_domain::FieldError;
+use pt4c_domain::{FieldError, WorkshopId};
 
 use crate::pages::{booked_place, link_refused, message, message_with, page, place};
 
 pub(crate) fn router() -> Router<Deps> {
-    Router::new().route("/book/{token}", get(booking_page).post(post_booking)).route("/book/{token}/cancel", get(cancel_page).post(post_cancel))
+    Router::new()
+        .route("/book/{token}", get(booking_page).post(post_booking))
+        .route("/book/{token}/cancel", get(cancel_page).post(post_cancel))
 }
 
 /// What a booking or cancel request may be refused for: the use case's answer, or a body the
@@ -108,7 +110,9 @@ fn refused(json: bool, token: &str, r: Refused) -> Response {
             None,
             Some(("Back to the workshops".into(), format!("/book/{token}"))),
         ),
-        Refused::App(BookRefusal::Rule(rule)) if json => Problem::conflict(rule.code(), "The booking cannot be made", explain(rule)).into_response(),
+        Refused::App(BookRefusal::Rule(rule)) if json => {
+            Problem::conflict(rule.code(), "The booking cannot be made", explain(rule)).into_response()
+        }
         Refused::App(BookRefusal::Rule(rule)) => message_with(
             StatusCode::CONFLICT,
             "The booking could not be made",
@@ -144,7 +148,7 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
                 .workshops
                 .iter()
                 .map(|w| WorkshopRow {
-                    id: w.workshop_id.clone(),
+                    id: w.workshop_id.to_string(),
                     when: pt4c_adapters::emails::when(w.starts_at, w.ends_at),
                     detail: format!(
                         "{} {} {} left.",
@@ -175,13 +179,11 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
 }
 
 /// The workshop chosen: JSON `{"workshopId"}` or the form field `workshopId`.
-fn chosen_workshop(headers: &HeaderMap, body: &[u8]) -> Result<String, Refused> {
+fn chosen_workshop(headers: &HeaderMap, body: &[u8]) -> Result<WorkshopId, Refused> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let missing = || Refused::Invalid(vec![FieldError::new("workshopId", "is required")]);
-    let workshop_id = |w: &str| -> Result<String, FieldError> {
-        // Workshop ids are UUIDs we issue: anything else is a bad field, not an unknown workshop.
-        uuid::Uuid::parse_str(w).map(|_| w.to_owned()).map_err(|_| FieldError::new("workshopId", "must be a workshop id"))
-    };
+    // Workshop ids are UUIDs we issue: anything else is a bad field, not an unknown workshop.
+    let workshop_id = |w: &str| WorkshopId::parse(w).map_err(|m| FieldError::new("workshopId", m));
     if content_type.starts_with("application/x-www-form-urlencoded") {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]

@@ -50,7 +50,6 @@ pub(crate) fn message_with(
     page(status, MessagePage { heading, paragraphs, form, link }.render())
 }
 
-
 pub(crate) fn place(mode: Mode, location: Option<&str>) -> String {
     match (mode, location) {
         (Mode::InPerson, Some(address)) => format!("In person, at {address}."),

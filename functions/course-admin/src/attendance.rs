@@ -12,7 +12,7 @@ use pt4c_adapters::Deps;
 use pt4c_app::attendance::{self, AttendanceRefusal};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::BookingRefusal;
-use pt4c_domain::{FieldError, ParentId};
+use pt4c_domain::{FieldError, ParentId, WorkshopId};
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<Deps> {
@@ -59,6 +59,7 @@ async fn post_attendance(
     let (Some(parent_id), Some(attended), true) = (parent_id, req.attended, errors.is_empty()) else {
         return Err(Problem::validation(errors).into());
     };
+    let workshop_id = WorkshopId::parse(&workshop_id).map_err(|_| Problem::not_found("workshop"))?;
     match attendance::record(&deps.app, &workshop_id, &parent_id, attended).await {
         Ok(view) => Ok(Json(view).into_response()),
         Err(r) => Err(refused(r)),

@@ -12,7 +12,7 @@ use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_app::workshops::{self, Cancellation, RosterEntry, WorkshopRefusal};
 use pt4c_domain::workshop::{Workshop, WorkshopRequest, WORKSHOP_FIELDS};
-use pt4c_domain::FieldError;
+use pt4c_domain::{FieldError, WorkshopId};
 use serde::{Deserialize, Serialize};
 
 pub(crate) fn router() -> Router<Deps> {
@@ -45,7 +45,7 @@ async fn post_workshop(State(deps): State<Deps>, headers: HeaderMap, body: Body)
         errors.extend(unknown_keys(t, &["name", "email"]).into_iter().map(|e| FieldError::new(format!("trainer.{}", e.field), e.message)));
     }
     let req: WorkshopRequest = typed(value)?;
-    let workshop = match Workshop::parse(req, uuid::Uuid::new_v4().to_string(), deps.now()) {
+    let workshop = match Workshop::parse(req, workshops::new_id(), deps.now()) {
         Ok(w) if errors.is_empty() => w,
         Ok(_) => return Err(Problem::validation(errors).into()),
         Err(more) => {
@@ -83,6 +83,7 @@ async fn list_workshops(State(deps): State<Deps>, RawQuery(query): RawQuery) -> 
 }
 
 async fn get_workshop(State(deps): State<Deps>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = WorkshopId::parse(&id).map_err(|_| Problem::not_found("workshop"))?;
     let (w, roster) = workshops::with_roster(&deps.app, &id).await.map_err(refused)?;
     Ok(Json(view(w, Some(roster))).into_response())
 }
@@ -103,6 +104,7 @@ async fn cancel_workshop(State(deps): State<Deps>, Path(id): Path<String>, heade
     let (Some(reason), true) = (reason, errors.is_empty()) else {
         return Err(Problem::validation(errors).into());
     };
+    let id = WorkshopId::parse(&id).map_err(|_| Problem::not_found("workshop"))?;
     let Cancellation { workshop, left } = workshops::cancel(&deps.app, &id, &reason).await.map_err(refused)?;
     if left > 0 {
         // The truth: the workshop is cancelled, some seats are still held; the same request (or

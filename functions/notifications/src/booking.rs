@@ -116,7 +116,7 @@ pub(crate) async fn workshop_cancelled(deps: &Deps, event: &WorkshopCancelled) -
         })
         .map_err(ConsumerError::template("workshop-cancelled"))?;
         let kind = NoticeKind::WorkshopCancelled;
-        match counted(send_once(&deps.store, &deps.mailer, id, kind, &event.workshop_id, deps.now(), &email).await, id, kind) {
+        match counted(send_once(&deps.store, &deps.mailer, id, kind, event.workshop_id.as_str(), deps.now(), &email).await, id, kind) {
             Ok(s) => {
                 summary.sent += s.sent;
                 summary.already_sent += s.already_sent;

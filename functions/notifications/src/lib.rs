@@ -85,7 +85,7 @@ async fn case_file(deps: &Deps, id: &pt4c_domain::ReferralId) -> Result<CaseFile
 }
 
 /// The workshop an event names; one we do not hold can never be handled.
-async fn workshop(deps: &Deps, id: &str) -> Result<pt4c_domain::workshop::Workshop, ConsumerError> {
+async fn workshop(deps: &Deps, id: &pt4c_domain::WorkshopId) -> Result<pt4c_domain::workshop::Workshop, ConsumerError> {
     use pt4c_domain::ports::WorkshopStore;
     deps.store.workshop(id).await?.ok_or_else(|| ConsumerError::permanent(format!("no workshop {id}")))
 }

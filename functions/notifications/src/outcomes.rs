@@ -44,7 +44,7 @@ pub(crate) async fn did_not_attend(deps: &Deps, event: &WorkshopMissed) -> Resul
     })
     .map_err(ConsumerError::template(kind.as_str()))?;
     counted(
-        send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &event.workshop_id, deps.now(), &email).await,
+        send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, event.workshop_id.as_str(), deps.now(), &email).await,
         &parent.parent_id,
         kind,
     )

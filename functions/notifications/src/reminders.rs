@@ -37,10 +37,10 @@ pub(crate) async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary
         tracing::info!(parent_id = %parent.parent_id, kind = kind.as_str(), "reminder moot: the parent moved on");
         return Ok(skipped());
     }
-    if let (Reminder::WorkshopReminder, Some(workshop_id)) = (event.reminder, event.workshop_id.as_deref()) {
+    if let (Reminder::WorkshopReminder, Some(workshop_id)) = (event.reminder, event.workshop_id.as_ref()) {
         let open = deps.store.workshop(workshop_id).await?.is_some_and(|w| w.status == WorkshopStatus::Open);
         if !open {
-            tracing::info!(parent_id = %parent.parent_id, workshop_id, "workshop reminder moot: the workshop is cancelled");
+            tracing::info!(parent_id = %parent.parent_id, workshop_id = %workshop_id, "workshop reminder moot: the workshop is cancelled");
             return Ok(skipped());
         }
     }
@@ -76,6 +76,6 @@ pub(crate) async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary
         }
     }
     .map_err(ConsumerError::template(kind.as_str()))?;
-    let subject_key = event.reminder.subject(event.workshop_id.as_deref().zip(event.booked_at));
+    let subject_key = event.reminder.subject(event.workshop_id.as_ref().map(|w| w.as_str()).zip(event.booked_at));
     counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject_key, deps.now(), &email).await, &parent.parent_id, kind)
 }

@@ -30,7 +30,7 @@ pub(crate) async fn follow_up_overdue(deps: &Deps, event: &FollowUpOverdue) -> R
     })
     .map_err(ConsumerError::template(kind.as_str()))?;
     counted(
-        send_once(&deps.store, &deps.mailer, &event.parent_id, kind, &event.workshop_id, deps.now(), &email).await,
+        send_once(&deps.store, &deps.mailer, &event.parent_id, kind, event.workshop_id.as_str(), deps.now(), &email).await,
         &event.parent_id,
         kind,
     )

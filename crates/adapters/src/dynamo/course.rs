@@ -13,7 +13,7 @@ use pt4c_domain::ports::{
 use pt4c_domain::progress::{ParentStatus, ReferralStatus};
 use pt4c_domain::sweep::referral_outcome;
 use pt4c_domain::workshop::Booking;
-use pt4c_domain::{ParentId, ReferralId};
+use pt4c_domain::{ParentId, ReferralId, WorkshopId};
 use serde::{Deserialize, Serialize};
 
 use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem, RosterItem};
@@ -33,7 +33,7 @@ pub(super) struct FollowUpItem {
     due_at: String,
     pub(super) parent_id: ParentId,
     referral_id: ReferralId,
-    workshop_id: String,
+    workshop_id: WorkshopId,
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     phone: Option<String>,
@@ -140,7 +140,7 @@ impl DynamoStore {
 
 impl DynamoStore {
     /// What the trainer recorded for this parent at this workshop, from their roster place.
-    async fn roster_record(&self, workshop_id: &str, case_number: &str, parent: &ParentId) -> Result<Option<bool>, PortError> {
+    async fn roster_record(&self, workshop_id: &WorkshopId, case_number: &str, parent: &ParentId) -> Result<Option<bool>, PortError> {
         let Some(item) = self.get(workshop_pk(workshop_id), &roster_sk(case_number)).await? else { return Ok(None) };
         let place: RosterItem = from_item(item)?;
         Ok(place.attended.filter(|_| &place.parent_id == parent))

@@ -13,6 +13,7 @@ use pt4c_domain::progress::{
 };
 use pt4c_domain::referral::{Contact, ParentDetails};
 use pt4c_domain::workshop::{Booking, Mode, Workshop, WorkshopStatus};
+use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +88,7 @@ pub(super) struct ParentItem {
     /// Every workshop the parent was booked on (a string set, ADDed by each booking): where
     /// erasure finds the roster places that name them.
     #[serde(default, skip_serializing)]
-    pub(super) rostered_on: Vec<String>,
+    pub(super) rostered_on: Vec<WorkshopId>,
     /// A workshop the parent missed (kept for the record once the booking is given up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) last_workshop: Option<Booking>,
@@ -147,7 +148,7 @@ pub(super) struct WorkshopItem {
     due_at: String,
     // The workshop's own fields, at the top level where conditions name them
     // (serde's flatten does not round-trip DynamoDB numbers).
-    workshop_id: String,
+    workshop_id: WorkshopId,
     starts_at: Timestamp,
     ends_at: Timestamp,
     duration_minutes: i64,
@@ -227,7 +228,7 @@ pub(super) struct CancellingMark {
     pub(super) pk: String,
     pub(super) sk: String,
     pub(super) item_type: String,
-    pub(super) workshop_id: String,
+    pub(super) workshop_id: WorkshopId,
     pub(super) due_pk: String,
     pub(super) due_at: String,
 }

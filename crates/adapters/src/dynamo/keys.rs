@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ParentRef;
 use pt4c_domain::ReferralId;
+use pt4c_domain::WorkshopId;
 
 pub const DUE_INDEX: &str = "due-index";
 
@@ -40,7 +41,7 @@ pub(super) fn concern_sk(r: &ParentRef, id: &str) -> String {
 pub(super) fn outbox_pk(event_id: &str) -> String {
     format!("OUTBOX#{event_id}")
 }
-pub(super) fn workshop_pk(id: &str) -> String {
+pub(super) fn workshop_pk(id: &WorkshopId) -> String {
     format!("WORKSHOP#{id}")
 }
 pub(super) fn roster_sk(case_number: &str) -> String {

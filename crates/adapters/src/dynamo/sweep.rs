@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{DuePage, DueParent, FollowUpEntry, PortError, SweepChange, SweepStore};
 use pt4c_domain::progress::ParentStatus;
+use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ReferralId};
 use serde::Deserialize;
 
@@ -109,7 +110,7 @@ impl SweepStore for DynamoStore {
         self.update_with_event(update, event).await
     }
 
-    async fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<String>, PortError> {
+    async fn cancelled_workshops(&self, now: Timestamp, page: Option<String>) -> Result<DuePage<WorkshopId>, PortError> {
         Ok(self.due_by(CANCELLING_DUE_PK, now, page).await?.map(|m: CancellingMark| m.workshop_id))
     }
 
@@ -132,7 +133,7 @@ impl SweepStore for DynamoStore {
                 continue;
             }
             let parent: ParentItem = from_item(item.clone())?;
-            let mut workshops: Vec<String> = parent.rostered_on.clone();
+            let mut workshops: Vec<WorkshopId> = parent.rostered_on.clone();
             workshops.extend(parent.booking.iter().chain(parent.last_workshop.iter()).map(|b| b.workshop_id.clone()));
             workshops.sort();
             workshops.dedup();
@@ -175,7 +176,7 @@ impl SweepStore for DynamoStore {
 impl DynamoStore {
     /// Deletes a parent's roster place on a workshop and takes their case off the workshop's
     /// booked cases, in one transaction; false if the place was not theirs (or is gone).
-    async fn erase_roster_place(&self, workshop_id: &str, case_number: &str, parent: &ParentId) -> Result<bool, PortError> {
+    async fn erase_roster_place(&self, workshop_id: &WorkshopId, case_number: &str, parent: &ParentId) -> Result<bool, PortError> {
         let cases = self.update(
             workshop_pk(workshop_id),
             "WORKSHOP".into(),

@@ -9,6 +9,7 @@ use pt4c_domain::ports::{BookingOutcome, ParentRecord, ParentStore, PortError, W
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
+use pt4c_domain::WorkshopId;
 
 use super::items::{from_item, outbox_item, parent_update, status_name, to_item, CancellingMark, RosterItem, WorkshopItem};
 use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk, CANCELLING_DUE_PK, CANCELLING_SK, DUE_INDEX, WORKSHOP_DUE_PK};
@@ -20,7 +21,7 @@ impl DynamoStore {
     /// `before`: only if the workshop starts after that moment (a parent cancels until the start).
     pub(super) fn seat_given_back(
         &self,
-        workshop_id: &str,
+        workshop_id: &WorkshopId,
         case_number: &str,
         parent: &ParentId,
         before: Option<Timestamp>,
@@ -51,7 +52,7 @@ impl DynamoStore {
     /// Deletes a parent's roster place (the co-parent guard) on a workshop, only if it is theirs.
     pub(super) fn roster_place_delete(
         &self,
-        workshop_id: &str,
+        workshop_id: &WorkshopId,
         case_number: &str,
         parent: &ParentId,
     ) -> Result<TransactWriteItem, PortError> {
@@ -81,12 +82,7 @@ impl WorkshopStore for DynamoStore {
         Ok(())
     }
 
-    async fn workshop(&self, id: &str) -> Result<Option<Workshop>, PortError> {
-        // Workshop ids are UUIDs we issue: anything else names no workshop (and a long one
-        // would be refused by DynamoDB as a key, a 500 for a caller's typo).
-        if uuid::Uuid::parse_str(id).is_err() {
-            return Ok(None);
-        }
+    async fn workshop(&self, id: &WorkshopId) -> Result<Option<Workshop>, PortError> {
         match self.get(workshop_pk(id), "WORKSHOP").await? {
             None => Ok(None),
             Some(item) => Ok(Some(from_item::<WorkshopItem>(item)?.workshop())),
@@ -123,7 +119,7 @@ impl WorkshopStore for DynamoStore {
         }
     }
 
-    async fn roster(&self, id: &str) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
+    async fn roster(&self, id: &WorkshopId) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
         let mut roster: Vec<RosterItem> = Vec::new();
         for item in self.partition(workshop_pk(id)).await? {
             if item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("roster") {
@@ -177,7 +173,7 @@ impl WorkshopStore for DynamoStore {
         )?;
         let (expr, mut values) = parent_update(&["booking = :booking", "#status = :booked"], &["attended"], due);
         let expr = expr.replace("ADD rev :revOne", "ADD rev :revOne, rosteredOn :rostered");
-        values.push((":rostered", AttributeValue::Ss(vec![w.workshop_id.clone()])));
+        values.push((":rostered", AttributeValue::Ss(vec![w.workshop_id.to_string()])));
         values.extend([
             (":booking", booking_value),
             (":booked", s(status_name(ParentStatus::WorkshopBooked))),
@@ -248,7 +244,7 @@ impl WorkshopStore for DynamoStore {
     async fn release(
         &self,
         parent: &ParentRecord,
-        workshop_id: &str,
+        workshop_id: &WorkshopId,
         before: Option<Timestamp>,
         event: Option<&OutboxEvent>,
         rebook: bool,
@@ -258,7 +254,7 @@ impl WorkshopStore for DynamoStore {
         // made (a cancel link for an earlier booking on this workshop must not release a later one).
         let mut condition = "booking.workshopId = :w".to_owned();
         let mut values = vec![(":w", s(workshop_id))];
-        if let Some(b) = parent.booking.as_ref().filter(|b| b.workshop_id == workshop_id) {
+        if let Some(b) = parent.booking.as_ref().filter(|b| &b.workshop_id == workshop_id) {
             condition.push_str(" AND booking.bookedAt = :bookedAt");
             values.push((":bookedAt", s(b.booked_at.to_string())));
         }
@@ -284,7 +280,7 @@ impl WorkshopStore for DynamoStore {
         self.transact_decided(writes).await
     }
 
-    async fn cancel_workshop(&self, id: &str, reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {
+    async fn cancel_workshop(&self, id: &WorkshopId, reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {
         let update = self.update(
             workshop_pk(id),
             "WORKSHOP".into(),
@@ -309,7 +305,7 @@ impl WorkshopStore for DynamoStore {
         self.transact_decided(vec![update, mark, self.put(outbox_item(event)?, None)?]).await
     }
 
-    async fn cancellation_released(&self, id: &str) -> Result<(), PortError> {
+    async fn cancellation_released(&self, id: &WorkshopId) -> Result<(), PortError> {
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -117,7 +117,7 @@ async fn given_a_workshop_not_started_or_unknown_when_attendance_is_recorded_the
     let stranger = ParentId::parse("CAF-2025-000001.A").expect("a parent id");
 
     let early = attendance::record(&t, &w.workshop_id, &a, true).await;
-    let no_workshop = attendance::record(&t, &uuid::Uuid::new_v4().to_string(), &a, true).await;
+    let no_workshop = attendance::record(&t, &pt4c_app::workshops::new_id(), &a, true).await;
     let no_parent = attendance::record(&t, &w.workshop_id, &stranger, true).await;
 
     assert!(matches!(early, Err(AttendanceRefusal::Rule(BookingRefusal::WorkshopUnavailable))), "{early:?}");

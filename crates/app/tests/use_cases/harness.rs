@@ -156,7 +156,7 @@ impl TestApp {
     pub async fn given_a_workshop_in(&self, starts_in: SignedDuration, capacity: u32, mode: Mode) -> Workshop {
         let starts_at = self.now() + starts_in;
         let w = Workshop {
-            workshop_id: uuid::Uuid::new_v4().to_string(),
+            workshop_id: pt4c_app::workshops::new_id(),
             starts_at,
             ends_at: starts_at + SignedDuration::from_mins(150),
             duration_minutes: 150,

@@ -74,8 +74,8 @@ async fn given_a_booked_parent_when_the_workshop_is_two_days_off_then_the_remind
         .collect();
     let [r] = &theirs[..] else { panic!("one reminder for A: {theirs:?}") };
     assert_eq!(
-        (r.reminder, r.workshop_id.as_deref(), r.booked_at),
-        (Reminder::WorkshopReminder, Some(w.workshop_id.as_str()), Some(booked.booked_at))
+        (r.reminder, r.workshop_id.as_ref(), r.booked_at),
+        (Reminder::WorkshopReminder, Some(&w.workshop_id), Some(booked.booked_at))
     );
 }
 

@@ -51,7 +51,7 @@ async fn given_booked_parents_when_the_trainer_reads_the_roster_then_each_is_lis
     let ids: Vec<&ParentId> = roster.iter().map(|r| &r.parent_id).collect();
     assert_eq!(ids, parents.iter().collect::<Vec<_>>(), "first booked first");
     assert_eq!((roster[0].name.as_str(), roster[0].email.as_str(), roster[0].attended), ("Alex Smith", "alex1@example.com", None));
-    assert!(matches!(workshops::with_roster(&t, &uuid::Uuid::new_v4().to_string()).await, Err(WorkshopRefusal::NotFound)));
+    assert!(matches!(workshops::with_roster(&t, &pt4c_app::workshops::new_id()).await, Err(WorkshopRefusal::NotFound)));
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn given_a_release_whose_reply_was_lost_when_the_cancellation_is_repeated_
 async fn given_an_unknown_workshop_when_cancelled_then_it_is_not_found() {
     let t = app();
 
-    let refused = workshops::cancel(&t, &uuid::Uuid::new_v4().to_string(), "typo").await;
+    let refused = workshops::cancel(&t, &pt4c_app::workshops::new_id(), "typo").await;
 
     assert!(matches!(refused, Err(WorkshopRefusal::NotFound)), "{refused:?}");
     assert!(t.store.events().is_empty());

@@ -177,6 +177,6 @@ async fn workshops_are_listed_soonest_first_and_only_uuids_name_one() {
     let _outside = open_workshop(&store, "2027-02-12T10:00:00Z", 6).await;
     let listed = store.workshops(at("2027-01-01T00:00:00Z"), at("2027-02-01T00:00:00Z")).await.unwrap();
     assert_eq!(listed.iter().map(|w| &w.workshop_id).collect::<Vec<_>>(), vec![&sooner.workshop_id, &later.workshop_id]);
-    assert!(store.workshop("not-a-uuid").await.unwrap().is_none());
+    assert!(store.workshop(&super::new_workshop_id()).await.unwrap().is_none(), "an id we never issued names nothing");
     assert!(store.create_workshop(&sooner).await.is_err(), "a workshop id is taken once");
 }

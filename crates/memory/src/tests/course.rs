@@ -66,7 +66,7 @@ async fn attendance_recorded_again_is_a_replay_and_the_other_way_a_conflict() {
     // A parent who missed their workshop may book another.
     let outcome = store.book(&store.parent(&p.parent_id).await.unwrap().unwrap(), &w2, w.ends_at, None, &event(w.ends_at)).await.unwrap();
     assert!(matches!(outcome, BookingOutcome::Booked(_)));
-    let stranger = Attendance { workshop_id: uuid::Uuid::new_v4().to_string(), ..missed };
+    let stranger = Attendance { workshop_id: super::new_workshop_id(), ..missed };
     assert_eq!(store.record_attendance(&p, &stranger, &event(w.ends_at)).await.unwrap(), AttendanceOutcome::NotBooked);
 }
 

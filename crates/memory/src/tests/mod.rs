@@ -65,7 +65,7 @@ pub(crate) fn referral(id: &str, case: &str) -> NewReferral {
 pub(crate) fn workshop(starts: &str, capacity: u32) -> Workshop {
     let starts_at = at(starts);
     Workshop {
-        workshop_id: uuid::Uuid::new_v4().to_string(),
+        workshop_id: new_workshop_id(),
         starts_at,
         ends_at: starts_at + SignedDuration::from_mins(150),
         duration_minutes: 150,
@@ -105,4 +105,8 @@ pub(crate) async fn open_workshop(store: &MemoryStore, starts: &str, capacity: u
 /// The moment bookings are made in these tests.
 pub(crate) fn booking_time() -> Timestamp {
     at("2026-12-01T09:00:00Z")
+}
+
+pub(crate) fn new_workshop_id() -> pt4c_domain::WorkshopId {
+    pt4c_domain::WorkshopId::parse(&uuid::Uuid::new_v4().to_string()).expect("a v4 UUID is a workshop id")
 }
