@@ -12,7 +12,6 @@ pub mod ics;
 pub mod mailer;
 pub mod problem;
 pub mod retry;
-pub mod sending;
 pub mod telemetry;
 
 pub use config::Config;

@@ -20,6 +20,7 @@ pub mod elearning;
 pub mod follow_ups;
 pub mod hub;
 pub mod links;
+pub mod notices;
 pub mod referrals;
 pub mod sweep;
 pub mod workshops;

@@ -3,7 +3,7 @@
 
 use pt4c_adapters::consumer::ConsumerError;
 use pt4c_adapters::emails;
-use pt4c_adapters::sending::send_once;
+use pt4c_app::notices::send_once;
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{ConcernRaised, FollowUpOverdue};
 use pt4c_domain::notice::NoticeKind;

@@ -5,7 +5,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use futures::future::join_all;
 use pt4c_adapters::consumer::{self, ConsumerError, DeadLetterQueue, Delivered};
 use pt4c_adapters::emails::{self, NewLink, Welcome};
-use pt4c_adapters::sending::{send_once, Sending};
+use pt4c_app::notices::{send_once, Sending};
 use pt4c_adapters::Deps;
 use pt4c_domain::events::{DomainEvent, LinkRequested, ReferralReceived};
 use pt4c_domain::link::Purpose;

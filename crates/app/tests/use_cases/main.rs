@@ -8,6 +8,7 @@ mod booking;
 mod concerns_and_follow_ups;
 mod elearning;
 mod hub;
+mod notices;
 mod referrals;
 mod sweep;
 mod workshops;

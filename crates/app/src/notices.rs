@@ -1,4 +1,5 @@
-//! Sending an email at most once per (parent, kind, subject), through the notice ledger.
+//! Notices: sending an email at most once per (parent, kind, subject), through the notice ledger
+//! (the consumers decide which email an event calls for, from the state when it is delivered).
 
 use pt4c_domain::notice::{Email, NoticeKind};
 
