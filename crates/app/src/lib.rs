@@ -11,7 +11,7 @@ use pt4c_domain::events::{DomainEvent, OutboxEvent};
 use pt4c_domain::link::LinkSigner;
 use pt4c_domain::ports::{EventPublisher, Outbox, PortError};
 use pt4c_domain::timings::Timings;
-use pt4c_domain::Clock;
+use pt4c_domain::{Clock, EventId};
 
 pub mod attendance;
 pub mod booking;
@@ -65,7 +65,7 @@ impl<S, B> App<S, B> {
 
     /// An event to write with the change it reports.
     pub fn event(&self, event: DomainEvent) -> OutboxEvent {
-        OutboxEvent { event_id: uuid::Uuid::new_v4().to_string(), created_at: self.now(), event }
+        OutboxEvent { event_id: EventId::from_stored(uuid::Uuid::new_v4().to_string()), created_at: self.now(), event }
     }
 }
 
@@ -83,7 +83,7 @@ impl<S: Outbox, B: EventPublisher> App<S, B> {
             match self.bus.publish(chunk).await {
                 Ok(()) => {
                     published += chunk.len();
-                    let ids: Vec<&str> = chunk.iter().map(|e| e.event_id.as_str()).collect();
+                    let ids: Vec<&EventId> = chunk.iter().map(|e| &e.event_id).collect();
                     if let Err(e) = self.store.delivered_all(&ids).await {
                         tracing::warn!(error = %e, "published events left in the outbox");
                     }

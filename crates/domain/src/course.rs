@@ -88,7 +88,7 @@ pub enum FollowUpRecording {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Concern {
-    pub concern_id: String,
+    pub concern_id: crate::ConcernId,
     pub parent_id: ParentId,
     pub raised_by: String,
     pub summary: String,

@@ -138,7 +138,7 @@ pub struct FollowUpOverdue {
 #[serde(rename_all = "camelCase")]
 pub struct ConcernRaised {
     pub parent_id: ParentId,
-    pub concern_id: String,
+    pub concern_id: crate::ConcernId,
     pub raised_at: Timestamp,
 }
 
@@ -202,7 +202,7 @@ impl DomainEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEvent {
-    pub event_id: String,
+    pub event_id: crate::EventId,
     pub created_at: Timestamp,
     pub event: DomainEvent,
 }

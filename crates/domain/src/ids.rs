@@ -148,11 +148,57 @@ impl PartialEq<str> for WorkshopId {
     }
 }
 
+/// An opaque id the service makes itself (a UUID, a digest): typed so that one kind is never
+/// passed for another; read back from the store as written.
+macro_rules! opaque_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id as made or stored (never from a request: those are parsed).
+            pub fn from_stored(s: impl Into<String>) -> Self {
+                Self(s.into())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
+            }
+        }
+    };
+}
+
+opaque_id!(
+    /// An outbox event's id: EventBridge's idempotency key downstream.
+    EventId
+);
+opaque_id!(
+    /// The claim on sending one email: proves the sender when marking it sent or giving it back.
+    ClaimId
+);
+opaque_id!(
+    /// A concern's id: a digest of who raised what about whom, so a repeat is the same concern.
+    ConcernId
+);
+
 /// A concern's id: the digest of who raised what about whom, so a replayed request names the same concern.
-pub fn concern_id(parent: &ParentId, raised_by: &str, summary: &str) -> String {
+pub fn concern_id(parent: &ParentId, raised_by: &str, summary: &str) -> ConcernId {
     use sha2::{Digest, Sha256};
     let canonical = serde_json::to_vec(&(parent.to_string(), raised_by, summary)).expect("strings always serialise");
-    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+    ConcernId(Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub enum Withdrawal {
 pub enum NoticeClaim {
     /// Ours to send; `claim_id` proves it when marking sent or releasing.
     Claimed {
-        claim_id: String,
+        claim_id: crate::ClaimId,
     },
     AlreadySent,
     /// Another delivery is sending it right now.

@@ -9,7 +9,7 @@ use crate::events::OutboxEvent;
 use crate::notice::{Email, NoticeKind};
 use crate::progress::ProgressRecord;
 use crate::referral::NewReferral;
-use crate::{ParentId, ReferralId, WorkshopId};
+use crate::{ClaimId, ConcernId, EventId, ParentId, ReferralId, WorkshopId};
 
 pub use crate::course::{
     Attendance, AttendanceOutcome, CaseFile, Concern, FollowUpDue, FollowUpEntry, FollowUpList, FollowUpOutcome, FollowUpRecording,
@@ -60,7 +60,7 @@ pub trait NoticeLedger: Send + Sync {
         parent: &ParentId,
         kind: NoticeKind,
         subject: &str,
-        claim_id: &str,
+        claim_id: &ClaimId,
         message_id: &str,
         sent_at: Timestamp,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
@@ -71,16 +71,16 @@ pub trait NoticeLedger: Send + Sync {
         parent: &ParentId,
         kind: NoticeKind,
         subject: &str,
-        claim_id: &str,
+        claim_id: &ClaimId,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 pub trait Outbox: Send + Sync {
     /// Events still waiting, created at or before `before`, oldest first.
     fn pending(&self, before: Timestamp, limit: i32) -> impl Future<Output = Result<Vec<OutboxEvent>, PortError>> + Send;
-    fn delivered(&self, event_id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn delivered(&self, event_id: &EventId) -> impl Future<Output = Result<(), PortError>> + Send;
     /// Clears several published events; a store may do it in one call.
-    fn delivered_all(&self, event_ids: &[&str]) -> impl Future<Output = Result<(), PortError>> + Send {
+    fn delivered_all(&self, event_ids: &[&EventId]) -> impl Future<Output = Result<(), PortError>> + Send {
         async move {
             for id in event_ids {
                 self.delivered(id).await?;
@@ -223,7 +223,7 @@ pub trait CourseStore: Send + Sync {
 
     fn case_file(&self, id: &ReferralId) -> impl Future<Output = Result<Option<CaseFile>, PortError>> + Send;
 
-    fn concern(&self, parent: &ParentId, concern_id: &str) -> impl Future<Output = Result<Option<Concern>, PortError>> + Send;
+    fn concern(&self, parent: &ParentId, concern_id: &ConcernId) -> impl Future<Output = Result<Option<Concern>, PortError>> + Send;
 }
 
 pub trait SweepStore: Send + Sync {

@@ -198,7 +198,7 @@ impl CourseStore for MemoryStore {
         })
     }
 
-    async fn concern(&self, parent: &ParentId, concern_id: &str) -> Result<Option<Concern>, PortError> {
+    async fn concern(&self, parent: &ParentId, concern_id: &pt4c_domain::ConcernId) -> Result<Option<Concern>, PortError> {
         self.run(Op::Concern, |s| Ok(s.concerns.get(&(parent.clone(), concern_id.to_owned())).cloned()))
     }
 }

@@ -25,7 +25,7 @@ impl NoticeLedger for MemoryStore {
                 Some(n) if n.lease_until.is_none_or(|until| until > Instant::now()) => return Ok(NoticeClaim::InProgress),
                 _ => {}
             }
-            let claim_id = uuid::Uuid::new_v4().to_string();
+            let claim_id = pt4c_domain::ClaimId::from_stored(uuid::Uuid::new_v4().to_string());
             s.notices.insert(
                 k,
                 NoticeRec {
@@ -47,7 +47,7 @@ impl NoticeLedger for MemoryStore {
         parent: &ParentId,
         kind: NoticeKind,
         subject: &str,
-        claim_id: &str,
+        claim_id: &pt4c_domain::ClaimId,
         message_id: &str,
         sent_at: Timestamp,
     ) -> Result<(), PortError> {
@@ -55,7 +55,7 @@ impl NoticeLedger for MemoryStore {
             s.sent_counter += 1;
             let order = s.sent_counter;
             // Taken over after our lease ran out: the email went, the record says so already or will.
-            if let Some(n) = s.notices.get_mut(&key(parent, kind, subject)).filter(|n| n.claim_id == claim_id) {
+            if let Some(n) = s.notices.get_mut(&key(parent, kind, subject)).filter(|n| &n.claim_id == claim_id) {
                 n.state = NoticeState::Sent;
                 n.sent_at = Some(sent_at);
                 n.message_id = Some(message_id.to_owned());
@@ -66,10 +66,10 @@ impl NoticeLedger for MemoryStore {
         })
     }
 
-    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &str) -> Result<(), PortError> {
+    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &pt4c_domain::ClaimId) -> Result<(), PortError> {
         self.run(Op::ReleaseClaim, |s| {
             let k = key(parent, kind, subject);
-            if s.notices.get(&k).is_some_and(|n| n.claim_id == claim_id && n.state == NoticeState::Sending) {
+            if s.notices.get(&k).is_some_and(|n| &n.claim_id == claim_id && n.state == NoticeState::Sending) {
                 s.notices.remove(&k);
             }
             Ok(())

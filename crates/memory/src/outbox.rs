@@ -22,7 +22,7 @@ impl Outbox for MemoryStore {
         })
     }
 
-    async fn delivered(&self, event_id: &str) -> Result<(), PortError> {
+    async fn delivered(&self, event_id: &pt4c_domain::EventId) -> Result<(), PortError> {
         self.run(Op::Delivered, |s| {
             s.outbox.remove(event_id);
             Ok(())

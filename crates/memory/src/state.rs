@@ -27,14 +27,14 @@ pub(crate) struct State {
     /// Requests for a fresh link, per parent and day.
     pub link_requests: BTreeMap<(ParentId, Date), u32>,
     pub follow_ups: BTreeMap<ParentId, FollowUpRec>,
-    pub concerns: BTreeMap<(ParentId, String), Concern>,
+    pub concerns: BTreeMap<(ParentId, pt4c_domain::ConcernId), Concern>,
     pub workshops: BTreeMap<WorkshopId, WorkshopRec>,
     /// Roster places (the co-parent guard), by (workshop, case number).
     pub roster: BTreeMap<(WorkshopId, String), RosterRec>,
     /// Cancelled workshops whose bookings are still to be released, due from this moment.
     pub cancelling: BTreeMap<WorkshopId, Timestamp>,
     /// The outbox: events waiting to be delivered, by event id.
-    pub outbox: BTreeMap<String, OutboxEvent>,
+    pub outbox: BTreeMap<pt4c_domain::EventId, OutboxEvent>,
     /// Every event ever written with a change, for tests.
     pub written: Vec<OutboxEvent>,
     /// Orders notices marked sent (the domain's clock keeps whole seconds).
@@ -203,7 +203,7 @@ pub(crate) enum NoticeState {
 pub(crate) struct NoticeRec {
     pub kind: NoticeKind,
     pub state: NoticeState,
-    pub claim_id: String,
+    pub claim_id: pt4c_domain::ClaimId,
     pub sent_at: Option<Timestamp>,
     pub message_id: Option<String>,
     pub sent_order: u64,

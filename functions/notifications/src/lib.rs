@@ -8,8 +8,8 @@ mod staff;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use pt4c_adapters::consumer::{self, ConsumerError, DeadLetterQueue, Delivered};
-use pt4c_app::notices::Sending;
 use pt4c_adapters::Deps;
+use pt4c_app::notices::Sending;
 use pt4c_domain::events::DomainEvent;
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{CaseFile, CourseStore, ParentRecord, ParentStore, PortError};

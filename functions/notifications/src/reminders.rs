@@ -2,8 +2,8 @@
 
 use pt4c_adapters::consumer::ConsumerError;
 use pt4c_adapters::emails;
-use pt4c_app::notices::send_once;
 use pt4c_adapters::Deps;
+use pt4c_app::notices::send_once;
 use pt4c_domain::events::ReminderDue;
 use pt4c_domain::link::Purpose;
 use pt4c_domain::ports::{ParentRecord, WorkshopStore};

@@ -3,8 +3,8 @@
 
 use pt4c_adapters::consumer::ConsumerError;
 use pt4c_adapters::emails;
-use pt4c_app::notices::send_once;
 use pt4c_adapters::Deps;
+use pt4c_app::notices::send_once;
 use pt4c_domain::events::{ConcernRaised, FollowUpOverdue};
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{CourseStore, ParentStore};
@@ -57,7 +57,7 @@ pub(crate) async fn concern_raised(deps: &Deps, event: &ConcernRaised) -> Result
     })
     .map_err(ConsumerError::template(kind.as_str()))?;
     counted(
-        send_once(&deps.store, &deps.mailer, &event.parent_id, kind, &event.concern_id, deps.now(), &email).await,
+        send_once(&deps.store, &deps.mailer, &event.parent_id, kind, event.concern_id.as_str(), deps.now(), &email).await,
         &event.parent_id,
         kind,
     )

@@ -366,7 +366,7 @@ impl CourseStore for DynamoStore {
         self.transact_decided(vec![self.put(item, Some("attribute_not_exists(pk)"))?, self.put(outbox_item(event)?, None)?]).await
     }
 
-    async fn concern(&self, parent: &ParentId, concern_id: &str) -> Result<Option<Concern>, PortError> {
+    async fn concern(&self, parent: &ParentId, concern_id: &pt4c_domain::ConcernId) -> Result<Option<Concern>, PortError> {
         match self.get(referral_pk(parent.referral_id()), &concern_sk(parent.parent_ref(), concern_id)).await? {
             None => Ok(None),
             Some(item) => Ok(Some(from_item::<ConcernItem>(item)?.concern)),

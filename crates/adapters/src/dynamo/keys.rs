@@ -35,10 +35,10 @@ pub(super) fn notice_sk(r: &ParentRef, kind: NoticeKind, subject: &str) -> Strin
 pub(super) fn follow_up_sk(r: &ParentRef) -> String {
     format!("FOLLOWUP#{r}")
 }
-pub(super) fn concern_sk(r: &ParentRef, id: &str) -> String {
+pub(super) fn concern_sk(r: &ParentRef, id: &pt4c_domain::ConcernId) -> String {
     format!("CONCERN#{r}#{id}")
 }
-pub(super) fn outbox_pk(event_id: &str) -> String {
+pub(super) fn outbox_pk(event_id: &pt4c_domain::EventId) -> String {
     format!("OUTBOX#{event_id}")
 }
 pub(super) fn workshop_pk(id: &WorkshopId) -> String {

@@ -48,7 +48,7 @@ impl NoticeLedger for DynamoStore {
             .send()
             .await;
         match out {
-            Ok(_) => Ok(NoticeClaim::Claimed { claim_id }),
+            Ok(_) => Ok(NoticeClaim::Claimed { claim_id: pt4c_domain::ClaimId::from_stored(claim_id) }),
             Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => {
                 let state = match se.err() {
                     aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) => {
@@ -77,7 +77,7 @@ impl NoticeLedger for DynamoStore {
         parent: &ParentId,
         kind: NoticeKind,
         subject: &str,
-        claim_id: &str,
+        claim_id: &pt4c_domain::ClaimId,
         message_id: &str,
         sent_at: Timestamp,
     ) -> Result<(), PortError> {
@@ -105,7 +105,7 @@ impl NoticeLedger for DynamoStore {
         }
     }
 
-    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &str) -> Result<(), PortError> {
+    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &pt4c_domain::ClaimId) -> Result<(), PortError> {
         let out = self
             .client
             .delete_item()

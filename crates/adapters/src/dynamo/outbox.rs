@@ -72,12 +72,12 @@ impl Outbox for DynamoStore {
     }
 
     /// Deletes published events' outbox items, 25 to a BatchWriteItem call.
-    async fn delivered_all(&self, event_ids: &[&str]) -> Result<(), PortError> {
+    async fn delivered_all(&self, event_ids: &[&pt4c_domain::EventId]) -> Result<(), PortError> {
         // Any left unprocessed the relay finds and republishes (harmless).
         self.delete_batch(event_ids.iter().map(|id| (outbox_pk(id), "OUTBOX".to_owned()))).await.map(|_left| ())
     }
 
-    async fn delivered(&self, event_id: &str) -> Result<(), PortError> {
+    async fn delivered(&self, event_id: &pt4c_domain::EventId) -> Result<(), PortError> {
         self.client
             .delete_item()
             .table_name(&self.table)

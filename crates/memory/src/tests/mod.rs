@@ -36,7 +36,7 @@ pub(crate) fn rid(s: &str) -> ReferralId {
 /// An event to write with a change (what it says does not matter to the store).
 pub(crate) fn event(now: Timestamp) -> OutboxEvent {
     OutboxEvent {
-        event_id: uuid::Uuid::new_v4().to_string(),
+        event_id: pt4c_domain::EventId::from_stored(uuid::Uuid::new_v4().to_string()),
         created_at: now,
         event: DomainEvent::ParentActivated(ParentActivated { parent_id: pid("R-0.A"), activated_at: now }),
     }

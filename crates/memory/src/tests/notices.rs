@@ -4,7 +4,7 @@ use pt4c_domain::ports::{EventPublisher, Mailer, NoticeClaim, NoticeLedger, Outb
 use super::*;
 use crate::{MemoryBus, MemoryMailer, Op};
 
-async fn claimed(store: &MemoryStore, p: &ParentId, kind: NoticeKind) -> String {
+async fn claimed(store: &MemoryStore, p: &ParentId, kind: NoticeKind) -> pt4c_domain::ClaimId {
     match store.claim(p, kind, "course", received()).await.unwrap() {
         NoticeClaim::Claimed { claim_id } => claim_id,
         other => panic!("not claimed: {other:?}"),
