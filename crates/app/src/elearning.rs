@@ -12,7 +12,7 @@ use crate::App;
 #[derive(Debug, Clone)]
 pub struct Completion {
     pub parent_id: ParentId,
-    pub module_id: String,
+    pub module_id: pt4c_domain::ModuleId,
     pub completed_at: jiff::Timestamp,
 }
 

@@ -30,7 +30,7 @@ pub struct HubView {
     pub first_name: String,
     /// Every module of the catalogue: (id, title).
     #[serde(skip)]
-    pub module_titles: Vec<(String, String)>,
+    pub module_titles: Vec<(pt4c_domain::ModuleId, String)>,
 }
 
 /// The parent's own workshop, as their Hub shows it (the joining link is theirs to see).

@@ -6,7 +6,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Module {
-    pub module_id: String,
+    pub module_id: crate::ModuleId,
     pub title: String,
 }
 
@@ -30,14 +30,11 @@ impl Catalogue {
         let mut modules = Vec::new();
         for entry in s.split(';').map(str::trim).filter(|e| !e.is_empty()) {
             let (id, title) = entry.split_once('=').ok_or_else(|| format!("{entry:?} is not id=Title"))?;
-            let id = id.trim();
-            if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-                return Err(format!("{id:?} is not a module id"));
-            }
+            let id = crate::ModuleId::parse(id.trim()).map_err(|_| format!("{:?} is not a module id", id.trim()))?;
             if modules.iter().any(|m: &Module| m.module_id == id) {
                 return Err(format!("{id:?} is listed twice"));
             }
-            modules.push(Module { module_id: id.to_owned(), title: title.trim().to_owned() });
+            modules.push(Module { module_id: id, title: title.trim().to_owned() });
         }
         if modules.is_empty() {
             return Err("the catalogue has no modules".into());
@@ -45,16 +42,16 @@ impl Catalogue {
         Ok(Self { modules })
     }
 
-    pub fn contains(&self, id: &str) -> bool {
-        self.modules.iter().any(|m| m.module_id == id)
+    pub fn contains(&self, id: &crate::ModuleId) -> bool {
+        self.modules.iter().any(|m| &m.module_id == id)
     }
 
-    pub fn title(&self, id: &str) -> Option<&str> {
-        self.modules.iter().find(|m| m.module_id == id).map(|m| m.title.as_str())
+    pub fn title(&self, id: &crate::ModuleId) -> Option<&str> {
+        self.modules.iter().find(|m| &m.module_id == id).map(|m| m.title.as_str())
     }
 
     /// Every module of the catalogue is in `done`.
-    pub fn complete(&self, mut done: impl FnMut(&str) -> bool) -> bool {
+    pub fn complete(&self, mut done: impl FnMut(&crate::ModuleId) -> bool) -> bool {
         self.modules.iter().all(|m| done(&m.module_id))
     }
 }
@@ -99,8 +96,9 @@ mod tests {
     fn the_default_catalogue_has_the_four_topics() {
         let c = Catalogue::default();
         assert_eq!(c.modules.len(), 4);
-        assert!(c.contains("childs-point-of-view"));
-        assert!(!c.contains("Going to court"));
+        assert!(c.contains(&crate::ModuleId::parse("childs-point-of-view").unwrap()));
+        assert!(!c.contains(&crate::ModuleId::parse("going-to-school").unwrap()));
+        assert!(crate::ModuleId::parse("Going to court").is_err(), "a title is not an id");
     }
 
     #[test]

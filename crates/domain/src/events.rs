@@ -42,7 +42,7 @@ pub struct ParentActivated {
 #[serde(rename_all = "camelCase")]
 pub struct ELearningModuleCompleted {
     pub parent_id: ParentId,
-    pub module_id: String,
+    pub module_id: crate::ModuleId,
     pub completed_at: Timestamp,
 }
 

@@ -148,6 +148,36 @@ impl PartialEq<str> for WorkshopId {
     }
 }
 
+/// An e-learning module's id, as the catalogue names it: 1-64 of `a-z 0-9 -`. Whether the
+/// course has such a module is the catalogue's to say.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ModuleId(String);
+
+impl ModuleId {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err("is not a module of the course");
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ModuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&ModuleId> for String {
+    fn from(id: &ModuleId) -> String {
+        id.0.clone()
+    }
+}
+
 /// An opaque id the service makes itself (a UUID, a digest): typed so that one kind is never
 /// passed for another; read back from the store as written.
 macro_rules! opaque_id {

@@ -19,7 +19,7 @@ pub mod timings;
 pub mod workshop;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{ClaimId, ConcernId, EventId, ParentId, ParentRef, ReferralId, WorkshopId};
+pub use ids::{ClaimId, ConcernId, EventId, ModuleId, ParentId, ParentRef, ReferralId, WorkshopId};
 pub use parent::{BookingDecision, Change, ParentRecord};
 
 /// One bad field of a request, named by its JSON path (`parents[1].email`).

@@ -26,7 +26,7 @@ pub struct ParentRecord {
     pub complete_by: jiff::civil::Date,
     pub referral_status: crate::progress::ReferralStatus,
     /// Each module's first completion time.
-    pub modules: std::collections::BTreeMap<String, Timestamp>,
+    pub modules: std::collections::BTreeMap<crate::ModuleId, Timestamp>,
     pub elearning_completed_at: Option<Timestamp>,
     pub case_number: String,
     pub workshop_mode: crate::referral::WorkshopMode,

@@ -128,7 +128,7 @@ pub trait ParentStore: Send + Sync {
     fn record_module(
         &self,
         id: &ParentId,
-        module_id: &str,
+        module_id: &crate::ModuleId,
         at: Timestamp,
         event: &OutboxEvent,
     ) -> impl Future<Output = Result<ModuleRecording, PortError>> + Send;

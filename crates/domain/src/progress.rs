@@ -66,7 +66,7 @@ pub struct ElearningProgress {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModuleCompletion {
-    pub module_id: String,
+    pub module_id: crate::ModuleId,
     pub completed_at: Timestamp,
 }
 

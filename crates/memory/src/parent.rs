@@ -47,7 +47,7 @@ impl ParentStore for MemoryStore {
     async fn record_module(
         &self,
         id: &ParentId,
-        module_id: &str,
+        module_id: &pt4c_domain::ModuleId,
         at: Timestamp,
         event: &OutboxEvent,
     ) -> Result<ModuleRecording, PortError> {
@@ -60,7 +60,7 @@ impl ParentStore for MemoryStore {
             if p.received_at >= at + SignedDuration::from_secs(1) {
                 return Ok(ModuleRecording::BeforeInvitation);
             }
-            p.module_times.insert(module_id.to_owned(), at);
+            p.module_times.insert(module_id.clone(), at);
             s.put_event(event);
             Ok(ModuleRecording::Recorded)
         })

@@ -161,7 +161,7 @@ pub(crate) struct ParentRec {
     pub status: ParentStatus,
     pub activated_at: Option<Timestamp>,
     pub completed_at: Option<Timestamp>,
-    pub module_times: BTreeMap<String, Timestamp>,
+    pub module_times: BTreeMap<pt4c_domain::ModuleId, Timestamp>,
     pub elearning_completed_at: Option<Timestamp>,
     pub booking: Option<Booking>,
     pub received_at: Timestamp,

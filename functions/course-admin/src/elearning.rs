@@ -10,7 +10,7 @@ use pt4c_adapters::http::{decode_json, read_body, typed, unknown_keys, ApiError}
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 use pt4c_app::elearning::{self, Completion, CompletionRefusal};
-use pt4c_domain::{FieldError, ParentId};
+use pt4c_domain::{FieldError, ModuleId, ParentId};
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<Deps> {
@@ -41,16 +41,16 @@ fn parse_completion(deps: &Deps, headers: &HeaderMap, body: &[u8]) -> Result<Com
         // An id that cannot exist names no parent we know.
         Some(s) => Some(ParentId::parse(s).map_err(|_| Problem::not_found("parent"))?),
     };
-    let module_id = match req.module_id {
+    let module_id = match req.module_id.as_deref().map(ModuleId::parse) {
         None => {
             errors.push(FieldError::new("moduleId", "is required"));
             None
         }
-        Some(m) if !deps.config.catalogue.contains(&m) => {
+        Some(Ok(m)) if deps.config.catalogue.contains(&m) => Some(m),
+        Some(_) => {
             errors.push(FieldError::new("moduleId", "is not a module of the course"));
             None
         }
-        Some(m) => Some(m),
     };
     // A completion is a plausible moment (from 2020, not in the future); after the invitation is the store's to say.
     let completed_at = match req.completed_at.as_deref().map(|t| pt4c_domain::elearning::completion_time(t, deps.now())) {

@@ -67,7 +67,7 @@ pub(super) struct ParentItem {
     /// Each e-learning module's first completion time (an empty map from the start, so
     /// `moduleTimes.#m` can be set in one conditional update).
     #[serde(default)]
-    pub(super) module_times: BTreeMap<String, Timestamp>,
+    pub(super) module_times: BTreeMap<pt4c_domain::ModuleId, Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) elearning_completed_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

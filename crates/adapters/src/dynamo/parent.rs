@@ -112,7 +112,7 @@ impl ParentStore for DynamoStore {
     async fn record_module(
         &self,
         id: &ParentId,
-        module_id: &str,
+        module_id: &pt4c_domain::ModuleId,
         at: Timestamp,
         event: &OutboxEvent,
     ) -> Result<ModuleRecording, PortError> {
@@ -122,7 +122,7 @@ impl ParentStore for DynamoStore {
             parent_sk(id.parent_ref()),
             "SET moduleTimes.#m = :at",
             "attribute_exists(pk) AND attribute_not_exists(moduleTimes.#m) AND receivedAt < :endOfSecond",
-            &[("#m", module_id)],
+            &[("#m", module_id.as_str())],
             // Completion times are whole seconds; the invitation's may have a fraction of one.
             vec![(":at", s(at.to_string())), (":endOfSecond", s((at + SignedDuration::from_secs(1)).to_string()))],
         )?;

@@ -73,9 +73,9 @@ impl ParentFacts<'_> {
             match p.elearning.completed_at {
                 Some(t) => Fact::ElearningCompleted(at_london(t)),
                 None if p.elearning.modules.is_empty() => Fact::ElearningNotStarted,
-                None => {
-                    Fact::ElearningPartly(p.elearning.modules.iter().map(|m| (m.module_id.clone(), at_london(m.completed_at))).collect())
-                }
+                None => Fact::ElearningPartly(
+                    p.elearning.modules.iter().map(|m| (m.module_id.to_string(), at_london(m.completed_at))).collect(),
+                ),
             },
             match &p.workshop {
                 Some(w) if w.attended == Some(true) => Fact::Attended(at_london(w.starts_at)),

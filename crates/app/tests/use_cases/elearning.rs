@@ -9,7 +9,7 @@ use pt4c_domain::ParentId;
 use crate::harness::*;
 
 async fn report(t: &TestApp, parent: &ParentId, module: &str, completed_at: Timestamp) -> Result<ParentElearning, CompletionRefusal> {
-    let c = Completion { parent_id: parent.clone(), module_id: module.into(), completed_at };
+    let c = Completion { parent_id: parent.clone(), module_id: pt4c_domain::ModuleId::parse(module).expect("a module id"), completed_at };
     elearning::record_completion(t, &c).await
 }
 
@@ -83,7 +83,7 @@ async fn given_a_withdrawn_parent_when_every_module_is_reported_then_they_stay_w
     pt4c_app::referrals::withdraw(&t, &referral_id(), "case closed").await.expect("withdrawn");
 
     for m in &t.settings.catalogue.modules {
-        report(&t, &a, &m.module_id, t.now()).await.expect("the provider's report is taken");
+        report(&t, &a, m.module_id.as_str(), t.now()).await.expect("the provider's report is taken");
     }
 
     let p = t.parent(&a).await;

@@ -57,16 +57,22 @@ async fn a_module_is_recorded_once_and_never_before_the_invitation() {
     with_referral(&store, "R-1", "C1").await;
     let p = pid("R-1.A");
     let done = at("2026-11-21T10:00:00Z");
-    assert_eq!(store.record_module(&p, "going-to-court", done, &event(done)).await.unwrap(), ModuleRecording::Recorded);
+    assert_eq!(store.record_module(&p, &module("going-to-court"), done, &event(done)).await.unwrap(), ModuleRecording::Recorded);
     let later = done + SignedDuration::from_hours(1);
-    assert_eq!(store.record_module(&p, "going-to-court", later, &event(later)).await.unwrap(), ModuleRecording::AlreadyRecorded);
+    assert_eq!(store.record_module(&p, &module("going-to-court"), later, &event(later)).await.unwrap(), ModuleRecording::AlreadyRecorded);
     let early = received() - SignedDuration::from_secs(1);
-    assert_eq!(store.record_module(&p, "managing-emotions", early, &event(early)).await.unwrap(), ModuleRecording::BeforeInvitation);
+    assert_eq!(
+        store.record_module(&p, &module("managing-emotions"), early, &event(early)).await.unwrap(),
+        ModuleRecording::BeforeInvitation
+    );
     // The same second as the invitation is not before it.
-    assert_eq!(store.record_module(&p, "managing-emotions", received(), &event(received())).await.unwrap(), ModuleRecording::Recorded);
-    assert_eq!(store.record_module(&pid("R-9.A"), "x", done, &event(done)).await.unwrap(), ModuleRecording::NoParent);
+    assert_eq!(
+        store.record_module(&p, &module("managing-emotions"), received(), &event(received())).await.unwrap(),
+        ModuleRecording::Recorded
+    );
+    assert_eq!(store.record_module(&pid("R-9.A"), &module("x"), done, &event(done)).await.unwrap(), ModuleRecording::NoParent);
     let after = store.parent(&p).await.unwrap().unwrap();
-    assert_eq!(after.modules.get("going-to-court"), Some(&done));
+    assert_eq!(after.modules.get(&module("going-to-court")), Some(&done));
     assert_eq!(after.rev, 0, "a module moves nothing in the due-index");
     assert_eq!(store.outbox_events().len(), 3);
 }
@@ -88,4 +94,8 @@ async fn the_elearning_starts_and_completes_once() {
         (after.status, after.elearning_completed_at, after.due_at, after.rev),
         (ParentStatus::ElearningCompleted, Some(done), Some(due), 1)
     );
+}
+
+fn module(id: &str) -> pt4c_domain::ModuleId {
+    pt4c_domain::ModuleId::parse(id).expect("a module id")
 }
