@@ -50,7 +50,7 @@ pub enum NoticeClaim {
 pub struct ParentContact {
     pub parent_id: ParentId,
     pub first_name: String,
-    pub email: String,
+    pub email: crate::referral::EmailAddress,
     pub withdrawn: bool,
 }
 

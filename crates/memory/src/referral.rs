@@ -219,7 +219,7 @@ impl ReferralStore for MemoryStore {
                 .map(|p| ParentContact {
                     parent_id: p.parent_id.clone(),
                     first_name: p.details.first_name.clone(),
-                    email: p.details.email.as_str().to_owned(),
+                    email: p.details.email.clone(),
                     withdrawn: p.status == ParentStatus::Withdrawn,
                 })
                 .collect();

@@ -73,7 +73,7 @@ impl State {
             first_name: p.details.first_name.clone(),
             last_name: p.details.last_name.clone(),
             phone: p.details.phone.as_ref().map(|ph| ph.as_str().to_owned()),
-            email: p.details.email.as_str().to_owned(),
+            email: p.details.email.clone(),
             status: p.status,
             activated_at: p.activated_at,
             complete_by: referral.complete_by,

@@ -20,7 +20,7 @@ pub(crate) async fn book_workshop(deps: &Deps, event: &ELearningCompleted) -> Re
     }
     let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
     let email = emails::book_workshop(&emails::BookWorkshop {
-        to: &parent.email,
+        to: parent.email.as_str(),
         first_name: &parent.first_name,
         booking_url: &booking_url,
         complete_by: parent.complete_by,
@@ -53,7 +53,7 @@ pub(crate) async fn booking_confirmed(deps: &Deps, event: &WorkshopBooked) -> Re
     let invitation = Attachment { filename: "workshop.ics".into(), content_type: "text/calendar".into(), content: ics.into_bytes() };
     let email = emails::booking_confirmed(
         &emails::BookingConfirmed {
-            to: &parent.email,
+            to: parent.email.as_str(),
             first_name: &parent.first_name,
             mode: w.mode,
             location: &w.location,
@@ -75,7 +75,7 @@ pub(crate) async fn booking_cancelled(deps: &Deps, event: &BookingCancelled) -> 
     // Checked at delivery: a parent who booked again since is not asked to book (it would
     // contradict the booking they hold); they are told what they hold.
     let email = emails::booking_cancelled(&emails::BookingCancelled {
-        to: &parent.email,
+        to: parent.email.as_str(),
         first_name: &parent.first_name,
         rebooked: rebooked_since(&parent, event.cancelled_at).map(|b| (b.starts_at, b.ends_at)),
         complete_by: parent.complete_by,
@@ -109,7 +109,7 @@ pub(crate) async fn workshop_cancelled(deps: &Deps, event: &WorkshopCancelled) -
         }
         let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
         let email = emails::workshop_cancelled(&emails::WorkshopCancelled {
-            to: &parent.email,
+            to: parent.email.as_str(),
             first_name: &parent.first_name,
             rebooked: parent.booking.as_ref().map(|b| (b.starts_at, b.ends_at)),
             booking_url: &booking_url,

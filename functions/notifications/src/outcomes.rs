@@ -20,7 +20,7 @@ pub(crate) async fn completed(deps: &Deps, event: &WorkshopAttended) -> Result<S
     }
     let kind = NoticeKind::Completed;
     let email = emails::completed(&emails::Completed {
-        to: &parent.email,
+        to: parent.email.as_str(),
         first_name: &parent.first_name,
         parenting_plan_url: &deps.config.parenting_plan_url,
     })
@@ -37,7 +37,7 @@ pub(crate) async fn did_not_attend(deps: &Deps, event: &WorkshopMissed) -> Resul
     let kind = NoticeKind::DidNotAttend;
     let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
     let email = emails::did_not_attend(&emails::DidNotAttend {
-        to: &parent.email,
+        to: parent.email.as_str(),
         first_name: &parent.first_name,
         complete_by: parent.complete_by,
         booking_url: &booking_url,

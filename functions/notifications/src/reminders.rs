@@ -27,7 +27,7 @@ fn moot(parent: &ParentRecord, event: &ReminderDue) -> bool {
 }
 
 fn with_link<'a>(parent: &'a ParentRecord, url: &'a str) -> emails::Reminder<'a> {
-    emails::Reminder { to: &parent.email, first_name: &parent.first_name, complete_by: parent.complete_by, url }
+    emails::Reminder { to: parent.email.as_str(), first_name: &parent.first_name, complete_by: parent.complete_by, url }
 }
 
 pub(crate) async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary, ConsumerError> {
@@ -53,7 +53,7 @@ pub(crate) async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary
             let elearning_done = parent.elearning_completed_at.is_some();
             let url = hub_or_booking(if elearning_done { Purpose::Booking } else { Purpose::Hub })?;
             emails::deadline_warning(&emails::DeadlineWarning {
-                to: &parent.email,
+                to: parent.email.as_str(),
                 first_name: &parent.first_name,
                 complete_by: parent.complete_by,
                 elearning_done,
@@ -65,7 +65,7 @@ pub(crate) async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary
             // The reminder's cancel link acts only on the booking it reminds of.
             let cancel_url = deps.cancel_link(&parent.parent_id, &b.workshop_id, b.booked_at, parent.complete_by)?;
             emails::workshop_reminder(&emails::WorkshopReminder {
-                to: &parent.email,
+                to: parent.email.as_str(),
                 first_name: &parent.first_name,
                 mode: b.mode,
                 location: &b.location,

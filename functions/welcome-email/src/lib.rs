@@ -59,7 +59,7 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Consu
         let token = links.sign(&parent.parent_id, Purpose::Hub, expires);
         let hub_url = deps.link_url("hub", &token);
         let email = emails::welcome(&Welcome {
-            to: &parent.email,
+            to: parent.email.as_str(),
             first_name: &parent.first_name,
             hub_url: &hub_url,
             complete_by: referral.complete_by,
@@ -105,7 +105,7 @@ async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, Consume
     let token = deps.links()?.sign(&parent.parent_id, Purpose::Hub, expires);
     let hub_url = deps.link_url("hub", &token);
     let email = emails::new_link(&NewLink {
-        to: &parent.email,
+        to: parent.email.as_str(),
         first_name: &parent.first_name,
         hub_url: &hub_url,
         valid_until: london_date(expires),

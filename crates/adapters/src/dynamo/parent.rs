@@ -51,7 +51,7 @@ impl ParentStore for DynamoStore {
             first_name: parent.details.first_name,
             last_name: parent.details.last_name,
             phone: parent.details.phone.map(|p| p.as_str().to_owned()),
-            email: parent.details.email.as_str().to_owned(),
+            email: parent.details.email.clone(),
             status: parent.status,
             activated_at: parent.activated_at,
             complete_by: referral.complete_by,

@@ -211,7 +211,7 @@ impl ReferralStore for DynamoStore {
                     parents.push(ParentContact {
                         parent_id: p.parent_id,
                         first_name: p.details.first_name,
-                        email: p.details.email.as_str().to_owned(),
+                        email: p.details.email.clone(),
                         withdrawn: p.status == ParentStatus::Withdrawn,
                     })
                 }
