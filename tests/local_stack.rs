@@ -16,6 +16,7 @@ async fn every_route_in_the_template_is_served_and_every_function_can_be_invoked
         let path = route.path.replace("{referralId}", "CAF-ROUTE");
         let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap();
         let answer = app.send(method, &path, Some("application/json"), b"{}".to_vec()).await;
+        // Read as JSON, not as problem details: a served route may answer anything but the router's own 404.
         let unrouted = answer.status == 404 && answer.body["detail"] == "No such route." || answer.status == 405;
         assert!(!unrouted, "{} {} is not served locally", route.method, route.path);
     }
@@ -38,6 +39,7 @@ async fn an_http_function_answers_the_invoke_api_as_lambda_does() {
     });
     let (status, error, body) = app.invoke("ReferralIntakeFunction", &payload).await;
     assert_eq!((status, error), (200, None));
+    // Lambda's wire shape for an HTTP function, exactly.
     assert_eq!(body["statusCode"], 201);
     assert_eq!(body["headers"]["location"], "/referrals/CAF-INVOKE");
 }
@@ -71,7 +73,8 @@ async fn the_mailbox_answers_html_and_json_and_the_clock_can_be_set() {
     let later = app.post_referral(&referral("CAF-CLOCK")).await;
     assert_eq!(later.status, 201);
     assert!(
-        app.eventually(|| async { app.get_referral("CAF-CLOCK").await.body["parents"][0]["invitedAt"] == "2026-12-01T08:00:00Z" }).await
+        app.eventually(|| async { app.progress("CAF-CLOCK").await.parents[0].invited_at == Some("2026-12-01T08:00:00Z".parse().unwrap()) })
+            .await
     );
     let reset = app.http.delete(format!("{}/clock", app.stack.control_url)).send().await.unwrap();
     assert_eq!(reset.status(), 204);

@@ -3,27 +3,17 @@
 use jiff::{SignedDuration, Timestamp};
 use pt4c_domain::link::Purpose;
 use pt4c_domain::ParentId;
-use pt4c_tests::{hub_link, referral, spawn_app, TestApp};
-use serde_json::{json, Value};
+use pt4c_tests::views::{Catalogue, Completion, HubView, NoticeKind, ParentStatus};
+use pt4c_tests::{hub_link, referral, spawn_app, Answer, TestApp};
 
-const MODULES: [&str; 4] = ["going-to-court", "managing-emotions", "how-separation-affects-children", "childs-point-of-view"];
-
-fn code(body: &Value) -> String {
-    body["type"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
 }
 
-async fn open(app: &TestApp, path: &str, json: bool) -> (u16, reqwest::header::HeaderMap, String) {
-    let mut req = app.http.get(app.api(path));
-    if json {
-        req = req.header("accept", "application/json");
-    }
-    let res = req.send().await.unwrap();
+/// A page as a browser opens it: status, headers, HTML (JSON answers are read with `get_json`).
+async fn open(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let res = app.http.get(app.api(path)).send().await.unwrap();
     (res.status().as_u16(), res.headers().clone(), res.text().await.unwrap())
-}
-
-async fn complete(app: &TestApp, parent: &str, module: &str, at: &str) -> pt4c_tests::Answer {
-    let body = json!({"parentId": parent, "moduleId": module, "completedAt": at});
-    app.send(reqwest::Method::POST, "/elearning/completions", Some("application/json"), serde_json::to_vec(&body).unwrap()).await
 }
 
 /// Given a referral whose welcome emails went out, Alex's hub path.
@@ -41,7 +31,7 @@ async fn a_parent_walks_from_the_welcome_link_through_the_elearning_to_the_booki
     let hub = welcomed(&app, "CAF-HUB").await;
 
     // The welcome link opens the Hub; the parent sets the account up with its button, once.
-    let (status, headers, html) = open(&app, &hub, false).await;
+    let (status, headers, html) = open(&app, &hub).await;
     assert_eq!(status, 200);
     assert!(html.contains("Your Parent Hub") && html.contains("Alex"));
     assert!(html.contains(&format!("action=\"{hub}/activate\"")) && html.contains("Set up your Parent Hub"));
@@ -50,37 +40,34 @@ async fn a_parent_walks_from_the_welcome_link_through_the_elearning_to_the_booki
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     // Fetching the link (as a mail scanner does) changes nothing.
-    open(&app, &hub, true).await;
-    let record = app.get_referral("CAF-HUB").await.body;
-    assert_eq!((record["parents"][0]["status"].as_str(), &record["parents"][0]["activatedAt"]), (Some("invited"), &Value::Null));
+    app.get_json(&hub).await;
+    let record = app.progress("CAF-HUB").await;
+    assert_eq!((record.parents[0].status, record.parents[0].activated_at), (ParentStatus::Invited, None));
     let set_up = app.send(reqwest::Method::POST, &format!("{hub}/activate"), None, vec![]).await;
     assert_eq!(set_up.status, 303);
     assert_eq!(set_up.headers["location"], hub.as_str());
-    let (_, _, html) = open(&app, &hub, false).await;
+    let (_, _, html) = open(&app, &hub).await;
     assert!(html.contains("Friday 29 January 2027") && !html.contains("/activate"), "set up: the course, no button");
     let again = app.send(reqwest::Method::POST, &format!("{hub}/activate"), None, vec![]).await;
     assert_eq!(again.status, 303, "setting up again changes nothing");
-    let (_, _, again) = open(&app, &hub, true).await;
-    let again: Value = serde_json::from_str(&again).unwrap();
-    assert_eq!(again["status"], "activated");
-    assert_eq!(again["bookingUrl"], Value::Null);
-    let record = app.get_referral("CAF-HUB").await.body;
-    assert_eq!(record["parents"][0]["status"], "activated");
-    assert!(record["parents"][0]["activatedAt"].is_string());
+    let again: HubView = app.get_json(&hub).await.json();
+    assert_eq!((again.status, again.booking_url), (ParentStatus::Activated, None));
+    let record = app.progress("CAF-HUB").await;
+    assert_eq!(record.parents[0].status, ParentStatus::Activated);
+    assert!(record.parents[0].activated_at.is_some());
     assert!(app.eventually(|| async { app.events("ParentActivated").len() == 1 }).await);
 
     // The provider reports modules out of order, and some twice.
     app.stack.set_clock(Some("2026-11-21T13:00:00Z".parse().unwrap()));
-    let first = complete(&app, "CAF-HUB.A", MODULES[2], "2026-11-21T10:00:00Z").await;
-    assert_eq!(first.status, 200);
-    assert_eq!(first.body["status"], "elearning_started");
-    complete(&app, "CAF-HUB.A", MODULES[2], "2026-11-21T12:00:00Z").await;
-    complete(&app, "CAF-HUB.A", MODULES[0], "2026-11-21T09:00:00Z").await;
-    complete(&app, "CAF-HUB.A", MODULES[3], "2026-11-21T11:00:00Z").await;
-    let last = complete(&app, "CAF-HUB.A", MODULES[1], "2026-11-21T11:30:00Z").await;
-    assert_eq!(last.body["status"], "elearning_completed");
-    assert_eq!(last.body["elearning"]["completedAt"], "2026-11-21T11:30:00Z");
-    let replay = complete(&app, "CAF-HUB.A", MODULES[1], "2026-11-21T11:45:00Z").await;
+    let modules = app.modules().await;
+    let first = app.complete_module("CAF-HUB.A", &modules[2], "2026-11-21T10:00:00Z").await;
+    assert_eq!((first.status, first.json::<Completion>().status), (200, ParentStatus::ElearningStarted));
+    app.complete_module("CAF-HUB.A", &modules[2], "2026-11-21T12:00:00Z").await;
+    app.complete_module("CAF-HUB.A", &modules[0], "2026-11-21T09:00:00Z").await;
+    app.complete_module("CAF-HUB.A", &modules[3], "2026-11-21T11:00:00Z").await;
+    let last: Completion = app.complete_module("CAF-HUB.A", &modules[1], "2026-11-21T11:30:00Z").await.json();
+    assert_eq!((last.status, last.elearning.completed_at), (ParentStatus::ElearningCompleted, Some(at("2026-11-21T11:30:00Z"))));
+    let replay = app.complete_module("CAF-HUB.A", &modules[1], "2026-11-21T11:45:00Z").await;
     assert_eq!(replay.status, 200);
 
     // One book-workshop email, with a booking link for this parent.
@@ -98,33 +85,26 @@ async fn a_parent_walks_from_the_welcome_link_through_the_elearning_to_the_booki
     assert_eq!(app.events("ELearningModuleCompleted").len(), 4);
 
     // Cafcass sees each module with its first time.
-    let record = app.get_referral("CAF-HUB").await.body;
-    let p = &record["parents"][0];
-    assert_eq!(p["status"], "elearning_completed");
-    assert_eq!(p["elearning"]["completedAt"], "2026-11-21T11:30:00Z");
-    let modules: Vec<(String, String)> = p["elearning"]["modules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["moduleId"].as_str().unwrap().to_owned(), m["completedAt"].as_str().unwrap().to_owned()))
-        .collect();
+    let record = app.progress("CAF-HUB").await;
+    let p = &record.parents[0];
+    assert_eq!((p.status, p.elearning.completed_at), (ParentStatus::ElearningCompleted, Some(at("2026-11-21T11:30:00Z"))));
+    let seen: Vec<(&str, Timestamp)> = p.elearning.modules.iter().map(|m| (m.module_id.as_str(), m.completed_at)).collect();
     assert_eq!(
-        modules,
+        seen,
         vec![
-            (MODULES[0].to_owned(), "2026-11-21T09:00:00Z".to_owned()),
-            (MODULES[2].to_owned(), "2026-11-21T10:00:00Z".to_owned()),
-            (MODULES[3].to_owned(), "2026-11-21T11:00:00Z".to_owned()),
-            (MODULES[1].to_owned(), "2026-11-21T11:30:00Z".to_owned()),
+            (modules[0].as_str(), at("2026-11-21T09:00:00Z")),
+            (modules[2].as_str(), at("2026-11-21T10:00:00Z")),
+            (modules[3].as_str(), at("2026-11-21T11:00:00Z")),
+            (modules[1].as_str(), at("2026-11-21T11:30:00Z")),
         ]
     );
-    let kinds: Vec<_> = p["notices"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(kinds, vec!["welcome", "book-workshop"]);
+    let kinds: Vec<NoticeKind> = p.notices.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, vec![NoticeKind::Welcome, NoticeKind::BookWorkshop]);
 
     // The Hub now offers the booking.
-    let (_, _, hub_json) = open(&app, &hub, true).await;
-    let hub_json: Value = serde_json::from_str(&hub_json).unwrap();
-    assert!(hub_json["bookingUrl"].as_str().unwrap().contains("/book/"));
-    let (_, _, html) = open(&app, &hub, false).await;
+    let offered: HubView = app.get_json(&hub).await.json();
+    assert!(offered.booking_url.is_some_and(|url| url.contains("/book/")));
+    let (_, _, html) = open(&app, &hub).await;
     assert!(html.contains("Book a workshop"));
 }
 
@@ -143,29 +123,29 @@ async fn links_that_are_forged_altered_misdirected_or_expired_are_refused() {
     altered.replace_range(altered.len() - 1.., flip);
     let wrong_purpose = links.sign(&ParentId::parse("CAF-LINKS.A").unwrap(), Purpose::Booking, far);
     for bad in [forged, altered, wrong_purpose, "garbage".to_owned()] {
-        let (status, _, body) = open(&app, &format!("/hub/{bad}"), true).await;
-        assert_eq!((status, code(&serde_json::from_str(&body).unwrap())), (403, "invalid-link".to_owned()), "{bad}");
-        let (status, _, html) = open(&app, &format!("/hub/{bad}"), false).await;
+        let refused = app.get_json(&format!("/hub/{bad}")).await;
+        assert_eq!((refused.status, refused.problem().code()), (403, "invalid-link"), "{bad}");
+        let (status, _, html) = open(&app, &format!("/hub/{bad}")).await;
         assert_eq!(status, 403);
         assert!(html.contains("This link is not valid"));
     }
 
     // Another parent's link opens that parent's Hub, never Alex's.
     let morgan = links.sign(&ParentId::parse("CAF-LINKS.B").unwrap(), Purpose::Hub, far);
-    let (_, _, body) = open(&app, &format!("/hub/{morgan}"), true).await;
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["parentId"], "CAF-LINKS.B");
+    let opened: HubView = app.get_json(&format!("/hub/{morgan}")).await.json();
+    assert_eq!(opened.parent_id.to_string(), "CAF-LINKS.B");
     // A genuine link to a parent who does not exist.
     let ghost = links.sign(&ParentId::parse("CAF-NONE.A").unwrap(), Purpose::Hub, far);
-    assert_eq!(open(&app, &format!("/hub/{ghost}"), true).await.0, 404);
+    assert_eq!(app.get_json(&format!("/hub/{ghost}")).await.status, 404);
 
     // 72 hours after the welcome, the link has expired.
     app.stack.set_clock(Some(Timestamp::now() + SignedDuration::from_hours(73)));
-    let (status, _, body) = open(&app, &hub, true).await;
-    assert_eq!((status, code(&serde_json::from_str(&body).unwrap())), (410, "link-expired".to_owned()));
-    let (status, _, html) = open(&app, &hub, false).await;
+    let expired = app.get_json(&hub).await;
+    assert_eq!((expired.status, expired.problem().code()), (410, "link-expired"));
+    let (status, _, html) = open(&app, &hub).await;
     assert_eq!(status, 410);
     assert!(html.contains("This link has expired") && html.contains(&format!("/hub/{token}/new-link")));
-    assert_eq!(app.get_referral("CAF-LINKS").await.body["parents"][0]["status"], "invited", "an expired link activates nothing");
+    assert_eq!(app.progress("CAF-LINKS").await.parents[0].status, ParentStatus::Invited, "an expired link activates nothing");
 }
 
 #[tokio::test]
@@ -173,31 +153,30 @@ async fn an_expired_link_asks_for_fresh_links_up_to_three_a_day() {
     let app = spawn_app().await;
     let hub = welcomed(&app, "CAF-NEW").await;
     app.stack.set_clock(Some(Timestamp::now() + SignedDuration::from_hours(80)));
-    async fn ask(app: &TestApp, hub: &str) -> (u16, Value) {
-        let res = app.http.post(app.api(&format!("{hub}/new-link"))).header("accept", "application/json").send().await.unwrap();
-        (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    async fn ask(app: &TestApp, hub: &str) -> Answer {
+        Answer::read(app.http.post(app.api(&format!("{hub}/new-link"))).header("accept", "application/json").send().await.unwrap()).await
     }
 
     for _ in 0..3 {
-        assert_eq!(ask(&app, &hub).await.0, 202);
+        assert_eq!(ask(&app, &hub).await.status, 202);
     }
-    let (status, body) = ask(&app, &hub).await;
-    assert_eq!((status, code(&body)), (429, "too-many-requests".to_owned()));
+    let refused = ask(&app, &hub).await;
+    assert_eq!((refused.status, refused.problem().code()), (429, "too-many-requests"));
 
     assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 4 }).await);
     app.quiet().await;
     let mail = app.mail_to("alex.hartley@example.com").await;
     assert_eq!(mail.len(), 4, "the welcome and three fresh links");
     let fresh = hub_link(mail.last().unwrap());
-    let (status, _, body) = open(&app, fresh.trim_start_matches(&app.stack.api_url), true).await;
-    assert_eq!(status, 200, "the fresh link works while the welcome link has expired");
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "invited", "opening it set nothing up");
+    let opened = app.get_json(fresh.trim_start_matches(&app.stack.api_url)).await;
+    assert_eq!(opened.status, 200, "the fresh link works while the welcome link has expired");
+    assert_eq!(opened.json::<HubView>().status, ParentStatus::Invited, "opening it set nothing up");
     let forged = app.send(reqwest::Method::POST, "/hub/not-a-token/new-link", None, vec![]).await;
     assert_eq!(forged.status, 403);
 
     // The next day in England, the parent may ask again.
     app.stack.set_clock(Some(Timestamp::now() + SignedDuration::from_hours(104)));
-    assert_eq!(ask(&app, &hub).await.0, 202);
+    assert_eq!(ask(&app, &hub).await.status, 202);
 }
 
 #[tokio::test]
@@ -205,27 +184,29 @@ async fn completion_reports_are_checked() {
     let app = spawn_app().await;
     app.post_referral(&referral("CAF-EL")).await;
 
-    let modules: Value = app.http.get(app.api("/elearning/modules")).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<_> = modules["modules"].as_array().unwrap().iter().map(|m| m["moduleId"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(ids, MODULES);
+    let catalogue: Catalogue = app.get_json("/elearning/modules").await.json();
+    let ids: Vec<&str> = catalogue.modules.iter().map(|m| m.module_id.as_str()).collect();
+    assert_eq!(ids, ["going-to-court", "managing-emotions", "how-separation-affects-children", "childs-point-of-view"]);
 
-    let unknown_parent = complete(&app, "CAF-NOBODY.A", MODULES[0], "2026-11-21T10:00:00Z").await;
-    assert_eq!((unknown_parent.status, code(&unknown_parent.body)), (404, "not-found".to_owned()));
-    let bad = complete(&app, "CAF-EL.A", "juggling", "2099-01-01T00:00:00Z").await;
-    assert_eq!((bad.status, code(&bad.body)), (422, "validation-failed".to_owned()));
-    let fields: Vec<_> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(fields, vec!["moduleId", "completedAt"]);
+    let unknown_parent = app.complete_module("CAF-NOBODY.A", ids[0], "2026-11-21T10:00:00Z").await;
+    assert_eq!((unknown_parent.status, unknown_parent.problem().code()), (404, "not-found"));
+    let bad = app.complete_module("CAF-EL.A", "juggling", "2099-01-01T00:00:00Z").await;
+    let problem = bad.problem();
+    assert_eq!((bad.status, problem.code(), problem.fields()), (422, "validation-failed", vec!["moduleId", "completedAt"]));
     // A completion before the parent was invited (the year 367 among them) is not a fact.
     for at in ["0367-05-01T10:00:00Z", "2026-01-01T00:00:00Z"] {
-        let old = complete(&app, "CAF-EL.A", MODULES[0], at).await;
-        assert_eq!((old.status, code(&old.body)), (422, "validation-failed".to_owned()), "{at}");
-        assert_eq!(old.body["errors"][0]["field"], "completedAt");
+        let old = app.complete_module("CAF-EL.A", ids[0], at).await;
+        let problem = old.problem();
+        assert_eq!(
+            (old.status, problem.code(), problem.fields().first().copied()),
+            (422, "validation-failed", Some("completedAt")),
+            "{at}"
+        );
     }
     let text = app.send(reqwest::Method::POST, "/elearning/completions", Some("text/plain"), b"{}".to_vec()).await;
     assert_eq!(text.status, 415);
     app.quiet().await;
-    let record = app.get_referral("CAF-EL").await.body;
-    assert_eq!(record["parents"][0]["elearning"]["modules"], json!([]), "a refused report records nothing");
+    assert!(app.progress("CAF-EL").await.parents[0].elearning.modules.is_empty(), "a refused report records nothing");
 }
 
 #[tokio::test]
@@ -239,7 +220,7 @@ async fn an_expired_booking_or_cancel_link_offers_a_new_link_that_works() {
         let token = app.stack.links().sign(&parent, purpose, past);
         let page = if purpose == Purpose::Booking { format!("/book/{token}") } else { format!("/book/{token}/cancel") };
         // When the parent opens it and presses the page's button
-        let (status, _, html) = open(&app, &page, false).await;
+        let (status, _, html) = open(&app, &page).await;
         assert_eq!(status, 410);
         assert!(html.contains(&format!("action=\"/hub/{token}/new-link\"")), "{html}");
         let asked = app.send(reqwest::Method::POST, &format!("/hub/{token}/new-link"), None, vec![]).await;
@@ -248,5 +229,5 @@ async fn an_expired_booking_or_cancel_link_offers_a_new_link_that_works() {
     }
     assert!(app.eventually(|| async { app.mail_to("alex.hartley@example.com").await.len() == 3 }).await, "the welcome and two fresh links");
     let fresh = hub_link(app.mail_to("alex.hartley@example.com").await.last().unwrap());
-    assert_eq!(open(&app, fresh.trim_start_matches(&app.stack.api_url), false).await.0, 200);
+    assert_eq!(open(&app, fresh.trim_start_matches(&app.stack.api_url)).await.0, 200);
 }

@@ -1,15 +1,8 @@
 //! Referral intake, through the local stack's API, against the AWS stand-in.
 
+use pt4c_tests::views::{NoticeKind, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_tests::{referral, spawn_app, spawn_app_with};
-use serde_json::{json, Value};
-
-fn codes(body: &Value) -> String {
-    body["type"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"].as_array().into_iter().flatten().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_referral_is_taken_and_each_parent_is_welcomed() {
@@ -19,25 +12,25 @@ async fn a_referral_is_taken_and_each_parent_is_welcomed() {
 
     assert_eq!(answer.status, 201);
     assert_eq!(answer.headers["location"], "/referrals/CAF-2026-000123");
-    assert_eq!(answer.body["status"], "open");
-    let parents = answer.body["parents"].as_array().unwrap();
-    assert_eq!(parents.len(), 2);
-    assert_eq!(parents[0]["parentId"], "CAF-2026-000123.A");
-    assert!(parents.iter().all(|p| p["status"] == "invited"));
+    let created: ProgressRecord = answer.json();
+    assert_eq!(created.status, ReferralStatus::Open);
+    assert_eq!(created.parents.len(), 2);
+    assert_eq!(created.parents[0].parent_id.to_string(), "CAF-2026-000123.A");
+    assert!(created.parents.iter().all(|p| p.status == ParentStatus::Invited));
 
     let mail = app.wait_for_mail(2).await;
     let mut to: Vec<_> = mail.iter().flat_map(|m| m.to.clone()).collect();
     to.sort();
     assert_eq!(to, vec!["alex.hartley@example.com", "morgan.quill@example.com"]);
 
-    let record = app.get_referral("CAF-2026-000123").await;
-    assert_eq!(record.status, 200);
-    for p in record.body["parents"].as_array().unwrap() {
-        assert_eq!(p["status"], "invited");
-        assert_eq!(p["notices"][0]["kind"], "welcome");
-        assert_eq!(p["invitedAt"], p["notices"][0]["sentAt"]);
+    let record = app.progress("CAF-2026-000123").await;
+    for p in &record.parents {
+        assert_eq!(p.status, ParentStatus::Invited);
+        assert_eq!(p.notices[0].kind, NoticeKind::Welcome);
+        assert_eq!(p.invited_at, Some(p.notices[0].sent_at));
     }
     assert_eq!(app.events("ReferralReceived").len(), 1);
+    // The event's wire shape, as events/ documents it (no typed view: consumers read it as JSON too).
     assert_eq!(app.events("ReferralReceived")[0].detail["parentIds"], json!(["CAF-2026-000123.A", "CAF-2026-000123.B"]));
 }
 
@@ -55,10 +48,11 @@ async fn every_bad_field_is_named_in_one_answer_and_nothing_is_stored() {
 
     assert_eq!(answer.status, 422);
     assert_eq!(answer.headers["content-type"], "application/problem+json");
-    assert_eq!(codes(&answer.body), "validation-failed");
-    let named = fields(&answer.body);
+    let problem = answer.problem();
+    assert_eq!(problem.code(), "validation-failed");
+    let named = problem.fields();
     for f in ["court.fax", "completeBy", "parents[0].email", "parents[1].parentRef", "parents[1].workshopMode"] {
-        assert!(named.contains(&f.to_string()), "{f} not named in {named:?}");
+        assert!(named.contains(&f), "{f} not named in {named:?}");
     }
     app.quiet().await;
     assert_eq!(app.stored_items().await, 0);
@@ -73,32 +67,32 @@ async fn malformed_oversized_and_mistyped_bodies_are_refused_with_their_codes() 
     use reqwest::Method;
 
     let malformed = app.send(Method::POST, "/referrals", Some("application/json"), b"{\"referralId\": ".to_vec()).await;
-    assert_eq!((malformed.status, codes(&malformed.body)), (400, "invalid-json".into()));
+    assert_eq!((malformed.status, malformed.problem().code()), (400, "invalid-json"));
 
     let mut wrong_type = referral("CAF-X");
     wrong_type["parents"][1]["email"] = json!(42);
     let wrong_type = app.post_referral(&wrong_type).await;
-    assert_eq!((wrong_type.status, codes(&wrong_type.body)), (400, "invalid-json".into()));
-    assert_eq!(fields(&wrong_type.body), vec!["parents[1].email"]);
+    assert_eq!((wrong_type.status, wrong_type.problem().code()), (400, "invalid-json"));
+    assert_eq!(wrong_type.problem().fields(), vec!["parents[1].email"]);
 
     let mut huge = referral("CAF-HUGE");
     huge["parents"][0]["adjustments"] = "x".repeat(70 * 1024).into();
     let huge = app.post_referral(&huge).await;
-    assert_eq!((huge.status, codes(&huge.body)), (413, "payload-too-large".into()));
+    assert_eq!((huge.status, huge.problem().code()), (413, "payload-too-large"));
 
     let text = app.send(Method::POST, "/referrals", Some("text/plain"), serde_json::to_vec(&referral("CAF-T")).unwrap()).await;
-    assert_eq!((text.status, codes(&text.body)), (415, "unsupported-media-type".into()));
+    assert_eq!((text.status, text.problem().code()), (415, "unsupported-media-type"));
 
     let mut unknown = referral("CAF-U");
     unknown["priority"] = "high".into();
     let unknown = app.post_referral(&unknown).await;
-    assert_eq!((unknown.status, codes(&unknown.body)), (422, "validation-failed".into()));
-    assert_eq!(fields(&unknown.body), vec!["priority"]);
+    assert_eq!((unknown.status, unknown.problem().code()), (422, "validation-failed"));
+    assert_eq!(unknown.problem().fields(), vec!["priority"]);
 
     let mut concerns = referral("CAF-S");
     concerns["safeguardingConcerns"] = true.into();
     let concerns = app.post_referral(&concerns).await;
-    assert_eq!((concerns.status, codes(&concerns.body)), (422, "not-eligible".into()));
+    assert_eq!((concerns.status, concerns.problem().code()), (422, "not-eligible"));
 
     app.quiet().await;
     assert_eq!(app.stored_items().await, 0, "a refused referral stores nothing");
@@ -115,7 +109,7 @@ async fn the_same_referral_posted_again_is_the_same_referral() {
 
     assert_eq!((first.status, again.status), (201, 200));
     assert_eq!(again.headers["location"], "/referrals/CAF-REPLAY");
-    assert_eq!(again.body["parents"][0]["parentId"], first.body["parents"][0]["parentId"]);
+    assert_eq!(again.json::<ProgressRecord>().parents[0].parent_id, first.json::<ProgressRecord>().parents[0].parent_id);
     app.quiet().await;
     assert_eq!(app.mail().await.len(), 2, "one welcome per parent");
     assert_eq!(app.events("ReferralReceived").len(), 1);
@@ -148,8 +142,8 @@ async fn a_used_referral_id_with_other_content_is_a_conflict() {
 
     let answer = app.post_referral(&other).await;
 
-    assert_eq!((answer.status, codes(&answer.body)), (409, "referral-conflict".into()));
-    assert_eq!(app.get_referral("CAF-CONFLICT").await.body["completeBy"], "2027-01-29");
+    assert_eq!((answer.status, answer.problem().code()), (409, "referral-conflict"));
+    assert_eq!(app.progress("CAF-CONFLICT").await.complete_by, jiff::civil::date(2027, 1, 29));
 }
 
 #[tokio::test]
@@ -179,8 +173,9 @@ async fn a_withdrawn_referral_sends_nothing_more() {
     let answer = app.withdraw("CAF-WD", &json!({"reason": "Case closed by the court"})).await;
 
     assert_eq!(answer.status, 200);
-    assert_eq!(answer.body["status"], "withdrawn");
-    assert!(answer.body["parents"].as_array().unwrap().iter().all(|p| p["status"] == "withdrawn"));
+    let withdrawn: ProgressRecord = answer.json();
+    assert_eq!(withdrawn.status, ReferralStatus::Withdrawn);
+    assert!(withdrawn.parents.iter().all(|p| p.status == ParentStatus::Withdrawn));
     assert!(app.eventually(|| async { app.events("ReferralWithdrawn").len() == 1 }).await);
 
     // A late or replayed delivery of the referral's event, or a new-link request, sends nothing.
@@ -188,6 +183,7 @@ async fn a_withdrawn_referral_sends_nothing_more() {
         "ReferralReceived",
         json!({"referralId": "CAF-WD", "parentIds": ["CAF-WD.A", "CAF-WD.B"], "receivedAt": "2026-11-22T10:00:00Z"}),
     );
+    // The function's summary to its invoker, read as JSON: it is Lambda's answer, not the API's.
     let (status, error, summary) = app.invoke("WelcomeEmailFunction", &replay).await;
     assert_eq!((status, error), (200, None));
     assert_eq!(summary["sent"], 0);
@@ -199,18 +195,18 @@ async fn a_withdrawn_referral_sends_nothing_more() {
     assert_eq!(app.mail().await.len(), 2);
 
     let again = app.withdraw("CAF-WD", &json!({"reason": "again"})).await;
-    assert_eq!((again.status, again.body["status"].as_str()), (200, Some("withdrawn")));
+    assert_eq!((again.status, again.json::<ProgressRecord>().status), (200, ReferralStatus::Withdrawn));
     assert_eq!(app.withdraw("CAF-NOPE", &json!({"reason": "x"})).await.status, 404);
     let bad = app.withdraw("CAF-WD", &json!({"why": "x"})).await;
     assert_eq!(bad.status, 422);
-    assert_eq!(fields(&bad.body), vec!["why", "reason"]);
+    assert_eq!(bad.problem().fields(), vec!["why", "reason"]);
 }
 
 #[tokio::test]
 async fn an_unknown_referral_is_not_found() {
     let app = spawn_app().await;
     let answer = app.get_referral("CAF-NEVER").await;
-    assert_eq!((answer.status, codes(&answer.body)), (404, "not-found".into()));
+    assert_eq!((answer.status, answer.problem().code()), (404, "not-found"));
     assert_eq!(app.get_referral("bad%20id").await.status, 404);
 }
 
@@ -222,36 +218,33 @@ async fn dates_beyond_the_bounds_and_control_characters_are_refused_by_name() {
     body["completeBy"] = "9999-12-31".into();
     body["parents"][1]["firstName"] = "Mor\u{0}gan".into();
     let answer = app.post_referral(&body).await;
-    assert_eq!((answer.status, codes(&answer.body)), (422, "validation-failed".into()));
-    assert_eq!(fields(&answer.body), vec!["completeBy", "parents[1].firstName"]);
+    assert_eq!((answer.status, answer.problem().code()), (422, "validation-failed"));
+    assert_eq!(answer.problem().fields(), vec!["completeBy", "parents[1].firstName"]);
     let mut body = referral("CAF-BOUNDS");
     body["referredOn"] = "2020-01-01".into();
-    assert_eq!(fields(&app.post_referral(&body).await.body), vec!["referredOn"]);
+    assert_eq!(app.post_referral(&body).await.problem().fields(), vec!["referredOn"]);
     assert_eq!(app.get_referral("CAF-BOUNDS").await.status, 404, "nothing stored");
 
     // Text fields elsewhere: a withdrawal's reason, a concern, a workshop's location.
     assert_eq!(app.post_referral(&referral("CAF-TEXT")).await.status, 201);
     let nul = app.withdraw("CAF-TEXT", &json!({"reason": "Closed\u{0}"})).await;
-    assert_eq!((nul.status, fields(&nul.body)), (422, vec!["reason".to_owned()]));
-    async fn post(app: &pt4c_tests::TestApp, path: &str, body: Value) -> pt4c_tests::Answer {
-        app.send(reqwest::Method::POST, path, Some("application/json"), serde_json::to_vec(&body).unwrap()).await
-    }
-    let concern = post(&app, "/parents/CAF-TEXT.A/concerns", json!({"raisedBy": "Tess\u{7}", "summary": "Shouting\u{1b}[2J"})).await;
-    assert_eq!((concern.status, fields(&concern.body)), (422, vec!["raisedBy".to_owned(), "summary".to_owned()]));
+    assert_eq!((nul.status, nul.problem().fields()), (422, vec!["reason"]));
+    let concern = app.post_json("/parents/CAF-TEXT.A/concerns", json!({"raisedBy": "Tess\u{7}", "summary": "Shouting\u{1b}[2J"})).await;
+    assert_eq!((concern.status, concern.problem().fields()), (422, vec!["raisedBy", "summary"]));
     let trainer = json!({"name": "Tess Trainer", "email": "tess@pt4c.example"});
-    let location = post(
-        &app,
-        "/workshops",
-        json!({"startsAt": "2027-01-10T10:00:00Z", "mode": "in_person", "location": "Room\u{0}4", "trainer": trainer}),
-    )
-    .await;
-    assert_eq!((location.status, fields(&location.body)), (422, vec!["location".to_owned()]));
-    let end_of_time = post(
-        &app,
-        "/workshops",
-        json!({"startsAt": "9999-12-31T23:59:59Z", "mode": "online", "location": "https://meet.example/x", "trainer": trainer}),
-    )
-    .await;
-    assert_eq!((end_of_time.status, fields(&end_of_time.body)), (422, vec!["startsAt".to_owned()]));
-    assert_eq!(app.get_referral("CAF-TEXT").await.body["status"], "open", "nothing changed");
+    let location = app
+        .post_json(
+            "/workshops",
+            json!({"startsAt": "2027-01-10T10:00:00Z", "mode": "in_person", "location": "Room\u{0}4", "trainer": trainer}),
+        )
+        .await;
+    assert_eq!((location.status, location.problem().fields()), (422, vec!["location"]));
+    let end_of_time = app
+        .post_json(
+            "/workshops",
+            json!({"startsAt": "9999-12-31T23:59:59Z", "mode": "online", "location": "https://meet.example/x", "trainer": trainer}),
+        )
+        .await;
+    assert_eq!((end_of_time.status, end_of_time.problem().fields()), (422, vec!["startsAt"]));
+    assert_eq!(app.progress("CAF-TEXT").await.status, ReferralStatus::Open, "nothing changed");
 }

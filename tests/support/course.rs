@@ -7,7 +7,7 @@ use pt4c_domain::link::Purpose;
 use pt4c_domain::Clock;
 use serde_json::{json, Value};
 
-use crate::views::{Booked, Catalogue, FollowUps, FollowUpEntry, Mode, ProgressRecord, SweepSummary, WorkshopView};
+use crate::views::{Booked, Catalogue, FollowUpEntry, FollowUps, Mode, ProgressRecord, SweepSummary, WorkshopView};
 use crate::{Answer, TestApp};
 
 /// The trainer every published workshop names.

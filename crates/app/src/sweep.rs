@@ -42,9 +42,6 @@ pub struct Summary {
     pub items_erased: usize,
     /// Parents another run (or a change by the parent) got to first: left to them.
     pub skipped: usize,
-    /// Items DynamoDB read to find what was due, and the read capacity that cost.
-    pub items_read: u64,
-    pub read_capacity_units: f64,
     pub events_published: usize,
     /// False when the run stopped early (near its time limit); the retry finishes it.
     pub finished: bool,
@@ -84,8 +81,6 @@ impl Cursor {
 impl Summary {
     /// Counts what reading a page cost and moves the cursor past it; the page's items.
     fn read<T>(&mut self, cursor: &mut Cursor, due: DuePage<T>) -> Vec<T> {
-        self.items_read += due.items_read;
-        self.read_capacity_units += due.capacity_units;
         cursor.0 = due.next.map(Some);
         due.items
     }
@@ -179,7 +174,6 @@ where
         referrals_closed = summary.referrals_closed,
         referrals_erased = summary.referrals_erased,
         skipped = summary.skipped,
-        items_read = summary.items_read,
         "sweep done"
     );
     Ok(summary)

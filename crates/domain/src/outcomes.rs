@@ -81,25 +81,17 @@ pub struct DueParent {
     pub rev: u64,
 }
 
-/// One page of what is due, and what reading it cost.
+/// One page of what is due. (What reading it cost is the store's to report, not the domain's.)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DuePage<T> {
     pub items: Vec<T>,
-    /// Items DynamoDB read for the page.
-    pub items_read: u64,
-    pub capacity_units: f64,
     /// Where the next page starts; `None` on the last.
     pub next: Option<String>,
 }
 
 impl<T> DuePage<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> DuePage<U> {
-        DuePage {
-            items: self.items.into_iter().map(f).collect(),
-            items_read: self.items_read,
-            capacity_units: self.capacity_units,
-            next: self.next,
-        }
+        DuePage { items: self.items.into_iter().map(f).collect(), next: self.next }
     }
 }
 

@@ -4,7 +4,7 @@
 //! [`MemoryStore`] keeps the DynamoDB adapter's rules: every condition its transactions carry is
 //! checked here against one locked state before anything changes, and a write that carries an
 //! outbox event stores it with the change or not at all. What DynamoDB reads cost is not modelled
-//! (`items_read` counts the page's items, `capacity_units` is 0).
+//!
 //!
 //! For tests: inspection helpers ([`MemoryStore::outbox_events`], [`MemoryMailer::sent`],
 //! [`MemoryBus::published`]) and fault injection ([`MemoryStore::fail_next`],

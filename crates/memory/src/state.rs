@@ -266,7 +266,7 @@ pub(crate) fn page_of<T>(mut entries: Vec<(Timestamp, String, T)>, page: Option<
     entries.truncate(size);
     let next = if entries.len() == size { entries.last().map(|(d, k, _)| serde_json::json!([d.as_second(), k]).to_string()) } else { None };
     let items: Vec<T> = entries.into_iter().map(|(_, _, item)| item).collect();
-    Ok(DuePage { items_read: items.len() as u64, capacity_units: 0.0, next, items })
+    Ok(DuePage { next, items })
 }
 
 /// At or before `now`, as the due-index compares (whole seconds).

@@ -54,6 +54,33 @@ pub struct DynamoStore {
     table: String,
     /// How long a claim on sending an email holds (see `Config::claim_lease`).
     claim_lease: std::time::Duration,
+    /// What reading the due-index cost, when a caller measures it (see [`DynamoStore::metered`]).
+    read_cost: Option<std::sync::Arc<ReadCost>>,
+}
+
+/// Items the due-index queries read and the read capacity they consumed, since a metered store
+/// was made: DynamoDB's figures, so they stay in this adapter (the sweep's Lambda reports them).
+#[derive(Debug, Default)]
+pub struct ReadCost {
+    items: std::sync::atomic::AtomicU64,
+    /// Thousandths of a read capacity unit.
+    milli_units: std::sync::atomic::AtomicU64,
+}
+
+impl ReadCost {
+    pub fn items_read(&self) -> u64 {
+        self.items.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn capacity_units(&self) -> f64 {
+        self.milli_units.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    fn add(&self, items: u64, units: f64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.items.fetch_add(items, Relaxed);
+        self.milli_units.fetch_add((units * 1000.0).round().max(0.0) as u64, Relaxed);
+    }
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -157,7 +184,14 @@ fn decode_page(page: Option<String>) -> Result<Option<Item>, PortError> {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into(), claim_lease: std::time::Duration::from_secs(30) }
+        Self { client, table: table.into(), claim_lease: std::time::Duration::from_secs(30), read_cost: None }
+    }
+
+    /// The same store, counting what its due-index reads cost from now on (only its own calls,
+    /// so figures are exact even while other handlers share the client).
+    pub fn metered(&self) -> (Self, std::sync::Arc<ReadCost>) {
+        let cost = std::sync::Arc::new(ReadCost::default());
+        (Self { read_cost: Some(cost.clone()), ..self.clone() }, cost)
     }
 
     pub fn with_claim_lease(mut self, lease: std::time::Duration) -> Self {
@@ -202,7 +236,7 @@ impl DynamoStore {
         }
     }
 
-    /// One page of the due-index under `due_pk`, with the items read and the capacity it cost.
+    /// One page of the due-index under `due_pk` (its cost counted when the store is metered).
     async fn due_page(
         &self,
         due_pk: &str,
@@ -226,12 +260,10 @@ impl DynamoStore {
             q = q.expression_attribute_values(":at", s(due_key(at)));
         }
         let out = q.send().await.map_err(|e| sdk_error("Query", e))?;
-        Ok(DuePage {
-            items_read: out.scanned_count.max(0) as u64,
-            capacity_units: out.consumed_capacity.as_ref().and_then(|c| c.capacity_units).unwrap_or(0.0),
-            next: encode_page(out.last_evaluated_key),
-            items: out.items.unwrap_or_default(),
-        })
+        if let Some(cost) = &self.read_cost {
+            cost.add(out.scanned_count.max(0) as u64, out.consumed_capacity.as_ref().and_then(|c| c.capacity_units).unwrap_or(0.0));
+        }
+        Ok(DuePage { next: encode_page(out.last_evaluated_key), items: out.items.unwrap_or_default() })
     }
 
     /// What a partition of the due-index holds that fell due at or before `now`, a page at a time, as `T`.
@@ -243,7 +275,7 @@ impl DynamoStore {
     ) -> Result<DuePage<T>, PortError> {
         let p = self.due_page(due_pk, "duePk = :pk AND dueAt <= :at", Some(now), true, page).await?;
         let items = p.items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
-        Ok(DuePage { items, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
+        Ok(DuePage { items, next: p.next })
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), Cancelled> {

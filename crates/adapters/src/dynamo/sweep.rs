@@ -39,7 +39,7 @@ impl SweepStore for DynamoStore {
                 rev: parent.rev,
             });
         }
-        Ok(DuePage { items: parents, items_read: p.items_read, capacity_units: p.capacity_units, next: p.next })
+        Ok(DuePage { items: parents, next: p.next })
     }
 
     async fn apply_sweep(&self, change: &SweepChange, events: &[OutboxEvent]) -> Result<bool, PortError> {
