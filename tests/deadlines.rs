@@ -289,6 +289,31 @@ async fn a_withdrawn_referral_gets_nothing_more_but_a_concern_reaches_the_fca_at
 }
 
 #[tokio::test]
+async fn an_absent_parent_who_booked_again_gets_the_same_answer_when_the_trainer_replays_absent() {
+    // Given Alex was recorded absent at a first workshop and has booked a second since
+    let app = spawn_app().await;
+    app.stack.set_clock(Some(at("2026-11-22T09:00:00Z")));
+    assert_eq!(app.post_referral(&referral("CAF-2026-000509")).await.status, 201);
+    app.finish_elearning("CAF-2026-000509.A").await;
+    let first = workshop_at(&app, "2026-12-01T10:00:00Z").await;
+    let second = workshop_at(&app, "2026-12-08T10:00:00Z").await;
+    app.booked("CAF-2026-000509.A", &first).await;
+    app.stack.set_clock(Some(at("2026-12-01T13:00:00Z")));
+    assert_eq!(app.attendance(&first, "CAF-2026-000509.A", false).await.status, 200);
+    app.booked("CAF-2026-000509.A", &second).await;
+
+    // When the trainer's "absent" for the first workshop is sent again (a double submit, a retry)
+    let replay = app.attendance(&first, "CAF-2026-000509.A", false).await;
+    let other_way = app.attendance(&first, "CAF-2026-000509.A", true).await;
+
+    // Then it is the same answer, the other answer is a conflict, and the new booking stands
+    assert_eq!(replay.status, 200, "{}", replay.body);
+    assert_eq!(other_way.status, 409, "{}", other_way.body);
+    let record = app.progress("CAF-2026-000509").await;
+    assert_eq!(record.parents[0].status, ParentStatus::WorkshopBooked);
+}
+
+#[tokio::test]
 async fn attendance_and_follow_ups_refuse_bad_input_and_change_nothing() {
     let app = spawn_app().await;
     let bad = app.post_json("/workshops/nope/attendance", json!({"parentId": "not an id", "extra": true})).await;
