@@ -30,6 +30,8 @@ DOCUMENTED = {
         (r"parents\[\d+\]\.(parentRef|email)", r"is used by another parent of this referral"),
     ],
     "createWorkshop": [(r"startsAt", r"must be in the future|must be within two years")],
+    # A cross-field rule: the window [from, to) must not be empty (openapi.yaml says so under 422).
+    "listWorkshops": [(r"to", r"must be after from")],
     # The catalogue is configuration (template parameter ELearningModules), not part of the schema.
     "postELearningCompletion": [
         (r"completedAt", r"must not be in the future|must not be before the parent was invited|must not be before 2020"),
