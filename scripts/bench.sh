@@ -66,6 +66,8 @@ events = boto3.client("events", **kw)
 if "pt4c-bench" not in [b["Name"] for b in events.list_event_buses()["EventBuses"]]:
     events.create_event_bus(Name="pt4c-bench")
 boto3.client("ses", **kw).verify_email_identity(EmailAddress="no-reply@pt4c.example")
+# The consumers' dead-letter queue (a permanent failure is parked there at once).
+boto3.client("sqs", **kw).create_queue(QueueName="pt4c-bench-dlq")
 PY
 {
     echo "## Start-up and memory (release binaries on this machine, local Lambda Runtime API)"

@@ -91,11 +91,11 @@ impl DeadLetterQueue {
         Self { client, url: url.into() }
     }
 
-    /// The queue named by `DEAD_LETTER_QUEUE_URL`.
-    pub async fn from_env() -> Result<Self, ConfigError> {
+    /// The queue named by `DEAD_LETTER_QUEUE_URL`, through the function's own SDK config (its
+    /// HTTPS client is shared, not built a second time at start-up).
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         let url = std::env::var("DEAD_LETTER_QUEUE_URL").map_err(|_| ConfigError::Missing("DEAD_LETTER_QUEUE_URL"))?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Self::new(aws_sdk_sqs::Client::new(&sdk), url))
+        Ok(Self::new(aws_sdk_sqs::Client::new(sdk), url))
     }
 
     pub fn url(&self) -> &str {

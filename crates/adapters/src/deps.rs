@@ -56,10 +56,15 @@ impl Deps {
     /// As in Lambda: configuration from the environment, the region's clients, the real clock.
     /// `with_links`: load the link signing key (only the functions allowed to read it).
     pub async fn from_env(with_links: bool) -> Result<Self, ConfigError> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::from_sdk_env(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await, with_links).await
+    }
+
+    /// As `from_env`, over an SDK config the caller loaded once for its other clients too (one
+    /// HTTPS client and one credentials chain per cold start).
+    pub async fn from_sdk_env(sdk: &aws_config::SdkConfig, with_links: bool) -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
-        let links = if with_links { Some(link_signer_from_env(&sdk).await?) } else { None };
-        Ok(Self::new(&sdk, config, links, Arc::new(SystemClock)))
+        let links = if with_links { Some(link_signer_from_env(sdk).await?) } else { None };
+        Ok(Self::new(sdk, config, links, Arc::new(SystemClock)))
     }
 }
 

@@ -6,8 +6,9 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     pt4c_adapters::telemetry::init();
-    let deps = pt4c_adapters::Deps::from_env(true).await?;
-    let dead_letters = pt4c_adapters::consumer::DeadLetterQueue::from_env().await?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let deps = pt4c_adapters::Deps::from_sdk_env(&sdk, true).await?;
+    let dead_letters = pt4c_adapters::consumer::DeadLetterQueue::from_env(&sdk)?;
     let (deps, dead_letters) = (&deps, &dead_letters);
     run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| async move {
         notifications::handle(deps, dead_letters, event.payload).await.map_err(Error::from)
