@@ -14,8 +14,13 @@ cd "$ROOT"
 MOTO_PORT="${PT4C_MOTO_PORT:-5000}"
 "$ROOT/scripts/moto.sh" start "$MOTO_PORT"
 trap '"$ROOT/scripts/moto.sh" stop "$MOTO_PORT"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+STACK_PID=""
+# Ctrl-C, or a TERM from a supervisor (`timeout`, systemd), stops the stack and then the stand-in.
+stop_stack() {
+    [[ -n "$STACK_PID" ]] && { kill -TERM "$STACK_PID" 2>/dev/null || true; wait "$STACK_PID" 2>/dev/null || true; }
+}
+trap 'stop_stack; exit 130' INT
+trap 'stop_stack; exit 143' TERM
 
 # The local stack only ever talks to the stand-in: dummy credentials, fixed region.
 unset AWS_PROFILE AWS_SESSION_TOKEN
@@ -29,4 +34,7 @@ export PT4C_CONTROL_ADDR="${PT4C_CONTROL_ADDR:-127.0.0.1:3001}"
 echo "run: API on http://$PT4C_API_ADDR, control plane on http://$PT4C_CONTROL_ADDR, AWS stand-in on $PT4C_MOTO_ENDPOINT" >&2
 # Built as the tests build (all targets), so the two README commands share one build.
 cargo build --workspace --all-targets
-"${CARGO_TARGET_DIR:-$ROOT/target}/debug/pt4c-local" "$@"
+# In the background so the traps run at once (a foreground child would hold them until it exits).
+"${CARGO_TARGET_DIR:-$ROOT/target}/debug/pt4c-local" "$@" &
+STACK_PID=$!
+wait "$STACK_PID"
