@@ -51,6 +51,17 @@ pub enum FollowUpOutcome {
     Declined,
 }
 
+impl FollowUpOutcome {
+    /// The outcome's name, as the API and the progress record show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reached => "reached",
+            Self::NoAnswer => "no_answer",
+            Self::Declined => "declined",
+        }
+    }
+}
+
 /// A follow-up as trainers list it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

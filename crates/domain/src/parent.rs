@@ -281,5 +281,37 @@ impl ParentRecord {
     }
 }
 
+impl crate::progress::ParentProgress {
+    /// How a parent's progress reads in the record Cafcass sees, from what every store holds: the
+    /// parent, the emails sent to them (oldest first) and their follow-up call. One rule for every
+    /// store: invited when the welcome was sent; a workshop missed reads `attended: false`.
+    pub fn of(p: &ParentRecord, sent: Vec<crate::progress::NoticeSent>, follow_up: Option<crate::progress::FollowUp>) -> Self {
+        use crate::notice::NoticeKind;
+        use crate::workshop::Mode;
+        let invited_at = sent.iter().find(|n| n.kind == NoticeKind::Welcome).map(|n| n.sent_at);
+        Self {
+            parent_id: p.parent_id.clone(),
+            parent_ref: p.parent_id.parent_ref().clone(),
+            status: p.status,
+            invited_at,
+            activated_at: p.activated_at,
+            elearning: p.elearning(),
+            workshop: p.booking.as_ref().or(p.last_workshop.as_ref()).map(|b| crate::progress::WorkshopAttendance {
+                workshop_id: b.workshop_id.clone(),
+                starts_at: b.starts_at,
+                ends_at: b.ends_at,
+                mode: match b.mode {
+                    Mode::Online => "online".into(),
+                    Mode::InPerson => "in_person".into(),
+                },
+                attended: if p.booking.is_some() { p.attended.filter(|a| *a) } else { Some(false) },
+            }),
+            completed_at: p.completed_at,
+            follow_up,
+            notices: sent,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

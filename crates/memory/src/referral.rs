@@ -4,42 +4,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
-use pt4c_domain::notice::NoticeKind;
-use pt4c_domain::ports::{FollowUpOutcome, Intake, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal};
-use pt4c_domain::progress::{
-    ElearningProgress, FollowUp, ModuleCompletion, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus,
-    WorkshopAttendance,
-};
+use pt4c_domain::ports::{Intake, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal};
+use pt4c_domain::progress::{FollowUp, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::NewReferral;
-use pt4c_domain::workshop::Mode;
 use pt4c_domain::ReferralId;
 
 use crate::state::{due_key, FollowUpState, Mark, NoticeState, ParentRec, ReferralRec, State};
 use crate::{MemoryStore, Op};
 
-/// The outcome's name as the progress record shows it.
-fn outcome_name(o: FollowUpOutcome) -> &'static str {
-    match o {
-        FollowUpOutcome::Reached => "reached",
-        FollowUpOutcome::NoAnswer => "no_answer",
-        FollowUpOutcome::Declined => "declined",
-    }
-}
-
-fn elearning_of(p: &ParentRec) -> ElearningProgress {
-    let mut modules: Vec<ModuleCompletion> =
-        p.module_times.iter().map(|(id, at)| ModuleCompletion { module_id: id.clone(), completed_at: *at }).collect();
-    modules.sort_by(|a, b| a.completed_at.cmp(&b.completed_at).then(a.module_id.cmp(&b.module_id)));
-    ElearningProgress { modules, completed_at: p.elearning_completed_at }
-}
-
-/// The progress record, read from the referral's items as the DynamoDB store reads its partition.
+/// The progress record, read from the referral's items as the DynamoDB store reads its partition
+/// (`ParentProgress::of` says how each parent reads).
 pub(crate) fn progress_of(s: &State, id: &ReferralId) -> Option<ProgressRecord> {
     let referral = s.referrals.get(id)?;
     let parents = referral
         .parent_refs
         .iter()
-        .filter_map(|r| s.parents.get(&pt4c_domain::ParentId::new(id.clone(), r.clone())))
+        .filter_map(|r| s.parent_record(&pt4c_domain::ParentId::new(id.clone(), r.clone())))
         .map(|p| {
             let mut mine: Vec<_> = s
                 .notices
@@ -49,32 +29,12 @@ pub(crate) fn progress_of(s: &State, id: &ReferralId) -> Option<ProgressRecord> 
                 .collect();
             mine.sort_by_key(|(at, order, _)| (*at, *order));
             let sent: Vec<NoticeSent> = mine.into_iter().map(|(sent_at, _, kind)| NoticeSent { kind, sent_at }).collect();
-            let invited_at = sent.iter().find(|n| n.kind == NoticeKind::Welcome).map(|n| n.sent_at);
-            ParentProgress {
-                parent_id: p.parent_id.clone(),
-                parent_ref: p.details.parent_ref.clone(),
-                status: p.status,
-                invited_at,
-                activated_at: p.activated_at,
-                elearning: elearning_of(p),
-                workshop: p.booking.as_ref().or(p.last_workshop.as_ref()).map(|b| WorkshopAttendance {
-                    workshop_id: b.workshop_id.clone(),
-                    starts_at: b.starts_at,
-                    ends_at: b.ends_at,
-                    mode: match b.mode {
-                        Mode::Online => "online".into(),
-                        Mode::InPerson => "in_person".into(),
-                    },
-                    attended: if p.booking.is_some() { p.attended.filter(|a| *a) } else { Some(false) },
-                }),
-                completed_at: p.completed_at,
-                follow_up: s.follow_ups.get(&p.parent_id).map(|f| FollowUp {
-                    due_by: f.entry.due_by,
-                    completed_at: f.entry.completed_at,
-                    outcome: f.entry.outcome.map(|o| outcome_name(o).to_owned()),
-                }),
-                notices: sent,
-            }
+            let follow_up = s.follow_ups.get(&p.parent_id).map(|f| FollowUp {
+                due_by: f.entry.due_by,
+                completed_at: f.entry.completed_at,
+                outcome: f.entry.outcome.map(|o| o.as_str().to_owned()),
+            });
+            ParentProgress::of(&p, sent, follow_up)
         })
         .collect();
     Some(ProgressRecord {

@@ -62,14 +62,6 @@ impl FollowUpItem {
     }
 }
 
-pub(super) fn follow_up_outcome_name(o: FollowUpOutcome) -> &'static str {
-    match o {
-        FollowUpOutcome::Reached => "reached",
-        FollowUpOutcome::NoAnswer => "no_answer",
-        FollowUpOutcome::Declined => "declined",
-    }
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ConcernItem {
@@ -333,7 +325,7 @@ impl CourseStore for DynamoStore {
             .expression_attribute_values(":done", s(FOLLOW_UP_DONE))
             .expression_attribute_values(":at", s(due_key(now)))
             .expression_attribute_values(":now", s(now.to_string()))
-            .expression_attribute_values(":outcome", s(follow_up_outcome_name(outcome)))
+            .expression_attribute_values(":outcome", s(outcome.as_str()))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
         if let Some(n) = notes {
             b = b.expression_attribute_values(":notes", s(n));

@@ -7,17 +7,15 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::notice::NoticeKind;
-use pt4c_domain::ports::PortError;
-use pt4c_domain::progress::{
-    ElearningProgress, ModuleCompletion, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus, WorkshopAttendance,
-};
+use pt4c_domain::ports::{ParentRecord, PortError};
+use pt4c_domain::progress::{FollowUp, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::{Contact, ParentDetails};
 use pt4c_domain::workshop::{Booking, Mode, Workshop, WorkshopStatus};
 use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 use serde::{Deserialize, Serialize};
 
-use super::course::{follow_up_outcome_name, FollowUpItem};
+use super::course::FollowUpItem;
 use super::keys::{due_key, outbox_pk, workshop_pk, OUTBOX_DUE_PK, PARENT_DUE_PK, WORKSHOP_DUE_PK};
 use super::{s, Item};
 
@@ -290,14 +288,33 @@ pub(super) fn outbox_item(event: &OutboxEvent) -> Result<Item, PortError> {
     })
 }
 
-fn elearning_of(p: &ParentItem) -> ElearningProgress {
-    let mut modules: Vec<ModuleCompletion> =
-        p.module_times.iter().map(|(id, at)| ModuleCompletion { module_id: id.clone(), completed_at: *at }).collect();
-    modules.sort_by(|a, b| a.completed_at.cmp(&b.completed_at).then(a.module_id.cmp(&b.module_id)));
-    ElearningProgress { modules, completed_at: p.elearning_completed_at }
+/// The parent as the handlers see them, from their item and their referral's.
+pub(super) fn parent_record(parent: ParentItem, referral: &ReferralItem) -> ParentRecord {
+    ParentRecord {
+        parent_id: parent.parent_id,
+        first_name: parent.details.first_name,
+        last_name: parent.details.last_name,
+        phone: parent.details.phone.map(|p| p.as_str().to_owned()),
+        email: parent.details.email,
+        status: parent.status,
+        activated_at: parent.activated_at,
+        complete_by: referral.complete_by,
+        referral_status: referral.status,
+        modules: parent.module_times,
+        elearning_completed_at: parent.elearning_completed_at,
+        case_number: parent.case_number,
+        workshop_mode: parent.details.workshop_mode,
+        booking: parent.booking,
+        invited_at: parent.received_at,
+        due_at: parent.due_at.as_deref().and_then(|d| d.parse().ok()),
+        rev: parent.rev,
+        attended: parent.attended,
+        last_workshop: parent.last_workshop,
+        completed_at: parent.completed_at,
+    }
 }
 
-/// Reads a partition's items into the progress record.
+/// Reads a partition's items into the progress record (`ParentProgress::of` says how each parent reads).
 pub(super) fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, PortError> {
     let mut referral: Option<ReferralItem> = None;
     let mut parents: Vec<ParentItem> = Vec::new();
@@ -313,40 +330,21 @@ pub(super) fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, Po
         }
     }
     let Some(referral) = referral else { return Ok(None) };
+    let mut by_ref: Vec<(ParentRef, ParentItem)> = parents.into_iter().map(|p| (p.details.parent_ref.clone(), p)).collect();
     let parents = referral
         .parent_refs
         .iter()
-        .filter_map(|r| parents.iter().find(|p| &p.details.parent_ref == r))
-        .map(|p| {
-            let mut mine: Vec<&NoticeItem> = notices.iter().filter(|n| n.parent_ref == p.details.parent_ref && n.state == "sent").collect();
+        .filter_map(|r| by_ref.iter().position(|(pr, _)| pr == r).map(|i| by_ref.swap_remove(i)))
+        .map(|(parent_ref, p)| {
+            let mut mine: Vec<&NoticeItem> = notices.iter().filter(|n| n.parent_ref == parent_ref && n.state == "sent").collect();
             mine.sort_by_key(|n| (n.sent_at, n.sent_order));
             let sent: Vec<NoticeSent> = mine.iter().filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at })).collect();
-            let invited_at = sent.iter().find(|n| n.kind == NoticeKind::Welcome).map(|n| n.sent_at);
-            ParentProgress {
-                parent_id: p.parent_id.clone(),
-                parent_ref: p.details.parent_ref.clone(),
-                status: p.status,
-                invited_at,
-                activated_at: p.activated_at,
-                elearning: elearning_of(p),
-                workshop: p.booking.as_ref().or(p.last_workshop.as_ref()).map(|b| WorkshopAttendance {
-                    workshop_id: b.workshop_id.clone(),
-                    starts_at: b.starts_at,
-                    ends_at: b.ends_at,
-                    mode: match b.mode {
-                        Mode::Online => "online".into(),
-                        Mode::InPerson => "in_person".into(),
-                    },
-                    attended: if p.booking.is_some() { p.attended.filter(|a| *a) } else { Some(false) },
-                }),
-                completed_at: p.completed_at,
-                follow_up: follow_ups.iter().find(|f| f.parent_id == p.parent_id).map(|f| pt4c_domain::progress::FollowUp {
-                    due_by: f.due_by,
-                    completed_at: f.completed_at,
-                    outcome: f.outcome.map(|o| follow_up_outcome_name(o).to_owned()),
-                }),
-                notices: sent,
-            }
+            let follow_up = follow_ups.iter().find(|f| f.parent_id == p.parent_id).map(|f| FollowUp {
+                due_by: f.due_by,
+                completed_at: f.completed_at,
+                outcome: f.outcome.map(|o| o.as_str().to_owned()),
+            });
+            ParentProgress::of(&parent_record(p, &referral), sent, follow_up)
         })
         .collect();
     Ok(Some(ProgressRecord {

@@ -12,7 +12,7 @@ use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::referral::ParentDetails;
 use pt4c_domain::ParentId;
 
-use super::items::{from_item, outbox_item, parent_update, status_name, ParentItem, ReferralItem};
+use super::items::{from_item, outbox_item, parent_record, parent_update, status_name, ParentItem, ReferralItem};
 use super::keys::{parent_sk, referral_pk};
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
@@ -46,28 +46,7 @@ impl ParentStore for DynamoStore {
             }
         }
         let (Some(referral), Some(parent)) = (referral, parent) else { return Ok(None) };
-        Ok(Some(ParentRecord {
-            parent_id: parent.parent_id,
-            first_name: parent.details.first_name,
-            last_name: parent.details.last_name,
-            phone: parent.details.phone.map(|p| p.as_str().to_owned()),
-            email: parent.details.email.clone(),
-            status: parent.status,
-            activated_at: parent.activated_at,
-            complete_by: referral.complete_by,
-            referral_status: referral.status,
-            modules: parent.module_times,
-            elearning_completed_at: parent.elearning_completed_at,
-            case_number: parent.case_number,
-            workshop_mode: parent.details.workshop_mode,
-            booking: parent.booking,
-            invited_at: parent.received_at,
-            due_at: parent.due_at.as_deref().and_then(|d| d.parse().ok()),
-            rev: parent.rev,
-            attended: parent.attended,
-            last_workshop: parent.last_workshop,
-            completed_at: parent.completed_at,
-        }))
+        Ok(Some(parent_record(parent, &referral)))
     }
 
     async fn parent_details(&self, id: &ParentId) -> Result<Option<ParentDetails>, PortError> {
