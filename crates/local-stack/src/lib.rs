@@ -115,6 +115,8 @@ pub struct Shared {
     pub deps: Deps,
     pub clock: Arc<ControlledClock>,
     pub sdk: aws_config::SdkConfig,
+    /// One SQS client for the runner's polls, the consumers' dead-letter queues and `is_quiet`.
+    pub sqs: aws_sdk_sqs::Client,
     pub created: resources::Created,
     pub template: template::Template,
     pub moto_endpoint: String,
@@ -211,6 +213,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
     let shared = Arc::new(Shared {
         deps: deps.clone(),
         clock,
+        sqs: aws_sdk_sqs::Client::new(&sdk),
         sdk,
         created,
         template,
@@ -262,7 +265,7 @@ impl Stack {
     /// failed one waits invisible for its retry).
     pub async fn is_quiet(&self) -> anyhow::Result<bool> {
         use aws_sdk_sqs::types::QueueAttributeName::{ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible};
-        let sqs = aws_sdk_sqs::Client::new(&self.shared.sdk);
+        let sqs = &self.shared.sqs;
         let created = &self.shared.created;
         for url in created.rule_queues.iter().map(|q| &q.queue_url).chain(std::iter::once(&created.audit_queue)) {
             let out = sqs

@@ -70,7 +70,7 @@ fn dead_letters(shared: &Shared, function: &str) -> Result<DeadLetterQueue, Invo
         .and_then(|r| r.dead_letter_queue.as_ref())
         .and_then(|id| shared.created.dead_letter_queues.get(id))
         .ok_or_else(|| InvokeError::Failed(format!("{function} has no dead-letter queue in the template")))?;
-    Ok(DeadLetterQueue::new(aws_sdk_sqs::Client::new(&shared.sdk), url))
+    Ok(DeadLetterQueue::new(shared.sqs.clone(), url))
 }
 
 pub fn spawn(shared: Arc<Shared>, poll_every: Duration, relay_every: Duration) -> Vec<JoinHandle<()>> {
@@ -170,7 +170,7 @@ impl DailySchedule {
 }
 
 async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> {
-    let sqs = aws_sdk_sqs::Client::new(&shared.sdk);
+    let sqs = &shared.sqs;
     let out = sqs
         .receive_message()
         .queue_url(&rule.queue_url)
@@ -216,7 +216,7 @@ async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> 
 }
 
 async fn audit(shared: &Shared) -> anyhow::Result<()> {
-    let sqs = aws_sdk_sqs::Client::new(&shared.sdk);
+    let sqs = &shared.sqs;
     let out = sqs.receive_message().queue_url(&shared.created.audit_queue).max_number_of_messages(10).send().await?;
     for m in out.messages.unwrap_or_default() {
         if let Ok(e) = serde_json::from_str::<EventBridgeEvent>(m.body().unwrap_or_default()) {

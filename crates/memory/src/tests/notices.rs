@@ -35,8 +35,9 @@ async fn a_notice_is_claimed_once_until_its_lease_ends() {
 async fn a_lease_of_nothing_is_taken_over_at_once() {
     let store = MemoryStore::new().with_claim_lease(std::time::Duration::ZERO);
     let p = pid("R-1.A");
-    claimed(&store, &p, NoticeKind::Welcome).await;
-    claimed(&store, &p, NoticeKind::Welcome).await;
+    let first = claimed(&store, &p, NoticeKind::Welcome).await;
+    let second = claimed(&store, &p, NoticeKind::Welcome).await;
+    assert_ne!(first, second, "the second delivery takes the claim over with a claim of its own");
 }
 
 #[tokio::test]
