@@ -17,7 +17,7 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh"
 OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
-FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep)
+FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep staff-console)
 log() { printf 'bench: %s\n' "$*" >&2; }
 STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages chaos} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }

@@ -16,7 +16,7 @@ cd "$ROOT"
 VENV="$ROOT/.venv-build"
 PINS=("cargo-lambda==1.9.2" "ziglang==0.17.0")
 STAMP="$VENV/.pt4c-pins"
-FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep)
+FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep staff-console)
 RUST_TARGET="aarch64-unknown-linux-gnu"
 
 log() { printf 'lambda-build: %s\n' "$*" >&2; }

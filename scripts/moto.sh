@@ -71,7 +71,8 @@ start)
         log "a stand-in not started by this script already answers on 127.0.0.1:$PORT; using it"
         exit 0
     fi
-    setsid "$PY" "$ROOT/infra/local/moto_stand_in.py" --host 127.0.0.1 --port "$PORT" \
+    # Real TOTP codes for the staff console's sign-in (moto accepts any code without it).
+    MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true setsid "$PY" "$ROOT/infra/local/moto_stand_in.py" --host 127.0.0.1 --port "$PORT" \
         </dev/null >"$LOGFILE" 2>&1 &
     echo $! >"$PIDFILE"
     if ! wait_healthy; then

@@ -7,6 +7,7 @@ use pt4c_tests::views::{Booked, HubView, Offer, ParentStatus, Problem, ProgressR
 use pt4c_tests::{referral, spawn_app, NewWorkshop, TestApp};
 use serde_json::json;
 
+mod moves;
 mod races;
 
 /// A referral whose parents (A online, B either) have finished the e-learning.
@@ -76,7 +77,10 @@ fn invitations_give_the_right_london_times_in_summer_and_winter() {
     for (start, local) in [("2027-07-15T09:00:00Z", "2027-07-15T10:00:00"), ("2027-01-15T10:00:00Z", "2027-01-15T10:00:00")] {
         let starts: Timestamp = start.parse().unwrap();
         let ics = pt4c_adapters::ics::invitation(&pt4c_adapters::ics::Invitation {
+            method: pt4c_adapters::ics::Method::Publish,
             uid: "w@pt4c",
+            sequence: 0,
+            organizer: "hub@pt4c.example",
             starts_at: starts,
             ends_at: starts + SignedDuration::from_mins(150),
             summary: "Planning Together for Children workshop",

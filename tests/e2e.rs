@@ -3,8 +3,10 @@
 //! users do.
 
 mod booking;
+mod console;
 mod deadlines;
 mod local_stack;
 mod parent_hub;
 mod referral_intake;
+mod staff_sign_in;
 mod welcome_email;

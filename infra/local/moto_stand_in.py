@@ -891,6 +891,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     os.environ.setdefault("MOTO_PORT", str(args.port))
+    # Cognito checks TOTP codes against its fixed secret (COGNITO_TOTP_MFA_SECRET) only when this is
+    # on; without it any code passes, and the staff console's MFA would go untested.
+    os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
     # quiet: no per-request lines, no banner
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 

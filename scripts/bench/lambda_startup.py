@@ -93,6 +93,7 @@ FUNCTIONS = {
     "course-admin": ("GET /elearning/modules", lambda: http_event("GET", "/elearning/modules")),
     "notifications": ("events/ELearningCompleted.json", lambda: sample("ELearningCompleted.json")),
     "deadline-sweep": ("events/relay-schedule.json", lambda: sample("relay-schedule.json")),
+    "staff-console": ("GET /console/sign-in", lambda: http_event("GET", "/console/sign-in")),
 }
 
 
@@ -225,6 +226,9 @@ def child_env(function: str, runtime_api: str, moto: str, link_key: str) -> dict
         "DEAD_LETTER_QUEUE_URL": f"{moto}/123456789012/pt4c-bench-dlq",
         "PUBLIC_BASE_URL": "http://127.0.0.1:3000",
         "LINK_SIGNING_KEY": link_key,
+        # The staff console's user pool (its sign-in page makes no Cognito call).
+        "USER_POOL_ID": "eu-west-2_bench",
+        "USER_POOL_CLIENT_ID": "bench-client",
         "RUST_LOG": "warn",
     }
 

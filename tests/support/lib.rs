@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 pub use pt4c_local;
 
 /// The course's requests (workshops, bookings, e-learning, the sweep) and typed views of the answers.
+pub mod console;
 pub mod course;
 pub mod views;
 

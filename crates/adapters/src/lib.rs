@@ -2,6 +2,7 @@
 //! email templates and HTTP problem details shared by the functions.
 
 pub mod bus;
+pub mod cognito;
 pub mod config;
 pub mod consumer;
 pub mod deps;

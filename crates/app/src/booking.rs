@@ -1,6 +1,7 @@
 //! Booking a workshop: what a parent is offered, taking a seat, and giving it back.
 
 use pt4c_domain::link::{LinkError, Purpose};
+use pt4c_domain::parent::MoveDecision;
 use pt4c_domain::ports::{BookingOutcome, EventPublisher, Outbox, ParentRecord, ParentStore, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{Booking, BookingRefusal, Mode};
@@ -113,25 +114,88 @@ pub async fn book<S: WorkshopStore + Outbox, B: EventPublisher>(
     if let Some(held) = parent.may_book(workshop_id).map_err(BookRefusal::Rule)? {
         return Ok((held, false));
     }
-    let workshop = app.store.workshop(workshop_id).await?.ok_or(BookRefusal::NoWorkshop)?;
-    let now = app.now();
-    let change = match parent.book(&workshop, now, app.timings()).map_err(BookRefusal::Rule)? {
-        BookingDecision::Held(b) => return Ok((b, false)),
-        BookingDecision::Book(change) => change,
-    };
-    let event = app.event(change.event);
-    match app.store.book(parent, &workshop, now, change.due, &event).await? {
-        BookingOutcome::Booked(b) => {
-            tracing::info!(parent_id = %parent.parent_id, workshop_id = %workshop_id, "workshop booked");
-            app.publish_committed(&event).await;
-            Ok((b, true))
+    // A workshop edited between its read and the write is read again (its copy on the booking would be stale).
+    for _ in 0..STALE_READS {
+        let workshop = app.store.workshop(workshop_id).await?.ok_or(BookRefusal::NoWorkshop)?;
+        let now = app.now();
+        let change = match parent.book(&workshop, now, app.timings()).map_err(BookRefusal::Rule)? {
+            BookingDecision::Held(b) => return Ok((b, false)),
+            BookingDecision::Book(change) => change,
+        };
+        let event = app.event(change.event);
+        match app.store.book(parent, &workshop, now, change.due, &event).await? {
+            BookingOutcome::Booked(b) => {
+                tracing::info!(parent_id = %parent.parent_id, workshop_id = %workshop_id, "workshop booked");
+                app.publish_committed(&event).await;
+                return Ok((b, true));
+            }
+            BookingOutcome::AlreadyHeld(b) => return Ok((b, false)),
+            BookingOutcome::Refused(r) => {
+                tracing::info!(parent_id = %parent.parent_id, workshop_id = %workshop_id, refusal = r.code(), "booking refused");
+                let r = if r == BookingRefusal::CoParentBooked { BookingRefusal::WorkshopUnavailable } else { r };
+                return Err(BookRefusal::Rule(r));
+            }
+            BookingOutcome::Stale => continue,
         }
-        BookingOutcome::AlreadyHeld(b) => Ok((b, false)),
-        BookingOutcome::Refused(r) => {
-            tracing::info!(parent_id = %parent.parent_id, workshop_id = %workshop_id, refusal = r.code(), "booking refused");
-            let r = if r == BookingRefusal::CoParentBooked { BookingRefusal::WorkshopUnavailable } else { r };
-            Err(BookRefusal::Rule(r))
+    }
+    Err(PortError::Retryable("the workshop kept changing while booking".into()).into())
+}
+
+/// Reads of what a write is conditioned on, before giving up on something that keeps changing.
+const STALE_READS: usize = 3;
+
+/// A coordinator moves a parent's booking to another workshop (a phone booking): one change that
+/// gives the old seat back and takes the new one, with every rule of a booking (a co-parent on
+/// the target is named as such: the coordinator may know). Moving to the workshop already held is
+/// a replay; a parent with no booking is simply booked. Returns the booking and whether it is new.
+pub async fn move_booking<S: ParentStore + WorkshopStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    parent: &ParentRecord,
+    to: &WorkshopId,
+) -> Result<(Booking, bool), BookRefusal> {
+    let mut parent = parent.clone();
+    for _ in 0..STALE_READS {
+        let workshop = app.store.workshop(to).await?.ok_or(BookRefusal::NoWorkshop)?;
+        let now = app.now();
+        let (from, change) = match parent.move_to(&workshop, now, app.timings()).map_err(BookRefusal::Rule)? {
+            MoveDecision::Held(b) => return Ok((b, false)),
+            MoveDecision::Book => return book_as_coordinator(app, &parent, to).await,
+            MoveDecision::Move { from, change } => (from, change),
+        };
+        let event = app.event(change.event);
+        match app.store.move_booking(&parent, &workshop, now, change.due, &event).await? {
+            BookingOutcome::Booked(b) => {
+                tracing::info!(parent_id = %parent.parent_id, from = %from.workshop_id, to = %to, "booking moved");
+                app.publish_committed(&event).await;
+                return Ok((b, true));
+            }
+            BookingOutcome::AlreadyHeld(b) => return Ok((b, false)),
+            BookingOutcome::Refused(r) => {
+                tracing::info!(parent_id = %parent.parent_id, to = %to, refusal = r.code(), "move refused");
+                return Err(BookRefusal::Rule(r));
+            }
+            // The parent or the workshop changed since read: decide again on what is stored now.
+            BookingOutcome::Stale => {
+                parent = app.store.parent(&parent.parent_id).await?.ok_or(BookRefusal::Link(LinkRefusal::NotFound))?;
+            }
         }
+    }
+    Err(PortError::Retryable("the booking kept changing while moving it".into()).into())
+}
+
+/// `book`, but a coordinator is told when a co-parent holds the workshop.
+async fn book_as_coordinator<S: WorkshopStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    parent: &ParentRecord,
+    to: &WorkshopId,
+) -> Result<(Booking, bool), BookRefusal> {
+    match book(app, parent, to).await {
+        Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable)) => {
+            let workshop = app.store.workshop(to).await?.ok_or(BookRefusal::NoWorkshop)?;
+            let co_parent = workshop.has_case(&parent.case_number) && workshop.bookable(app.now());
+            Err(BookRefusal::Rule(if co_parent { BookingRefusal::CoParentBooked } else { BookingRefusal::WorkshopUnavailable }))
+        }
+        other => other,
     }
 }
 
@@ -177,6 +241,16 @@ pub async fn cancel<S: ParentStore + WorkshopStore + Outbox, B: EventPublisher>(
     if !link_fits(&bound_to, &booking) {
         return Err(BookRefusal::StaleCancelLink);
     }
+    cancel_for(app, &parent).await
+}
+
+/// Gives the parent's seat back, as their cancel link does: for a coordinator acting for them.
+pub async fn cancel_for<S: ParentStore + WorkshopStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    parent: &ParentRecord,
+) -> Result<ParentRecord, BookRefusal> {
+    let parent = parent.clone();
+    let Some(booking) = parent.booking.clone() else { return Err(BookRefusal::Rule(BookingRefusal::NotBooked)) };
     let now = app.now();
     let change = parent.cancel_booking(now, app.timings()).map_err(BookRefusal::Rule)?;
     let event = app.event(change.event);

@@ -110,6 +110,13 @@ pub async fn ask_new_link<S: ParentStore + Outbox, B: EventPublisher>(app: &App<
         .into_iter()
         .find_map(|p| links.verify_signature(token, p).ok().map(|l| l.parent))
         .ok_or(LinkRefusal::InvalidLink)?;
+    send_new_link(app, &parent_id).await
+}
+
+/// A fresh Hub link to the parent's address on file, as the parent asks for it or as a
+/// coordinator sends it from the console: the same daily limit either way.
+pub async fn send_new_link<S: ParentStore + Outbox, B: EventPublisher>(app: &App<S, B>, parent_id: &ParentId) -> Result<(), LinkRefusal> {
+    let parent_id = parent_id.clone();
     let parent = app.store.parent(&parent_id).await?.ok_or(LinkRefusal::NotFound)?;
     if parent.closed() {
         // Nothing more is sent for a closed course; the answer does not say so.

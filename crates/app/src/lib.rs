@@ -22,6 +22,7 @@ pub mod hub;
 pub mod links;
 pub mod notices;
 pub mod referrals;
+pub mod staff;
 pub mod sweep;
 pub mod workshops;
 

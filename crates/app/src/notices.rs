@@ -1,7 +1,12 @@
 //! Notices: sending an email at most once per (parent, kind, subject), through the notice ledger
 //! (the consumers decide which email an event calls for, from the state when it is delivered).
 
+use std::future::Future;
+
+use jiff::Timestamp;
 use pt4c_domain::notice::{Email, NoticeKind};
+use pt4c_domain::ports::{NoticeClaim, PortError, WorkshopNoticeLedger};
+use pt4c_domain::ClaimId;
 
 /// How one email went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,16 +28,113 @@ pub async fn send_once<L, M>(
     subject: &str,
     now: jiff::Timestamp,
     email: &Email,
-) -> Result<Sending, pt4c_domain::ports::PortError>
+) -> Result<Sending, PortError>
 where
     L: pt4c_domain::ports::NoticeLedger,
     M: pt4c_domain::ports::Mailer,
 {
-    use pt4c_domain::ports::{NoticeClaim, PortError};
-    let claim_id = match ledger.claim(parent, kind, subject, now).await? {
+    send_claimed(&ParentNotices { ledger, parent }, mailer, kind, subject, now, email).await
+}
+
+/// Sends an email to staff about a workshop (its trainers) at most once per (workshop, kind,
+/// subject), as [`send_once`] does for a parent.
+pub async fn send_once_for_workshop<L, M>(
+    ledger: &L,
+    mailer: &M,
+    workshop: &pt4c_domain::WorkshopId,
+    kind: NoticeKind,
+    subject: &str,
+    now: jiff::Timestamp,
+    email: &Email,
+) -> Result<Sending, PortError>
+where
+    L: WorkshopNoticeLedger,
+    M: pt4c_domain::ports::Mailer,
+{
+    send_claimed(&WorkshopNotices { ledger, workshop }, mailer, kind, subject, now, email).await
+}
+
+/// One ledger's claims for one recipient's key (a parent's, or a workshop's).
+trait Claims: Sync {
+    fn who(&self) -> String;
+    fn claim(&self, kind: NoticeKind, subject: &str, now: Timestamp) -> impl Future<Output = Result<NoticeClaim, PortError>> + Send;
+    fn mark_sent(
+        &self,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &ClaimId,
+        message_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn release(&self, kind: NoticeKind, subject: &str, claim_id: &ClaimId) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+struct ParentNotices<'a, L> {
+    ledger: &'a L,
+    parent: &'a pt4c_domain::ParentId,
+}
+
+impl<L: pt4c_domain::ports::NoticeLedger> Claims for ParentNotices<'_, L> {
+    fn who(&self) -> String {
+        self.parent.to_string()
+    }
+    fn claim(&self, kind: NoticeKind, subject: &str, now: Timestamp) -> impl Future<Output = Result<NoticeClaim, PortError>> + Send {
+        self.ledger.claim(self.parent, kind, subject, now)
+    }
+    fn mark_sent(
+        &self,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &ClaimId,
+        message_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send {
+        self.ledger.mark_sent(self.parent, kind, subject, claim_id, message_id, at)
+    }
+    fn release(&self, kind: NoticeKind, subject: &str, claim_id: &ClaimId) -> impl Future<Output = Result<(), PortError>> + Send {
+        self.ledger.release(self.parent, kind, subject, claim_id)
+    }
+}
+
+struct WorkshopNotices<'a, L> {
+    ledger: &'a L,
+    workshop: &'a pt4c_domain::WorkshopId,
+}
+
+impl<L: WorkshopNoticeLedger> Claims for WorkshopNotices<'_, L> {
+    fn who(&self) -> String {
+        format!("workshop {}", self.workshop)
+    }
+    fn claim(&self, kind: NoticeKind, subject: &str, now: Timestamp) -> impl Future<Output = Result<NoticeClaim, PortError>> + Send {
+        self.ledger.claim_for_workshop(self.workshop, kind, subject, now)
+    }
+    fn mark_sent(
+        &self,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &ClaimId,
+        message_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send {
+        self.ledger.mark_sent_for_workshop(self.workshop, kind, subject, claim_id, message_id, at)
+    }
+    fn release(&self, kind: NoticeKind, subject: &str, claim_id: &ClaimId) -> impl Future<Output = Result<(), PortError>> + Send {
+        self.ledger.release_for_workshop(self.workshop, kind, subject, claim_id)
+    }
+}
+
+async fn send_claimed<C: Claims, M: pt4c_domain::ports::Mailer>(
+    claims: &C,
+    mailer: &M,
+    kind: NoticeKind,
+    subject: &str,
+    now: Timestamp,
+    email: &Email,
+) -> Result<Sending, PortError> {
+    let claim_id = match claims.claim(kind, subject, now).await? {
         NoticeClaim::AlreadySent => return Ok(Sending::AlreadySent),
         NoticeClaim::InProgress => {
-            return Err(PortError::Retryable(format!("{} for {parent} is being sent by another delivery", kind.as_str())))
+            return Err(PortError::Retryable(format!("{} for {} is being sent by another delivery", kind.as_str(), claims.who())))
         }
         NoticeClaim::Claimed { claim_id } => claim_id,
     };
@@ -42,7 +144,7 @@ where
             // times, since a retry of the whole delivery could send the email again.
             let mut attempt = 0;
             loop {
-                match ledger.mark_sent(parent, kind, subject, &claim_id, &message_id, now).await {
+                match claims.mark_sent(kind, subject, &claim_id, &message_id, now).await {
                     Ok(()) => return Ok(Sending::Sent { message_id }),
                     Err(e) if attempt >= RECORD_ATTEMPTS => return Err(e),
                     Err(_) => {
@@ -56,7 +158,7 @@ where
             // Given back so the retry sends at once; if even that fails, the claim's lease runs
             // out before the retry comes, so the email is never lost.
             for attempt in 0..=RECORD_ATTEMPTS {
-                if ledger.release(parent, kind, subject, &claim_id).await.is_ok() {
+                if claims.release(kind, subject, &claim_id).await.is_ok() {
                     break;
                 }
                 pause(attempt + 1).await;

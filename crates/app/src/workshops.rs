@@ -1,8 +1,8 @@
 //! Workshops: publishing, the list, one workshop with its roster, and cancelling one.
 
-use pt4c_domain::events::{DomainEvent, WorkshopCancelled};
-use pt4c_domain::ports::{EventPublisher, Outbox, ParentStore, PortError, WorkshopStore};
-use pt4c_domain::workshop::{Workshop, WorkshopStatus};
+use pt4c_domain::events::{DomainEvent, WorkshopCancelled, WorkshopChanged};
+use pt4c_domain::ports::{BookingUpdate, EditOutcome, EventPublisher, Outbox, ParentStore, PortError, WorkshopStore};
+use pt4c_domain::workshop::{Booking, Workshop, WorkshopEdit, WorkshopStatus};
 use pt4c_domain::ParentId;
 use serde::Serialize;
 
@@ -32,6 +32,83 @@ impl From<PortError> for WorkshopRefusal {
     fn from(e: PortError) -> Self {
         WorkshopRefusal::Unavailable(e)
     }
+}
+
+/// Why an edit was not made.
+#[derive(Debug)]
+pub enum EditRefusal {
+    NotFound,
+    /// Cancelled, or started.
+    NotOpen,
+    CapacityBelowSeatsTaken {
+        seats_taken: u32,
+    },
+    Unavailable(PortError),
+}
+
+impl From<PortError> for EditRefusal {
+    fn from(e: PortError) -> Self {
+        EditRefusal::Unavailable(e)
+    }
+}
+
+/// Reads of the workshop and its roster before giving up on one that keeps changing.
+const STALE_READS: usize = 3;
+
+/// Edits a workshop that is open and still to start. The workshop, each booked parent's copy of
+/// it (and where they sit in the due-index: reminders follow the start) and the event are one
+/// write, conditioned on what was read and on the capacity not going below the seats taken when
+/// it commits. An edit that changes nothing writes nothing (so a replay is answered, not sent again).
+pub async fn edit<S: WorkshopStore + ParentStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    id: &WorkshopId,
+    edit: &WorkshopEdit,
+) -> Result<Workshop, EditRefusal> {
+    for _ in 0..STALE_READS {
+        let before = app.store.workshop(id).await?.ok_or(EditRefusal::NotFound)?;
+        let now = app.now();
+        if before.status != WorkshopStatus::Open || before.starts_at <= now {
+            return Err(EditRefusal::NotOpen);
+        }
+        let Some(after) = edit.apply(&before) else { return Ok(before) };
+        let booked = booked_copies(app, &after, now).await?;
+        let event = app.event(DomainEvent::WorkshopChanged(WorkshopChanged {
+            workshop_id: id.clone(),
+            sequence: after.sequence,
+            trainer_changed: after.trainer != before.trainer,
+        }));
+        match app.store.edit_workshop(&before, &after, &booked, now, &event).await? {
+            EditOutcome::Edited => {
+                tracing::info!(workshop_id = %id, sequence = after.sequence, bookings = booked.len(), "workshop edited");
+                app.publish_committed(&event).await;
+                return Ok(after);
+            }
+            EditOutcome::NotFound => return Err(EditRefusal::NotFound),
+            EditOutcome::NotOpen => return Err(EditRefusal::NotOpen),
+            EditOutcome::CapacityBelowSeatsTaken { seats_taken } => return Err(EditRefusal::CapacityBelowSeatsTaken { seats_taken }),
+            EditOutcome::Stale => continue,
+        }
+    }
+    Err(PortError::Retryable("the workshop kept changing while editing it".into()).into())
+}
+
+/// Each parent booked on the workshop, with their booking as the edit makes it.
+async fn booked_copies<S: WorkshopStore + ParentStore, B>(
+    app: &App<S, B>,
+    after: &Workshop,
+    now: jiff::Timestamp,
+) -> Result<Vec<BookingUpdate>, PortError> {
+    let mut booked = Vec::new();
+    for (parent_id, _) in app.store.roster(&after.workshop_id).await? {
+        let Some(mut parent) = app.store.parent(&parent_id).await? else { continue };
+        let Some(held) = parent.booking.as_ref().filter(|b| b.workshop_id == after.workshop_id) else { continue };
+        let booking = Booking { starts_at: after.starts_at, ends_at: after.ends_at, location: after.location.clone(), ..held.clone() };
+        let rev = parent.rev;
+        parent.booking = Some(booking.clone());
+        let due = parent.due_after_change(now, app.timings());
+        booked.push(BookingUpdate { parent_id, rev, booking, due });
+    }
+    Ok(booked)
 }
 
 /// A cancellation's outcome: the workshop, and how many bookings are still to be released (a

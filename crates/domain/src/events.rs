@@ -95,6 +95,27 @@ pub struct WorkshopMissed {
     pub recorded_at: Timestamp,
 }
 
+/// A coordinator edited a workshop (its `sequence` after the edit): booked parents get an updated
+/// invitation; when `trainer_changed`, the trainer replaced and the new one are told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopChanged {
+    pub workshop_id: crate::WorkshopId,
+    pub sequence: u32,
+    pub trainer_changed: bool,
+}
+
+/// A coordinator moved a parent's booking to another workshop (one change: the old seat given
+/// back, the new one taken at `moved_at`, which is the new booking's `bookedAt`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingMoved {
+    pub parent_id: ParentId,
+    pub from_workshop_id: crate::WorkshopId,
+    pub to_workshop_id: crate::WorkshopId,
+    pub moved_at: Timestamp,
+}
+
 /// A sweep found a reminder due for a parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,6 +209,8 @@ domain_events!(
     ReferralCompleted,
     FollowUpOverdue,
     ConcernRaised,
+    WorkshopChanged,
+    BookingMoved,
 );
 
 impl DomainEvent {

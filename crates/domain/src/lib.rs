@@ -13,6 +13,7 @@ pub mod parent;
 pub mod ports;
 pub mod progress;
 pub mod referral;
+pub mod staff;
 pub mod sweep;
 pub mod text;
 pub mod timings;

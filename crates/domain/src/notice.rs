@@ -22,6 +22,10 @@ pub enum NoticeKind {
     ReferralCompleted,
     ConcernRaised,
     FollowUpOverdue,
+    WorkshopChanged,
+    BookingMoved,
+    /// To a trainer: a workshop given to them, or taken from them.
+    TrainerChanged,
 }
 
 impl NoticeKind {
@@ -44,6 +48,9 @@ impl NoticeKind {
             Self::ReferralCompleted => "referral-completed",
             Self::ConcernRaised => "concern-raised",
             Self::FollowUpOverdue => "follow-up-overdue",
+            Self::WorkshopChanged => "workshop-changed",
+            Self::BookingMoved => "booking-moved",
+            Self::TrainerChanged => "trainer-changed",
         }
     }
 
@@ -75,7 +82,9 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_through_their_names() {
-        for k in [NoticeKind::Welcome, NoticeKind::NewLink, NoticeKind::FollowUpOverdue] {
+        for k in
+            [NoticeKind::Welcome, NoticeKind::NewLink, NoticeKind::FollowUpOverdue, NoticeKind::WorkshopChanged, NoticeKind::TrainerChanged]
+        {
             assert_eq!(NoticeKind::parse(k.as_str()), Some(k));
         }
     }

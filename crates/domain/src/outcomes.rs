@@ -69,6 +69,33 @@ pub enum BookingOutcome {
     /// This parent already holds this very booking (a replay).
     AlreadyHeld(crate::workshop::Booking),
     Refused(crate::workshop::BookingRefusal),
+    /// What the write was conditioned on changed since it was read (the workshop edited, the
+    /// parent changed): read again and decide again.
+    Stale,
+}
+
+/// A booked parent's copy of an edited workshop (their booking and where they sit in the
+/// due-index), written with the edit, conditioned on the parent's `rev` as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingUpdate {
+    pub parent_id: ParentId,
+    pub rev: u64,
+    pub booking: crate::workshop::Booking,
+    pub due: Option<Timestamp>,
+}
+
+/// What an edit of a workshop came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditOutcome {
+    Edited,
+    NotFound,
+    /// Cancelled, or started.
+    NotOpen,
+    CapacityBelowSeatsTaken {
+        seats_taken: u32,
+    },
+    /// The workshop, its seats or a booked parent changed since they were read: read again.
+    Stale,
 }
 
 /// A parent the sweep found due, as the index holds them.

@@ -6,7 +6,8 @@ use jiff::Timestamp;
 use crate::course::{Attendance, FollowUpDue};
 use crate::elearning::Catalogue;
 use crate::events::{
-    BookingCancelled, DomainEvent, ELearningCompleted, ParentActivated, WorkshopAttended, WorkshopBooked, WorkshopCancelled, WorkshopMissed,
+    BookingCancelled, BookingMoved, DomainEvent, ELearningCompleted, ParentActivated, WorkshopAttended, WorkshopBooked, WorkshopCancelled,
+    WorkshopMissed,
 };
 use crate::progress::ParentStatus;
 use crate::timings::Timings;
@@ -115,6 +116,17 @@ pub enum BookingDecision {
     Held(Booking),
 }
 
+/// What moving a parent's booking to another workshop comes to, before any store is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveDecision {
+    /// No booking to move: a booking like any other.
+    Book,
+    /// Already on that workshop: nothing to write.
+    Held(Booking),
+    /// Give `from` back and take the seat (the store's one transaction re-checks both).
+    Move { from: Booking, change: Box<Change> },
+}
+
 impl ParentRecord {
     fn change(&self, after: ParentRecord, event: DomainEvent, now: Timestamp, t: &Timings) -> Change {
         let due = after.due_after_change(now, t);
@@ -194,6 +206,36 @@ impl ParentRecord {
             booked_at: now,
         });
         Ok(BookingDecision::Book(Box::new(self.change(after, event, now, t))))
+    }
+
+    /// A coordinator moves this parent's booking to `to`: the rules of a booking for the new seat,
+    /// and of a cancellation for the old one (only until the old workshop starts).
+    pub fn move_to(&self, to: &Workshop, now: Timestamp, t: &Timings) -> Result<MoveDecision, BookingRefusal> {
+        let Some(from) = self.booking.clone() else {
+            return self.may_book(&to.workshop_id).map(|_| MoveDecision::Book);
+        };
+        if self.closed() {
+            return Err(BookingRefusal::WorkshopUnavailable);
+        }
+        if from.workshop_id == to.workshop_id {
+            return Ok(MoveDecision::Held(from));
+        }
+        if self.status != ParentStatus::WorkshopBooked || from.starts_at <= now {
+            return Err(BookingRefusal::WorkshopUnavailable);
+        }
+        // The booking rules from the parent's side, as if the old booking were given back first.
+        let released = self.released();
+        let BookingDecision::Book(booked) = released.book(to, now, t)? else {
+            return Err(BookingRefusal::WorkshopUnavailable);
+        };
+        let event = DomainEvent::BookingMoved(BookingMoved {
+            parent_id: self.parent_id.clone(),
+            from_workshop_id: from.workshop_id.clone(),
+            to_workshop_id: to.workshop_id.clone(),
+            moved_at: now,
+        });
+        let change = self.change(booked.after, event, now, t);
+        Ok(MoveDecision::Move { from, change: Box::new(change) })
     }
 
     /// The parent cancels their booking, until the workshop starts; they may book again.

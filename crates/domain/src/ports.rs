@@ -15,7 +15,8 @@ pub use crate::course::{
     Attendance, AttendanceOutcome, CaseFile, Concern, FollowUpDue, FollowUpEntry, FollowUpList, FollowUpOutcome, FollowUpRecording,
 };
 pub use crate::outcomes::{
-    BookingOutcome, DuePage, DueParent, Intake, NoticeClaim, ParentContact, PortError, ReferralContacts, SweepChange, Withdrawal,
+    BookingOutcome, BookingUpdate, DuePage, DueParent, EditOutcome, Intake, NoticeClaim, ParentContact, PortError, ReferralContacts,
+    SweepChange, Withdrawal,
 };
 pub use crate::parent::{ModuleRecording, ParentRecord};
 
@@ -69,6 +70,36 @@ pub trait NoticeLedger: Send + Sync {
     fn release(
         &self,
         parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &ClaimId,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// The ledger of emails to staff about a workshop (its trainers), each at most once per
+/// (workshop, kind, subject): the same claim, send, record as [`NoticeLedger`], kept with the workshop.
+pub trait WorkshopNoticeLedger: Send + Sync {
+    fn claim_for_workshop(
+        &self,
+        workshop: &WorkshopId,
+        kind: NoticeKind,
+        subject: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<NoticeClaim, PortError>> + Send;
+
+    fn mark_sent_for_workshop(
+        &self,
+        workshop: &WorkshopId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &ClaimId,
+        message_id: &str,
+        sent_at: Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    fn release_for_workshop(
+        &self,
+        workshop: &WorkshopId,
         kind: NoticeKind,
         subject: &str,
         claim_id: &ClaimId,
@@ -159,6 +190,29 @@ pub trait WorkshopStore: Send + Sync {
         &self,
         parent: &ParentRecord,
         workshop: &crate::workshop::Workshop,
+        now: Timestamp,
+        due: Option<Timestamp>,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<BookingOutcome, PortError>> + Send;
+    /// Writes an edit of `before` (as read) into `after` (its sequence bumped), each booked
+    /// parent's copy of the booking, and the event, in one transaction conditioned on what was
+    /// read: the workshop open, not started at `now`, at `before`'s sequence and seat count, the
+    /// new capacity not below the seats taken, each parent at the `rev` read and still booked there.
+    fn edit_workshop(
+        &self,
+        before: &crate::workshop::Workshop,
+        after: &crate::workshop::Workshop,
+        booked: &[BookingUpdate],
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<EditOutcome, PortError>> + Send;
+    /// Moves the parent's booking to `to` in one transaction: the old seat and roster place given
+    /// back as a cancellation gives them (only before the old workshop starts), the new one taken
+    /// with every condition of `book`, the parent conditioned on the booking and `rev` read.
+    fn move_booking(
+        &self,
+        parent: &ParentRecord,
+        to: &crate::workshop::Workshop,
         now: Timestamp,
         due: Option<Timestamp>,
         event: &OutboxEvent,
@@ -267,4 +321,33 @@ pub trait SweepStore: Send + Sync {
 
     /// Deletes every item of a referral marked for erasure (the referral item last); the number deleted.
     fn erase_referral(&self, id: &ReferralId) -> impl Future<Output = Result<usize, PortError>> + Send;
+}
+
+/// The staff console's own records: its sessions (by the hash of the id the browser holds) and
+/// the append-only audit trail.
+pub trait StaffStore: Send + Sync {
+    /// A new session; never overwrites one (ids are random, a clash is refused).
+    fn create_session(
+        &self,
+        key: &str,
+        session: &crate::staff::ConsoleSession,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn session(&self, key: &str) -> impl Future<Output = Result<Option<crate::staff::ConsoleSession>, PortError>> + Send;
+    /// Notes the session was used at `at` (only if it still exists: a signed-out session stays gone).
+    fn touch_session(&self, key: &str, at: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn end_session(&self, key: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Appends an entry: to the day's trail, and to the parent's own record when it names one
+    /// (both or neither). Kept until `keep_until` (a parent's copy goes with the referral's erasure).
+    fn record_audit(&self, entry: &crate::staff::AuditEntry, keep_until: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// A day's trail (UTC), newest first.
+    fn audit_trail(&self, day: jiff::civil::Date) -> impl Future<Output = Result<Vec<crate::staff::AuditEntry>, PortError>> + Send;
+    /// What the console shows on a parent's page beyond their progress: concerns and the audit trail.
+    fn parent_history(&self, parent: &ParentId) -> impl Future<Output = Result<ParentHistory, PortError>> + Send;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParentHistory {
+    pub concerns: Vec<crate::course::Concern>,
+    pub audit: Vec<crate::staff::AuditEntry>,
 }

@@ -6,6 +6,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::referral::{EmailAddress, WorkshopMode};
 use crate::FieldError;
 
+mod edit;
+pub use edit::{PreviousTrainer, WorkshopEdit, EDIT_FIELDS};
+
 pub const MAX_CAPACITY: u32 = 6;
 pub const DEFAULT_DURATION_MINUTES: i64 = 150;
 /// Workshops are published at most this far ahead: every time computed from one is a real moment.
@@ -56,6 +59,12 @@ pub struct Workshop {
     pub trainer: Trainer,
     pub status: WorkshopStatus,
     pub seats_taken: u32,
+    /// Bumped by each edit: the SEQUENCE of the calendar invitations sent for it.
+    #[serde(default)]
+    pub sequence: u32,
+    /// The trainer an edit replaced (never shown: the consumer of that edit's event tells them).
+    #[serde(skip)]
+    pub previous_trainer: Option<PreviousTrainer>,
     /// The case numbers booked on it: a parent is never offered a co-parent's workshop.
     /// Never shown to anyone (case numbers are personal data).
     #[serde(skip)]
@@ -113,29 +122,15 @@ impl Workshop {
     /// Parses a coordinator's request, naming every bad field.
     pub fn parse(req: WorkshopRequest, workshop_id: crate::WorkshopId, now: Timestamp) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let starts_at = match req.starts_at.as_deref().map(str::parse::<Timestamp>) {
+        let starts_at = match req.starts_at.as_deref() {
             None => {
                 errors.push(FieldError::new("startsAt", "is required"));
                 None
             }
-            Some(Err(_)) => {
-                errors.push(FieldError::new("startsAt", "must be an RFC 3339 timestamp"));
-                None
-            }
-            Some(Ok(t)) if t <= now => {
-                errors.push(FieldError::new("startsAt", "must be in the future"));
-                None
-            }
-            Some(Ok(t)) if t > now + SignedDuration::from_hours(24 * 366 * MAX_YEARS_AHEAD) => {
-                errors.push(FieldError::new("startsAt", "must be within two years"));
-                None
-            }
-            Some(Ok(t)) => Some(crate::clock::to_the_second(t)),
+            Some(t) => parse_starts_at(t, now, &mut errors),
         };
         let duration = req.duration_minutes.unwrap_or(DEFAULT_DURATION_MINUTES);
-        if !(15..=600).contains(&duration) {
-            errors.push(FieldError::new("durationMinutes", "must be 15 to 600 minutes"));
-        }
+        check_duration(duration, &mut errors);
         let mode = match req.mode.as_deref() {
             Some("online") => Some(Mode::Online),
             Some("in_person") => Some(Mode::InPerson),
@@ -148,21 +143,15 @@ impl Workshop {
                 None
             }
         };
-        let location = match req.location.as_deref().map(|l| crate::text::line(l, 500)) {
-            Some(Ok(l)) => Some(l),
-            Some(Err(m)) => {
-                errors.push(FieldError::new("location", m));
-                None
-            }
+        let location = match req.location.as_deref() {
+            Some(l) => parse_location(l, &mut errors),
             None => {
                 errors.push(FieldError::new("location", "is required"));
                 None
             }
         };
         let capacity = req.capacity.unwrap_or(MAX_CAPACITY as i64);
-        if !(1..=MAX_CAPACITY as i64).contains(&capacity) {
-            errors.push(FieldError::new("capacity", "must be 1 to 6"));
-        }
+        check_capacity(capacity, &mut errors);
         let language = req.language.unwrap_or_else(|| "en".into());
         if language.is_empty() || language.len() > 35 || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             errors.push(FieldError::new("language", "must be a language tag such as en or pl"));
@@ -172,34 +161,7 @@ impl Workshop {
                 errors.push(FieldError::new("trainer", "is required"));
                 None
             }
-            Some(t) => {
-                let name = match t.name.as_deref().map(|n| crate::text::line(n, 200)) {
-                    Some(Ok(n)) => Some(n),
-                    Some(Err(m)) => {
-                        errors.push(FieldError::new("trainer.name", m));
-                        None
-                    }
-                    None => {
-                        errors.push(FieldError::new("trainer.name", "is required"));
-                        None
-                    }
-                };
-                let email = match t.email.as_deref().map(EmailAddress::parse) {
-                    Some(Ok(e)) => Some(e),
-                    Some(Err(m)) => {
-                        errors.push(FieldError::new("trainer.email", m));
-                        None
-                    }
-                    None => {
-                        errors.push(FieldError::new("trainer.email", "is required"));
-                        None
-                    }
-                };
-                match (name, email) {
-                    (Some(n), Some(e)) => Some(Trainer { name: n, email: e }),
-                    _ => None,
-                }
-            }
+            Some(t) => parse_trainer(t, &mut errors),
         };
         match (starts_at, mode, location, trainer) {
             (Some(starts_at), Some(mode), Some(location), Some(trainer)) if errors.is_empty() => Ok(Self {
@@ -214,11 +176,75 @@ impl Workshop {
                 trainer,
                 status: WorkshopStatus::Open,
                 seats_taken: 0,
+                sequence: 0,
+                previous_trainer: None,
                 booked_cases: Vec::new(),
             }),
             _ => Err(errors),
         }
     }
+}
+
+// One parser per field, shared by publishing and editing, each naming its own bad field.
+
+fn parse_starts_at(t: &str, now: Timestamp, errors: &mut Vec<FieldError>) -> Option<Timestamp> {
+    match t.parse::<Timestamp>() {
+        Err(_) => {
+            errors.push(FieldError::new("startsAt", "must be an RFC 3339 timestamp"));
+            None
+        }
+        Ok(t) if t <= now => {
+            errors.push(FieldError::new("startsAt", "must be in the future"));
+            None
+        }
+        Ok(t) if t > now + SignedDuration::from_hours(24 * 366 * MAX_YEARS_AHEAD) => {
+            errors.push(FieldError::new("startsAt", "must be within two years"));
+            None
+        }
+        Ok(t) => Some(crate::clock::to_the_second(t)),
+    }
+}
+
+fn check_duration(minutes: i64, errors: &mut Vec<FieldError>) {
+    if !(15..=600).contains(&minutes) {
+        errors.push(FieldError::new("durationMinutes", "must be 15 to 600 minutes"));
+    }
+}
+
+fn parse_location(l: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    crate::text::line(l, 500).map_err(|m| errors.push(FieldError::new("location", m))).ok()
+}
+
+fn check_capacity(capacity: i64, errors: &mut Vec<FieldError>) {
+    if !(1..=MAX_CAPACITY as i64).contains(&capacity) {
+        errors.push(FieldError::new("capacity", "must be 1 to 6"));
+    }
+}
+
+fn parse_trainer(t: TrainerRequest, errors: &mut Vec<FieldError>) -> Option<Trainer> {
+    let name = match t.name.as_deref().map(|n| crate::text::line(n, 200)) {
+        Some(Ok(n)) => Some(n),
+        Some(Err(m)) => {
+            errors.push(FieldError::new("trainer.name", m));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("trainer.name", "is required"));
+            None
+        }
+    };
+    let email = match t.email.as_deref().map(EmailAddress::parse) {
+        Some(Ok(e)) => Some(e),
+        Some(Err(m)) => {
+            errors.push(FieldError::new("trainer.email", m));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("trainer.email", "is required"));
+            None
+        }
+    };
+    Some(Trainer { name: name?, email: email? })
 }
 
 /// Why a booking was refused: the 409 codes of api.md.

@@ -1,4 +1,4 @@
-//! The control plane: Lambda Invoke API, mailbox, clock, and (local only) the events seen.
+//! The control plane: Lambda Invoke API, mailbox, clock, staff accounts, and (local only) the events seen.
 
 use std::sync::Arc;
 
@@ -10,6 +10,10 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine;
 use http_body_util::BodyExt;
+use pt4c_adapters::cognito::{AdminError, NewStaff};
+use pt4c_adapters::problem::Problem;
+use pt4c_domain::staff::StaffRole;
+use pt4c_domain::FieldError;
 use tower::ServiceExt;
 
 use crate::runner::{invoke, InvokeError};
@@ -21,6 +25,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/mail", get(mail))
         .route("/clock", put(set_clock).delete(reset_clock).get(read_clock))
         .route("/events", get(events))
+        .route("/staff-users", post(create_staff_user))
         .with_state(shared)
 }
 
@@ -97,8 +102,83 @@ async fn events(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.events.lock().unwrap_or_else(|e| e.into_inner()).clone()).into_response()
 }
 
+#[derive(serde::Deserialize)]
+struct StaffUserBody {
+    email: Option<String>,
+    name: Option<String>,
+    role: Option<String>,
+    password: Option<String>,
+    /// A temporary password: the first sign-in asks for a new one and sets up an authenticator
+    /// app, as for an account a coordinator makes in the console.
+    #[serde(default)]
+    temporary: bool,
+}
+
+/// What the template's password policy says of a password, if anything.
+fn password_problem(password: &str, policy: &crate::template::PasswordPolicySpec) -> Option<String> {
+    let has = |f: fn(&char) -> bool| password.chars().any(|c| f(&c));
+    let short = password.chars().count() < usize::try_from(policy.min_length).unwrap_or(0);
+    let missing = (policy.lowercase && !has(char::is_ascii_lowercase))
+        || (policy.uppercase && !has(char::is_ascii_uppercase))
+        || (policy.numbers && !has(char::is_ascii_digit))
+        || (policy.symbols && !has(|c| c.is_ascii_punctuation() || *c == ' '));
+    (short || missing)
+        .then(|| format!("Use at least {} characters, with lower and upper case letters, a number and a symbol.", policy.min_length))
+}
+
+/// `POST /staff-users {"email", "name", "role", "password"}`: an account that signs in at once with
+/// that password (permanent; no MFA enrolment on the stand-in). With `"temporary": true` the
+/// password is temporary and the first sign-in takes the whole path (new password, authenticator).
+async fn create_staff_user(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let body: StaffUserBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return Problem::invalid_json(e.to_string(), Vec::new()).into_response(),
+    };
+    let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let (email, name, password) = (text(body.email), text(body.name), body.password.filter(|p| !p.is_empty()));
+    let role = body.role.as_deref().and_then(|r| StaffRole::parse(r.trim()));
+    let email_ok =
+        email.as_deref().is_some_and(|e| e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' ')));
+    let name_ok = name.as_deref().is_some_and(|n| n.chars().count() <= 256);
+    let mut errors = Vec::new();
+    if !email_ok {
+        errors.push(FieldError::new("email", "Enter an email address, like name@example.org."));
+    }
+    if !name_ok {
+        errors.push(FieldError::new("name", "Enter the person's name (at most 256 characters)."));
+    }
+    if role.is_none() {
+        errors.push(FieldError::new("role", "Must be one of coordinator, trainer, cafcass."));
+    }
+    match password.as_deref().map(|p| password_problem(p, &shared.template.staff_pool.password_policy)) {
+        None => errors.push(FieldError::new("password", "Enter a password.")),
+        Some(Some(problem)) => errors.push(FieldError::new("password", problem)),
+        Some(None) => {}
+    }
+    let (Some(email), Some(name), Some(role), true) = (email, name, role, errors.is_empty()) else {
+        return Problem::validation(errors).into_response();
+    };
+    let new = NewStaff { email: email.clone(), name, role, password, permanent: !body.temporary };
+    match shared.cognito.create_staff(&new).await {
+        Ok(()) => (StatusCode::CREATED, Json(serde_json::json!({"email": email, "role": role.as_str()}))).into_response(),
+        Err(AdminError::Exists) => {
+            Problem::conflict("staff-user-exists", "The account exists", "A staff account with that email address exists.").into_response()
+        }
+        Err(AdminError::Invalid(message)) => Problem::validation(vec![FieldError::new("email", message)]).into_response(),
+        Err(AdminError::NotFound) => Problem::internal().into_response(),
+        Err(AdminError::Unavailable(e)) => {
+            tracing::error!(error = %e, "a staff account could not be made");
+            Problem::unavailable().into_response()
+        }
+    }
+}
+
 /// Invokes an HTTP function with an API Gateway HTTP API (v2) payload, answering as Lambda does.
-pub async fn invoke_http(deps: pt4c_adapters::Deps, payload: serde_json::Value) -> Result<serde_json::Value, InvokeError> {
+pub async fn invoke_http(
+    deps: pt4c_adapters::Deps,
+    cognito: pt4c_adapters::cognito::Cognito,
+    payload: serde_json::Value,
+) -> Result<serde_json::Value, InvokeError> {
     let bad = |m: &str| InvokeError::BadPayload("an HTTP function".into(), m.to_owned());
     let method = payload["requestContext"]["http"]["method"].as_str().ok_or_else(|| bad("requestContext.http.method is missing"))?;
     let path = payload["rawPath"].as_str().ok_or_else(|| bad("rawPath is missing"))?;
@@ -118,7 +198,7 @@ pub async fn invoke_http(deps: pt4c_adapters::Deps, payload: serde_json::Value) 
         }
     }
     let request = request.body(Body::from(body)).map_err(|e| bad(&e.to_string()))?;
-    let response = crate::api_router(deps).oneshot(request).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+    let response = crate::api_router(deps, cognito).oneshot(request).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
     let status = response.status().as_u16();
     let headers: serde_json::Map<String, serde_json::Value> =
         response.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), serde_json::Value::from(v.to_str().ok()?)))).collect();

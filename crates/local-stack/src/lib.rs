@@ -5,13 +5,16 @@
 //! - EventBridge rules created in moto with SQS targets, polled and delivered to the consumer
 //!   handlers as Lambda delivers them (retries, then the function's dead-letter queue);
 //! - scheduled functions run on a timer (the outbox relay) or on invoke (sweeps);
-//! - the control plane: the Lambda Invoke API, the mailbox and the clock.
+//! - the control plane: the Lambda Invoke API, the mailbox, the clock and staff accounts;
+//! - the staff user pool (Cognito in the stand-in), with a coordinator and a trainer seeded.
 
 pub mod control;
 pub mod mailbox;
 pub mod resources;
 pub mod runner;
+pub mod staff;
 pub mod template;
+pub mod template_pool;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
@@ -23,6 +26,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use jiff::{SignedDuration, Timestamp};
+use pt4c_adapters::cognito::{Cognito, PoolSettings};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::{Config, Deps};
 use pt4c_domain::link::LinkSigner;
@@ -122,6 +126,10 @@ pub struct Shared {
     pub moto_endpoint: String,
     pub http: reqwest::Client,
     pub events: Mutex<Vec<SeenEvent>>,
+    /// The staff user pool in the stand-in (its JWKS served by the stand-in too).
+    pub cognito: pt4c_adapters::cognito::Cognito,
+    /// The accounts seeded at start, with their passwords: they sign in at once, without MFA.
+    pub seeded_staff: Vec<staff::SeededStaff>,
 }
 
 pub struct Stack {
@@ -139,11 +147,14 @@ impl Drop for Stack {
     }
 }
 
+/// The stand-in's region (the user pool's token issuer names it).
+pub const REGION: &str = "eu-west-2";
+
 /// The SDK configuration that points every client at the stand-in.
 pub async fn moto_sdk(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
-        .region(aws_config::Region::new("eu-west-2"))
+        .region(aws_config::Region::new(REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "pt4c-local"))
         .load()
         .await
@@ -169,11 +180,14 @@ async fn request_span(req: Request, next: Next) -> Response {
     .await
 }
 
-/// The API as API Gateway serves it: every HTTP function's routes.
-pub fn api_router(deps: Deps) -> Router {
+/// The API as API Gateway serves it: every HTTP function's routes, the staff console's among them
+/// (signing staff in against the stand-in's user pool).
+pub fn api_router(deps: Deps, cognito: Cognito) -> Router {
+    let console = staff_console::Console::new(deps.clone(), cognito, false);
     referral_intake::router(deps.clone())
         .merge(booking::router(deps.clone()))
         .merge(course_admin::router(deps))
+        .merge(staff_console::router(console))
         .fallback(|| async { Problem::not_found("route").into_response() })
         .layer(axum::middleware::from_fn(request_span))
 }
@@ -208,6 +222,13 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         claim_lease: std::time::Duration::from_secs(2),
     };
     let links = LinkSigner::new(&cfg.link_key).context("link key")?;
+    let pool = PoolSettings::new(REGION, &created.user_pool_id, &created.user_pool_client_id).with_jwks_url(format!(
+        "{}/{}/.well-known/jwks.json",
+        cfg.moto_endpoint.trim_end_matches('/'),
+        created.user_pool_id
+    ));
+    let cognito = Cognito::new(&sdk, pool);
+    let seeded_staff = staff::seed(&cognito, &sdk).await.context("seed the staff accounts")?;
     let deps = Deps::new(&sdk, config, Some(links), clock.clone());
 
     let shared = Arc::new(Shared {
@@ -220,10 +241,12 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         moto_endpoint: cfg.moto_endpoint.clone(),
         http: reqwest::Client::new(),
         events: Mutex::new(Vec::new()),
+        cognito,
+        seeded_staff,
     });
 
     let mut tasks = Vec::new();
-    let api_app = api_router(deps);
+    let api_app = api_router(deps, shared.cognito.clone());
     tasks.push(tokio::spawn(async move {
         if let Err(e) = axum::serve(api, api_app).await {
             tracing::error!(error = %e, "the API server stopped");
@@ -255,6 +278,10 @@ impl Stack {
     }
     pub fn events(&self) -> Vec<SeenEvent> {
         self.shared.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    /// The seeded account of `role` (a coordinator and a trainer are seeded).
+    pub fn seeded_staff(&self, role: pt4c_domain::staff::StaffRole) -> Option<&staff::SeededStaff> {
+        self.shared.seeded_staff.iter().find(|s| s.role == role)
     }
     pub fn set_clock(&self, now: Option<Timestamp>) {
         self.shared.clock.set(now)

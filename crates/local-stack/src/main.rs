@@ -28,6 +28,11 @@ async fn main() -> anyhow::Result<()> {
     println!("  API            {}", stack.api_url);
     println!("  control plane  {}  (mailbox: {}/mail, clock: PUT {}/clock)", stack.control_url, stack.control_url, stack.control_url);
     println!("  try: curl -i -X POST {}/referrals -H 'content-type: application/json' --data @events/referral.json", stack.api_url);
+    // Local only: the seeded accounts' passwords are new at every start, and shown to the person running it.
+    println!("  staff console  {}/console/sign-in  (more accounts: POST {}/staff-users)", stack.api_url, stack.control_url);
+    for s in &stack.shared.seeded_staff {
+        println!("    {:<12} {:<24} password {}", s.role.as_str(), s.email, s.password);
+    }
     tokio::signal::ctrl_c().await.ok();
     println!("stopping");
     Ok(())

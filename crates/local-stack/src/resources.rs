@@ -20,6 +20,9 @@ pub struct Created {
     /// Dead-letter queue logical id → queue URL.
     pub dead_letter_queues: HashMap<String, String>,
     pub audit_queue: String,
+    /// The staff user pool and the console's app client (template: StaffUserPool, StaffUserPoolClient).
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
 }
 
 pub struct RuleQueue {
@@ -154,5 +157,16 @@ pub async fn create(sdk: &aws_config::SdkConfig, template: &Template, prefix: &s
     let sender = format!("no-reply@{prefix}.pt4c.local");
     ses.verify_email_identity().email_address(&sender).send().await.context("verify the SES sender")?;
 
-    Ok(Created { table, bus, sender, rule_queues, dead_letter_queues, audit_queue })
+    let pool = crate::staff::create_pool(sdk, &template.staff_pool, prefix).await.context("create the staff user pool")?;
+
+    Ok(Created {
+        table,
+        bus,
+        sender,
+        rule_queues,
+        dead_letter_queues,
+        audit_queue,
+        user_pool_id: pool.user_pool_id,
+        user_pool_client_id: pool.client_id,
+    })
 }

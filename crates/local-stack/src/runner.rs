@@ -54,7 +54,9 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
             let summary = deadline_sweep::sweep(deps, at, None).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
-        "ReferralIntakeFunction" | "BookingFunction" | "CourseAdminFunction" => crate::control::invoke_http(deps.clone(), payload).await,
+        "ReferralIntakeFunction" | "BookingFunction" | "CourseAdminFunction" | "StaffConsoleFunction" => {
+            crate::control::invoke_http(deps.clone(), shared.cognito.clone(), payload).await
+        }
         other => Err(InvokeError::UnknownFunction(other.to_owned())),
     }
 }

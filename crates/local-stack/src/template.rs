@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use anyhow::{anyhow, Context};
 use serde_yaml_ng::Value;
 
+pub use crate::template_pool::{PasswordPolicySpec, PoolClientSpec, PoolGroupSpec, SchemaAttributeSpec, StaffPoolSpec};
+
 pub type KeyPair = (String, String);
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,7 @@ pub struct Template {
     pub schedules: Vec<ScheduleSpec>,
     pub routes: Vec<RouteSpec>,
     pub functions: BTreeMap<String, String>,
+    pub staff_pool: StaffPoolSpec,
 }
 
 fn s(v: &Value) -> Option<String> {
@@ -156,7 +159,8 @@ impl Template {
             }
         }
         routes.sort();
-        Ok(Self { table, rules, schedules, routes, functions })
+        let staff_pool = crate::template_pool::parse(&doc, resources)?;
+        Ok(Self { table, rules, schedules, routes, functions, staff_pool })
     }
 }
 
@@ -175,5 +179,14 @@ mod tests {
         assert!(welcome.dead_letter_queue.is_some());
         assert!(t.routes.iter().any(|r| r.method == "POST" && r.path == "/referrals" && r.auth.as_deref() == Some("AWS_IAM")));
         assert!(t.schedules.iter().any(|s| s.function == "EventRelayFunction"));
+        assert!(t.routes.iter().any(|r| r.method == "ANY" && r.path == "/console/{proxy+}" && r.auth.as_deref() == Some("NONE")));
+        // The parameter's default (MFA required) decides the pool's MfaConfiguration.
+        assert_eq!(t.staff_pool.mfa, "ON");
+        assert_eq!(t.staff_pool.enabled_mfas, ["SOFTWARE_TOKEN_MFA"]);
+        assert_eq!(t.staff_pool.username_attributes, ["email"]);
+        assert_eq!(t.staff_pool.password_policy.min_length, 12);
+        assert!(t.staff_pool.client.explicit_auth_flows.contains(&"ALLOW_USER_PASSWORD_AUTH".to_owned()));
+        let groups: Vec<&str> = t.staff_pool.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(groups, ["coordinator", "trainer", "cafcass"]);
     }
 }

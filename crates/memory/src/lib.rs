@@ -26,6 +26,7 @@ mod notice;
 mod outbox;
 mod parent;
 mod referral;
+mod staff;
 mod state;
 mod sweep;
 mod workshop;
@@ -64,6 +65,8 @@ pub enum Op {
     Book,
     /// `WorkshopStore::release`.
     Release,
+    EditWorkshop,
+    MoveBooking,
     CancelWorkshop,
     CancellationReleased,
     RecordAttendance,
@@ -80,6 +83,8 @@ pub enum Op {
     CancelledWorkshops,
     ReferralsToClose,
     ReferralsToErase,
+    /// Every `StaffStore` call.
+    Staff,
     EraseReferral,
 }
 
@@ -177,6 +182,19 @@ impl MemoryStore {
             .notices
             .iter()
             .filter(|((p, _, _), n)| p == parent && n.sent_at.is_some())
+            .map(|((_, _, subject), n)| (n.sent_order, n.kind, subject.clone()))
+            .collect();
+        sent.sort_by_key(|(order, _, _)| *order);
+        sent.into_iter().map(|(_, kind, subject)| (kind, subject)).collect()
+    }
+
+    /// The (kind, subject) of every email to staff recorded sent about a workshop, in the order sent.
+    pub fn workshop_notices_sent(&self, workshop: &WorkshopId) -> Vec<(NoticeKind, String)> {
+        let s = self.lock();
+        let mut sent: Vec<_> = s
+            .workshop_notices
+            .iter()
+            .filter(|((w, _, _), n)| w == workshop && n.sent_at.is_some())
             .map(|((_, _, subject), n)| (n.sent_order, n.kind, subject.clone()))
             .collect();
         sent.sort_by_key(|(order, _, _)| *order);

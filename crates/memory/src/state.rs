@@ -6,11 +6,11 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::notice::NoticeKind;
-use pt4c_domain::ports::{Concern, DuePage, FollowUpEntry, ParentRecord, PortError};
+use pt4c_domain::ports::{BookingOutcome, Concern, DuePage, FollowUpEntry, ParentRecord, PortError};
 use pt4c_domain::progress::{ParentStatus, ReferralStatus};
 use pt4c_domain::referral::{Contact, ParentDetails};
 use pt4c_domain::sweep::DueState;
-use pt4c_domain::workshop::{Booking, Workshop};
+use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 
@@ -24,6 +24,8 @@ pub(crate) struct State {
     pub referrals: BTreeMap<ReferralId, ReferralRec>,
     pub parents: BTreeMap<ParentId, ParentRec>,
     pub notices: BTreeMap<NoticeKey, NoticeRec>,
+    /// Emails to staff about a workshop, by (workshop, kind, subject).
+    pub workshop_notices: BTreeMap<(WorkshopId, &'static str, String), NoticeRec>,
     /// Requests for a fresh link, per parent and day.
     pub link_requests: BTreeMap<(ParentId, Date), u32>,
     pub follow_ups: BTreeMap<ParentId, FollowUpRec>,
@@ -40,6 +42,9 @@ pub(crate) struct State {
     /// Orders notices marked sent (the domain's clock keeps whole seconds).
     pub sent_counter: u64,
     pub faults: Vec<(Op, When, PortError)>,
+    /// The console's sessions (by key) and audit trail (in the order written).
+    pub sessions: BTreeMap<String, pt4c_domain::staff::ConsoleSession>,
+    pub audit: Vec<pt4c_domain::staff::AuditEntry>,
 }
 
 impl State {
@@ -109,6 +114,26 @@ impl State {
         let seat = self.workshops.get(workshop_id).is_some_and(|w| w.w.seats_taken > 0 && before.is_none_or(|t| w.w.starts_at > t));
         let place = self.roster.get(&(workshop_id.to_owned(), case.to_owned())).is_some_and(|r| &r.parent_id == parent);
         [seat, place]
+    }
+
+    /// The condition a booking puts on the workshop it takes a seat on: open, still to start, a
+    /// seat free, and not edited since `w` was read.
+    pub fn seat_free(&self, w: &Workshop, now: Timestamp) -> bool {
+        self.workshops.get(&w.workshop_id).is_some_and(|stored| {
+            stored.w.status == WorkshopStatus::Open
+                && stored.w.seats_taken < stored.w.capacity
+                && stored.w.starts_at > now
+                && stored.w.sequence == w.sequence
+        })
+    }
+
+    /// Why `seat_free` failed, as the DynamoDB store reads it back.
+    pub fn seat_refused(&self, w: &Workshop, now: Timestamp) -> BookingOutcome {
+        match self.workshops.get(&w.workshop_id) {
+            Some(c) if c.w.status == WorkshopStatus::Open && c.w.starts_at > now && c.w.sequence != w.sequence => BookingOutcome::Stale,
+            Some(c) if c.w.status == WorkshopStatus::Open && c.w.starts_at > now => BookingOutcome::Refused(BookingRefusal::WorkshopFull),
+            _ => BookingOutcome::Refused(BookingRefusal::WorkshopUnavailable),
+        }
     }
 
     /// Gives the seat back (once `seat_can_be_given_back` held).

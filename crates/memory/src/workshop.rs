@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
-use pt4c_domain::ports::{BookingOutcome, ParentRecord, PortError, WorkshopStore};
+use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
@@ -67,10 +67,9 @@ impl WorkshopStore for MemoryStore {
             let pid = &parent.parent_id;
             let place = (w.workshop_id.clone(), parent.case_number.clone());
             // The transaction's three conditions, on the stored items: a seat on an open workshop
-            // still to start, the case's roster place free, the parent free to book.
-            let seat = s.workshops.get(&w.workshop_id).is_some_and(|stored| {
-                stored.w.status == WorkshopStatus::Open && stored.w.seats_taken < stored.w.capacity && stored.w.starts_at > now
-            });
+            // still to start (as read: an edit since makes the booking's copy stale), the case's
+            // roster place free, the parent free to book.
+            let seat = s.seat_free(w, now);
             let guard = !s.roster.contains_key(&place);
             let current = s.parents.get(pid);
             let hold = current.is_some_and(|p| {
@@ -88,10 +87,7 @@ impl WorkshopStore for MemoryStore {
                 });
             }
             if !seat {
-                return Ok(BookingOutcome::Refused(match s.workshops.get(&w.workshop_id) {
-                    Some(c) if c.w.status == WorkshopStatus::Open && c.w.starts_at > now => BookingRefusal::WorkshopFull,
-                    _ => BookingRefusal::WorkshopUnavailable,
-                }));
+                return Ok(s.seat_refused(w, now));
             }
             if !guard {
                 return Ok(BookingOutcome::Refused(BookingRefusal::CoParentBooked));
@@ -148,6 +144,113 @@ impl WorkshopStore for MemoryStore {
                 s.put_event(e);
             }
             Ok(true)
+        })
+    }
+
+    async fn edit_workshop(
+        &self,
+        before: &Workshop,
+        after: &Workshop,
+        booked: &[BookingUpdate],
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> Result<EditOutcome, PortError> {
+        self.run(Op::EditWorkshop, |s| {
+            let Some(stored) = s.workshops.get(&before.workshop_id) else { return Ok(EditOutcome::NotFound) };
+            // The workshop's condition, then which part of it failed (as the DynamoDB store reads it back).
+            if stored.w.status != WorkshopStatus::Open || stored.w.starts_at <= now {
+                return Ok(EditOutcome::NotOpen);
+            }
+            if after.capacity < stored.w.seats_taken {
+                return Ok(EditOutcome::CapacityBelowSeatsTaken { seats_taken: stored.w.seats_taken });
+            }
+            if stored.w.sequence != before.sequence || stored.w.seats_taken != before.seats_taken {
+                return Ok(EditOutcome::Stale);
+            }
+            let held = |u: &BookingUpdate| {
+                s.parents
+                    .get(&u.parent_id)
+                    .is_some_and(|p| p.rev == u.rev && p.booking.as_ref().is_some_and(|b| b.workshop_id == before.workshop_id))
+            };
+            if !booked.iter().all(held) {
+                return Ok(EditOutcome::Stale);
+            }
+            if let Some(stored) = s.workshops.get_mut(&before.workshop_id) {
+                let (seats_taken, status) = (stored.w.seats_taken, stored.w.status);
+                stored.w = Workshop { seats_taken, status, booked_cases: Vec::new(), ..after.clone() };
+            }
+            for u in booked {
+                if let Some(p) = s.parents.get_mut(&u.parent_id) {
+                    p.booking = Some(u.booking.clone());
+                    p.moved(u.due);
+                }
+            }
+            s.put_event(event);
+            Ok(EditOutcome::Edited)
+        })
+    }
+
+    async fn move_booking(
+        &self,
+        parent: &ParentRecord,
+        to: &Workshop,
+        now: Timestamp,
+        due: Option<Timestamp>,
+        event: &OutboxEvent,
+    ) -> Result<BookingOutcome, PortError> {
+        self.run(Op::MoveBooking, |s| {
+            let Some(from) = parent.booking.as_ref() else { return Ok(BookingOutcome::Refused(BookingRefusal::NotBooked)) };
+            let pid = &parent.parent_id;
+            let booking = Booking {
+                workshop_id: to.workshop_id.clone(),
+                starts_at: to.starts_at,
+                ends_at: to.ends_at,
+                mode: to.mode,
+                location: to.location.clone(),
+                booked_at: now,
+            };
+            // The transaction's conditions: the parent still holds the booking read, at the rev
+            // read; the old seat given back as a cancellation gives it; the new one as `book` takes it.
+            let current = s.parents.get(pid);
+            let hold = current
+                .is_some_and(|p| p.rev == parent.rev && p.status == ParentStatus::WorkshopBooked && p.booking.as_ref() == Some(from));
+            let [old_seat, old_place] = s.seat_can_be_given_back(&from.workshop_id, &parent.case_number, pid, Some(now));
+            let seat = s.seat_free(to, now);
+            let guard = !s.roster.contains_key(&(to.workshop_id.clone(), parent.case_number.clone()));
+            if !hold {
+                return Ok(match current.and_then(|p| p.booking.clone()) {
+                    Some(b) if b.workshop_id == to.workshop_id => BookingOutcome::AlreadyHeld(b),
+                    _ => BookingOutcome::Stale,
+                });
+            }
+            if !old_seat {
+                return Ok(BookingOutcome::Refused(BookingRefusal::WorkshopUnavailable));
+            }
+            if !old_place {
+                return Ok(BookingOutcome::Stale);
+            }
+            if !seat {
+                return Ok(s.seat_refused(to, now));
+            }
+            if !guard {
+                return Ok(BookingOutcome::Refused(BookingRefusal::CoParentBooked));
+            }
+            s.give_seat_back(&from.workshop_id, &parent.case_number);
+            if let Some(stored) = s.workshops.get_mut(&to.workshop_id) {
+                stored.w.seats_taken += 1;
+                stored.cases.insert(parent.case_number.clone());
+            }
+            s.roster.insert(
+                (to.workshop_id.clone(), parent.case_number.clone()),
+                RosterRec { parent_id: pid.clone(), booked_at: now, attended: None },
+            );
+            if let Some(p) = s.parents.get_mut(pid) {
+                p.booking = Some(booking.clone());
+                p.rostered_on.insert(to.workshop_id.clone());
+                p.moved(due);
+            }
+            s.put_event(event);
+            Ok(BookingOutcome::Booked(booking))
         })
     }
 

@@ -10,15 +10,15 @@ use jiff::Timestamp;
 use pt4c_adapters::http::{decode_json, query_params, read_body, typed, unknown_keys, ApiError};
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
-use pt4c_app::workshops::{self, Cancellation, RosterEntry, WorkshopRefusal};
-use pt4c_domain::workshop::{Workshop, WorkshopRequest, WORKSHOP_FIELDS};
+use pt4c_app::workshops::{self, Cancellation, EditRefusal, RosterEntry, WorkshopRefusal};
+use pt4c_domain::workshop::{Workshop, WorkshopEdit, WorkshopRequest, EDIT_FIELDS, WORKSHOP_FIELDS};
 use pt4c_domain::{FieldError, WorkshopId};
 use serde::{Deserialize, Serialize};
 
 pub(crate) fn router() -> Router<Deps> {
     Router::new()
         .route("/workshops", post(post_workshop).get(list_workshops))
-        .route("/workshops/{workshop_id}", get(get_workshop))
+        .route("/workshops/{workshop_id}", get(get_workshop).patch(patch_workshop))
         .route("/workshops/{workshop_id}/cancel", post(cancel_workshop))
 }
 
@@ -86,6 +86,44 @@ async fn get_workshop(State(deps): State<Deps>, Path(id): Path<String>) -> Resul
     let id = WorkshopId::parse(&id).map_err(|_| Problem::not_found("workshop"))?;
     let (w, roster) = workshops::with_roster(&deps.app, &id).await.map_err(refused)?;
     Ok(Json(view(w, Some(roster))).into_response())
+}
+
+/// PATCH /workshops/{workshopId}: changes the fields named (start, duration, location, capacity,
+/// trainer); booked parents are sent the updated invitation. Every bad field is named at once.
+async fn patch_workshop(State(deps): State<Deps>, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let body = read_body(body).await?;
+    let value = decode_json(&headers, &body)?;
+    let mut errors = unknown_keys(&value, EDIT_FIELDS);
+    if let Some(t) = value.get("trainer").filter(|t| !t.is_null()) {
+        errors.extend(unknown_keys(t, &["name", "email"]).into_iter().map(|e| FieldError::new(format!("trainer.{}", e.field), e.message)));
+    }
+    let req: WorkshopRequest = typed(value)?;
+    let edit = match WorkshopEdit::parse(req, deps.now()) {
+        Ok(e) if errors.is_empty() => e,
+        Ok(_) => return Err(Problem::validation(errors).into()),
+        Err(more) => {
+            errors.extend(more);
+            return Err(Problem::validation(errors).into());
+        }
+    };
+    let id = WorkshopId::parse(&id).map_err(|_| Problem::not_found("workshop"))?;
+    let workshop = workshops::edit(&deps.app, &id, &edit).await.map_err(|r| match r {
+        EditRefusal::NotFound => ApiError::from(Problem::not_found("workshop")),
+        EditRefusal::NotOpen => Problem::conflict(
+            "workshop-unavailable",
+            "Workshop unavailable",
+            "The workshop is cancelled or has started: it can no longer be changed.",
+        )
+        .into(),
+        EditRefusal::CapacityBelowSeatsTaken { seats_taken } => Problem::conflict(
+            "capacity-below-seats-taken",
+            "Capacity below the seats taken",
+            format!("{seats_taken} seat(s) are taken: the capacity cannot be set below that."),
+        )
+        .into(),
+        EditRefusal::Unavailable(e) => e.into(),
+    })?;
+    Ok(Json(view(workshop, None)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,11 +7,12 @@ use pt4c_adapters::Deps;
 use pt4c_app::notices::send_once;
 use pt4c_domain::events::{BookingCancelled, ELearningCompleted, WorkshopBooked, WorkshopCancelled};
 use pt4c_domain::link::Purpose;
-use pt4c_domain::notice::{Attachment, NoticeKind};
+use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::ParentRecord;
 use pt4c_domain::workshop::WorkshopStatus;
 
-use crate::{counted, open_parent, parent, skipped, workshop, Summary};
+use crate::{calendar, counted, open_parent, parent, skipped, workshop, Summary};
+use pt4c_adapters::ics::Method;
 
 pub(crate) async fn book_workshop(deps: &Deps, event: &ELearningCompleted) -> Result<Summary, ConsumerError> {
     let parent = parent(deps, &event.parent_id).await?;
@@ -41,16 +42,7 @@ pub(crate) async fn booking_confirmed(deps: &Deps, event: &WorkshopBooked) -> Re
         return Ok(skipped());
     }
     let cancel_url = deps.cancel_link(&parent.parent_id, &event.workshop_id, event.booked_at, parent.complete_by)?;
-    let ics = pt4c_adapters::ics::invitation(&pt4c_adapters::ics::Invitation {
-        uid: &format!("{}-{}@pt4c", w.workshop_id, parent.parent_id),
-        starts_at: w.starts_at,
-        ends_at: w.ends_at,
-        summary: "Planning Together for Children workshop",
-        location: &w.location,
-        description: "Your Planning Together for Children workshop (2 and a half hours).",
-        stamp: deps.now(),
-    });
-    let invitation = Attachment { filename: "workshop.ics".into(), content_type: "text/calendar".into(), content: ics.into_bytes() };
+    let invitation = calendar(deps, &w, &parent.parent_id, Method::Publish);
     let email = emails::booking_confirmed(
         &emails::BookingConfirmed {
             to: parent.email.as_str(),
@@ -96,6 +88,10 @@ fn rebooked_since(parent: &ParentRecord, t: jiff::Timestamp) -> Option<&pt4c_dom
 /// own event); one who booked another since is told what they hold rather than asked to book.
 pub(crate) async fn workshop_cancelled(deps: &Deps, event: &WorkshopCancelled) -> Result<Summary, ConsumerError> {
     let mut summary = Summary::default();
+    if event.parent_ids.is_empty() {
+        return Ok(summary);
+    }
+    let w = workshop(deps, &event.workshop_id).await?;
     let mut failure: Option<ConsumerError> = None;
     for id in &event.parent_ids {
         let Some(parent) = open_parent(deps, id).await? else {
@@ -108,12 +104,16 @@ pub(crate) async fn workshop_cancelled(deps: &Deps, event: &WorkshopCancelled) -
             continue;
         }
         let (booking_url, _) = deps.later_link(&parent.parent_id, Purpose::Booking, parent.complete_by)?;
-        let email = emails::workshop_cancelled(&emails::WorkshopCancelled {
-            to: parent.email.as_str(),
-            first_name: &parent.first_name,
-            rebooked: parent.booking.as_ref().map(|b| (b.starts_at, b.ends_at)),
-            booking_url: &booking_url,
-        })
+        // The invitation sent for the booking is taken out of the parent's calendar (same UID).
+        let email = emails::workshop_cancelled(
+            &emails::WorkshopCancelled {
+                to: parent.email.as_str(),
+                first_name: &parent.first_name,
+                rebooked: parent.booking.as_ref().map(|b| (b.starts_at, b.ends_at)),
+                booking_url: &booking_url,
+            },
+            calendar(deps, &w, id, Method::Cancel),
+        )
         .map_err(ConsumerError::template("workshop-cancelled"))?;
         let kind = NoticeKind::WorkshopCancelled;
         match counted(send_once(&deps.store, &deps.mailer, id, kind, event.workshop_id.as_str(), deps.now(), &email).await, id, kind) {

@@ -2,6 +2,7 @@
 //! One module per kind of event handled: bookings, reminders, outcomes, and emails to staff.
 
 mod booking;
+mod changes;
 mod outcomes;
 mod reminders;
 mod staff;
@@ -37,6 +38,8 @@ async fn handle_once(deps: &Deps, event: &EventBridgeEvent) -> Result<Summary, C
         DomainEvent::WorkshopBooked(e) => booking::booking_confirmed(deps, &e).await?,
         DomainEvent::BookingCancelled(e) => booking::booking_cancelled(deps, &e).await?,
         DomainEvent::WorkshopCancelled(e) => booking::workshop_cancelled(deps, &e).await?,
+        DomainEvent::WorkshopChanged(e) => changes::workshop_changed(deps, &e).await?,
+        DomainEvent::BookingMoved(e) => changes::booking_moved(deps, &e).await?,
         DomainEvent::ReminderDue(e) => reminders::reminder(deps, &e).await?,
         DomainEvent::WorkshopAttended(e) => outcomes::completed(deps, &e).await?,
         DomainEvent::WorkshopMissed(e) => outcomes::did_not_attend(deps, &e).await?,
@@ -88,4 +91,28 @@ async fn case_file(deps: &Deps, id: &pt4c_domain::ReferralId) -> Result<CaseFile
 async fn workshop(deps: &Deps, id: &pt4c_domain::WorkshopId) -> Result<pt4c_domain::workshop::Workshop, ConsumerError> {
     use pt4c_domain::ports::WorkshopStore;
     deps.store.workshop(id).await?.ok_or_else(|| ConsumerError::permanent(format!("no workshop {id}")))
+}
+
+/// A parent's calendar event for their booking on `w`: the same UID in every invitation about it,
+/// the workshop's edit count as its SEQUENCE.
+fn calendar(
+    deps: &Deps,
+    w: &pt4c_domain::workshop::Workshop,
+    parent: &ParentId,
+    method: pt4c_adapters::ics::Method,
+) -> pt4c_domain::notice::Attachment {
+    let ics = pt4c_adapters::ics::invitation(&pt4c_adapters::ics::Invitation {
+        method,
+        uid: &pt4c_adapters::ics::booking_uid(&w.workshop_id, parent),
+        sequence: w.sequence,
+        organizer: &deps.config.sender_email,
+        starts_at: w.starts_at,
+        ends_at: w.ends_at,
+        summary: "Planning Together for Children workshop",
+        location: &w.location,
+        description: "Your Planning Together for Children workshop (2 and a half hours).",
+        stamp: deps.now(),
+    });
+    let filename = if method == pt4c_adapters::ics::Method::Cancel { "cancelled-workshop.ics" } else { "workshop.ics" };
+    pt4c_domain::notice::Attachment { filename: filename.into(), content_type: "text/calendar".into(), content: ics.into_bytes() }
 }

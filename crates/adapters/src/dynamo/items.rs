@@ -159,6 +159,12 @@ pub(super) struct WorkshopItem {
     seats_taken: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cancel_reason: Option<String>,
+    /// Bumped by each edit (absent from items written before edits were possible: 0).
+    #[serde(default)]
+    sequence: u32,
+    /// The trainer the last trainer change replaced, for that change's consumer to tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous_trainer: Option<pt4c_domain::workshop::PreviousTrainer>,
     /// A string set of the case numbers booked (ADDed by a booking, DELETEd by a release);
     /// never written whole.
     #[serde(default, skip_serializing)]
@@ -185,6 +191,8 @@ impl WorkshopItem {
             status: w.status,
             seats_taken: w.seats_taken,
             cancel_reason: None,
+            sequence: w.sequence,
+            previous_trainer: w.previous_trainer.clone(),
             cases: Vec::new(),
         }
     }
@@ -201,6 +209,8 @@ impl WorkshopItem {
             trainer: self.trainer,
             status: self.status,
             seats_taken: self.seats_taken,
+            sequence: self.sequence,
+            previous_trainer: self.previous_trainer,
             booked_cases: self.cases,
         }
     }

@@ -16,8 +16,9 @@
 //!
 //! One Query of the referral's partition reads its whole progress record.
 //!
-//! The store's ports are implemented one aggregate to a file: `referral`, `parent`, `workshop`,
-//! `notice`, `outbox`, `course` and `sweep`; `keys` builds the keys and `items` the items.
+//! The store's ports are implemented one aggregate to a file: `referral`, `parent`, `workshop`
+//! (with `moves`: a workshop's edit and a booking moved), `notice`, `outbox`, `course` and `sweep`;
+//! `keys` builds the keys and `items` the items.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,10 +36,12 @@ use serde::Deserialize;
 mod course;
 mod items;
 mod keys;
+mod moves;
 mod notice;
 mod outbox;
 mod parent;
 mod referral;
+mod staff;
 mod sweep;
 mod workshop;
 

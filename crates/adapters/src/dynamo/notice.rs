@@ -4,11 +4,12 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use jiff::{SignedDuration, Timestamp};
 use pt4c_domain::notice::NoticeKind;
-use pt4c_domain::ports::{NoticeClaim, NoticeLedger, PortError};
-use pt4c_domain::ParentId;
+use pt4c_domain::ports::{NoticeClaim, NoticeLedger, PortError, WorkshopNoticeLedger};
+use pt4c_domain::{ParentId, WorkshopId};
+use serde::{Deserialize, Serialize};
 
 use super::items::{to_item, NoticeItem};
-use super::keys::{notice_sk, referral_pk};
+use super::keys::{notice_sk, referral_pk, workshop_pk};
 use super::{s, sdk_error, wall_clock_millis, wall_clock_nanos, DynamoStore};
 
 /// Claims written before leases were timed by `leaseUntil`: taken over after this.
@@ -32,6 +33,104 @@ impl NoticeLedger for DynamoStore {
             sent_order: 0,
             lease_until: Some(wall_clock_millis() + self.claim_lease.as_millis() as u64),
         })?;
+        self.claim_item(item, claim_id, referral_pk(parent.referral_id()), notice_sk(parent.parent_ref(), kind, subject), now).await
+    }
+
+    async fn mark_sent(
+        &self,
+        parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &pt4c_domain::ClaimId,
+        message_id: &str,
+        sent_at: Timestamp,
+    ) -> Result<(), PortError> {
+        let (pk, sk) = (referral_pk(parent.referral_id()), notice_sk(parent.parent_ref(), kind, subject));
+        self.mark_item_sent(pk, sk, claim_id, message_id, sent_at).await
+    }
+
+    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &pt4c_domain::ClaimId) -> Result<(), PortError> {
+        self.release_item(referral_pk(parent.referral_id()), notice_sk(parent.parent_ref(), kind, subject), claim_id).await
+    }
+}
+
+/// Emails to a workshop's trainers, kept in the workshop's partition (`NOTICE#{kind}#{subject}`).
+impl WorkshopNoticeLedger for DynamoStore {
+    async fn claim_for_workshop(
+        &self,
+        workshop: &WorkshopId,
+        kind: NoticeKind,
+        subject: &str,
+        now: Timestamp,
+    ) -> Result<NoticeClaim, PortError> {
+        let claim_id = uuid::Uuid::new_v4().to_string();
+        let item = to_item(&WorkshopNoticeItem {
+            pk: workshop_pk(workshop),
+            sk: workshop_notice_sk(kind, subject),
+            item_type: "workshop-notice".into(),
+            kind,
+            subject: subject.to_owned(),
+            state: "sending".into(),
+            claim_id: claim_id.clone(),
+            claimed_at: now,
+            lease_until: Some(wall_clock_millis() + self.claim_lease.as_millis() as u64),
+        })?;
+        self.claim_item(item, claim_id, workshop_pk(workshop), workshop_notice_sk(kind, subject), now).await
+    }
+
+    async fn mark_sent_for_workshop(
+        &self,
+        workshop: &WorkshopId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &pt4c_domain::ClaimId,
+        message_id: &str,
+        sent_at: Timestamp,
+    ) -> Result<(), PortError> {
+        self.mark_item_sent(workshop_pk(workshop), workshop_notice_sk(kind, subject), claim_id, message_id, sent_at).await
+    }
+
+    async fn release_for_workshop(
+        &self,
+        workshop: &WorkshopId,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &pt4c_domain::ClaimId,
+    ) -> Result<(), PortError> {
+        self.release_item(workshop_pk(workshop), workshop_notice_sk(kind, subject), claim_id).await
+    }
+}
+
+/// A claim on an email to staff about a workshop (no personal data: the trainer is read at sending).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WorkshopNoticeItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    kind: NoticeKind,
+    subject: String,
+    state: String,
+    claim_id: String,
+    claimed_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<u64>,
+}
+
+fn workshop_notice_sk(kind: NoticeKind, subject: &str) -> String {
+    format!("NOTICE#{}#{subject}", kind.as_str())
+}
+
+// The ledger's rules on one notice item, whatever partition keeps it.
+impl DynamoStore {
+    async fn claim_item(
+        &self,
+        item: super::Item,
+        claim_id: String,
+        pk: String,
+        sk: String,
+        now: Timestamp,
+    ) -> Result<NoticeClaim, PortError> {
         let out = self
             .client
             .put_item()
@@ -58,10 +157,7 @@ impl NoticeLedger for DynamoStore {
                 };
                 let state = match state {
                     Some(st) => Some(st),
-                    None => self
-                        .get(referral_pk(parent.referral_id()), &notice_sk(parent.parent_ref(), kind, subject))
-                        .await?
-                        .and_then(|i| i.get("state").and_then(|v| v.as_s().ok()).cloned()),
+                    None => self.get(pk, &sk).await?.and_then(|i| i.get("state").and_then(|v| v.as_s().ok()).cloned()),
                 };
                 Ok(match state.as_deref() {
                     Some("sent") => NoticeClaim::AlreadySent,
@@ -72,11 +168,10 @@ impl NoticeLedger for DynamoStore {
         }
     }
 
-    async fn mark_sent(
+    async fn mark_item_sent(
         &self,
-        parent: &ParentId,
-        kind: NoticeKind,
-        subject: &str,
+        pk: String,
+        sk: String,
         claim_id: &pt4c_domain::ClaimId,
         message_id: &str,
         sent_at: Timestamp,
@@ -85,8 +180,8 @@ impl NoticeLedger for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(referral_pk(parent.referral_id())))
-            .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid, sentOrder = :order REMOVE leaseUntil")
             .expression_attribute_values(":order", AttributeValue::N(wall_clock_nanos().to_string()))
             .condition_expression("claimId = :claim")
@@ -105,13 +200,13 @@ impl NoticeLedger for DynamoStore {
         }
     }
 
-    async fn release(&self, parent: &ParentId, kind: NoticeKind, subject: &str, claim_id: &pt4c_domain::ClaimId) -> Result<(), PortError> {
+    async fn release_item(&self, pk: String, sk: String, claim_id: &pt4c_domain::ClaimId) -> Result<(), PortError> {
         let out = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", s(referral_pk(parent.referral_id())))
-            .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .condition_expression("claimId = :claim AND #state = :sending")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":claim", s(claim_id))

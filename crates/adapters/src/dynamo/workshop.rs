@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
-use pt4c_domain::ports::{BookingOutcome, ParentRecord, ParentStore, PortError, WorkshopStore};
+use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, ParentStore, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
@@ -65,6 +65,27 @@ impl DynamoStore {
             .build()
             .map_err(|e| PortError::Permanent(e.to_string()))?;
         Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+}
+
+/// The condition that the workshop is still as `w` was read (not edited since): a booking's copy
+/// of it is then true. Items written before edits were possible have no sequence.
+pub(super) fn as_read(w: &Workshop) -> &'static str {
+    if w.sequence == 0 {
+        "(attribute_not_exists(#sequence) OR #sequence = :sequence)"
+    } else {
+        "#sequence = :sequence"
+    }
+}
+
+impl DynamoStore {
+    /// Why the seat's condition on `w` failed: read after the transaction decided.
+    pub(super) async fn seat_refused(&self, w: &Workshop, now: Timestamp) -> Result<BookingOutcome, PortError> {
+        Ok(match self.workshop(&w.workshop_id).await? {
+            Some(c) if c.status == WorkshopStatus::Open && c.starts_at > now && c.sequence != w.sequence => BookingOutcome::Stale,
+            Some(c) if c.status == WorkshopStatus::Open && c.starts_at > now => BookingOutcome::Refused(BookingRefusal::WorkshopFull),
+            _ => BookingOutcome::Refused(BookingRefusal::WorkshopUnavailable),
+        })
     }
 }
 
@@ -151,13 +172,14 @@ impl WorkshopStore for DynamoStore {
             workshop_pk(&w.workshop_id),
             "WORKSHOP".into(),
             "SET seatsTaken = seatsTaken + :one ADD cases :case",
-            "#status = :open AND seatsTaken < #capacity AND startsAt > :now",
-            &[("#status", "status"), ("#capacity", "capacity")],
+            &format!("#status = :open AND seatsTaken < #capacity AND startsAt > :now AND {}", as_read(w)),
+            &[("#status", "status"), ("#capacity", "capacity"), ("#sequence", "sequence")],
             vec![
                 (":one", AttributeValue::N("1".into())),
                 (":open", s("open")),
                 (":now", s(now.to_string())),
                 (":case", AttributeValue::Ss(vec![parent.case_number.clone()])),
+                (":sequence", AttributeValue::N(w.sequence.to_string())),
             ],
         )?;
         let guard = self.put(
@@ -229,11 +251,7 @@ impl WorkshopStore for DynamoStore {
             });
         }
         if failed(SEAT) {
-            let current = self.workshop(&w.workshop_id).await?;
-            return Ok(BookingOutcome::Refused(match current {
-                Some(c) if c.status == WorkshopStatus::Open && c.starts_at > now => BookingRefusal::WorkshopFull,
-                _ => BookingRefusal::WorkshopUnavailable,
-            }));
+            return self.seat_refused(w, now).await;
         }
         if failed(GUARD) {
             return Ok(BookingOutcome::Refused(BookingRefusal::CoParentBooked));
@@ -278,6 +296,28 @@ impl WorkshopStore for DynamoStore {
             writes.push(self.put(outbox_item(e)?, None)?);
         }
         self.transact_decided(writes).await
+    }
+
+    async fn edit_workshop(
+        &self,
+        before: &Workshop,
+        after: &Workshop,
+        booked: &[BookingUpdate],
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> Result<EditOutcome, PortError> {
+        self.write_edit(before, after, booked, now, event).await
+    }
+
+    async fn move_booking(
+        &self,
+        parent: &ParentRecord,
+        to: &Workshop,
+        now: Timestamp,
+        due: Option<Timestamp>,
+        event: &OutboxEvent,
+    ) -> Result<BookingOutcome, PortError> {
+        self.write_move(parent, to, now, due, event).await
     }
 
     async fn cancel_workshop(&self, id: &WorkshopId, reason: &str, event: &OutboxEvent, now: Timestamp) -> Result<bool, PortError> {

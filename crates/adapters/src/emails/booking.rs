@@ -72,8 +72,9 @@ pub struct WorkshopCancelled<'a> {
 
 email_templates!(fn render_workshop_cancelled(WorkshopCancelled), WorkshopCancelledText = "workshop_cancelled.txt", WorkshopCancelledHtml = "workshop_cancelled.html");
 
-pub fn workshop_cancelled(w: &WorkshopCancelled<'_>) -> Result<Email, askama::Error> {
-    render_workshop_cancelled(w, vec![w.to.to_owned()], vec![])
+/// The cancellation, with the calendar's cancel of the booking's invitation attached.
+pub fn workshop_cancelled(w: &WorkshopCancelled<'_>, cancel: Attachment) -> Result<Email, askama::Error> {
+    render_workshop_cancelled(w, vec![w.to.to_owned()], vec![cancel])
 }
 
 impl WorkshopCancelled<'_> {

@@ -3,12 +3,14 @@
 //! `body`, each rendered on its own; the HTML one extends `layout.html`. Rust passes values only.
 
 mod booking;
+mod changes;
 mod outcomes;
 mod reminders;
 mod staff;
 mod welcome;
 
 pub use booking::{booking_cancelled, booking_confirmed, workshop_cancelled, BookingCancelled, BookingConfirmed, WorkshopCancelled};
+pub use changes::{booking_moved, trainer_changed, workshop_changed, HeldWorkshop, TrainerChanged};
 pub use outcomes::{
     completed, did_not_attend, not_completed, referral_completed, Completed, DidNotAttend, NotCompleted, ParentFacts, ReferralCompleted,
 };

@@ -171,6 +171,8 @@ impl TestApp {
                 .expect("a trainer"),
             status: WorkshopStatus::Open,
             seats_taken: 0,
+            sequence: 0,
+            previous_trainer: None,
             booked_cases: Vec::new(),
         };
         pt4c_app::workshops::publish(self, &w).await.expect("workshop published");

@@ -1,5 +1,6 @@
 //! Unit tests of `parent.rs`.
 use super::*;
+use crate::parent::MoveDecision;
 use crate::progress::ReferralStatus;
 use crate::referral::{EmailAddress, WorkshopMode};
 use crate::workshop::{Mode, Trainer};
@@ -62,6 +63,8 @@ fn workshop(starts_in_hours: i64) -> Workshop {
         trainer: Trainer { name: "Alex Trainer".into(), email: EmailAddress::parse("alex@example.org").unwrap() },
         status: WorkshopStatus::Open,
         seats_taken: 0,
+        sequence: 0,
+        previous_trainer: None,
         booked_cases: vec![],
     }
 }
@@ -171,4 +174,46 @@ fn attending_completes_with_a_follow_up_and_missing_gives_the_booking_back() {
     assert_eq!(missed.completed_at, None);
     assert!(missed.due.is_some(), "a parent who missed it is reminded to book again");
     assert!(matches!(event, DomainEvent::WorkshopMissed(_)));
+}
+
+#[test]
+fn given_a_booked_parent_when_moved_then_the_new_booking_replaces_the_old_with_one_event() {
+    let t = Timings::default();
+    let Ok(BookingDecision::Book(change)) = elearning_done().book(&workshop(48), now(), &t) else { panic!("bookable") };
+    let booked = change.after;
+    let to = Workshop { workshop_id: w2(), ..workshop(72) };
+    let later = now() + SignedDuration::from_hours(1);
+
+    let Ok(MoveDecision::Move { from, change }) = booked.move_to(&to, later, &t) else { panic!("movable") };
+
+    assert_eq!(from.workshop_id, w1());
+    let moved = change.after.booking.clone().expect("booked on the new workshop");
+    assert_eq!((moved.workshop_id.clone(), moved.starts_at, moved.booked_at), (w2(), to.starts_at, later));
+    assert_eq!(change.after.status, ParentStatus::WorkshopBooked);
+    assert!(matches!(change.event, DomainEvent::BookingMoved(ref e)
+        if e.from_workshop_id == w1() && e.to_workshop_id == w2() && e.moved_at == later));
+    assert_eq!(change.after.move_to(&to, later, &t), Ok(MoveDecision::Held(moved)), "moved again: a replay");
+}
+
+#[test]
+fn given_no_booking_when_moved_then_it_is_a_booking_and_the_booking_rules_still_apply() {
+    let t = Timings::default();
+    assert_eq!(elearning_done().move_to(&workshop(48), now(), &t), Ok(MoveDecision::Book));
+    assert_eq!(parent(ParentStatus::Activated).move_to(&workshop(48), now(), &t), Err(BookingRefusal::ElearningIncomplete));
+}
+
+#[test]
+fn given_a_started_or_unsuitable_workshop_when_moved_then_it_is_unavailable() {
+    let t = Timings::default();
+    let Ok(BookingDecision::Book(change)) = elearning_done().book(&workshop(48), now(), &t) else { panic!("bookable") };
+    let booked = change.after;
+    let cancelled = Workshop { workshop_id: w2(), status: WorkshopStatus::Cancelled, ..workshop(72) };
+    assert_eq!(booked.move_to(&cancelled, now(), &t), Err(BookingRefusal::WorkshopUnavailable));
+    let to = Workshop { workshop_id: w2(), ..workshop(72) };
+    let after_start = now() + SignedDuration::from_hours(49);
+    assert_eq!(booked.move_to(&to, after_start, &t), Err(BookingRefusal::WorkshopUnavailable), "the old one started");
+    let mut online_only = booked.clone();
+    online_only.workshop_mode = WorkshopMode::Online;
+    let in_person = Workshop { workshop_id: w2(), mode: Mode::InPerson, ..workshop(72) };
+    assert_eq!(online_only.move_to(&in_person, now(), &t), Err(BookingRefusal::WorkshopUnavailable));
 }

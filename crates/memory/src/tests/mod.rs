@@ -76,6 +76,8 @@ pub(crate) fn workshop(starts: &str, capacity: u32) -> Workshop {
         trainer: serde_json::from_value::<Trainer>(serde_json::json!({"name": "Tess", "email": "tess@example.org"})).unwrap(),
         status: WorkshopStatus::Open,
         seats_taken: 0,
+        sequence: 0,
+        previous_trainer: None,
         booked_cases: Vec::new(),
     }
 }

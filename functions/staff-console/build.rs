@@ -1,0 +1,42 @@
+//! Bundles GOV.UK Frontend's and MOJ Frontend's stylesheets (npm, installed by scripts/setup.sh)
+//! into the binary, without the GDS Transport font: that typeface is only for service.gov.uk.
+
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules");
+    let sources =
+        [root.join("govuk-frontend/dist/govuk/govuk-frontend.min.css"), root.join("@ministryofjustice/frontend/moj/moj-frontend.min.css")];
+    let mut css = String::new();
+    for source in &sources {
+        println!("cargo:rerun-if-changed={}", source.display());
+        match std::fs::read_to_string(source) {
+            Ok(s) => css.push_str(&strip_gds_transport(&s)),
+            Err(_) if std::env::var("PROFILE").as_deref() == Ok("debug") => {
+                println!(
+                    "cargo:warning={} is not installed (run scripts/setup.sh): pages are unstyled in this debug build",
+                    source.display()
+                );
+            }
+            Err(e) => panic!("{} is not installed: run `npm ci` (scripts/setup.sh) first: {e}", source.display()),
+        }
+        css.push('\n');
+    }
+    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("console.css");
+    std::fs::write(out, css).expect("write the bundled stylesheet");
+}
+
+fn strip_gds_transport(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(i) = rest.find("@font-face{") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find('}') {
+            Some(j) => rest = &rest[i + j + 1..],
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    out.replace("font-family:GDS Transport,arial,sans-serif", "font-family:arial,sans-serif")
+        .replace("font-family:GDS Transport", "font-family:arial,sans-serif")
+}

@@ -1,0 +1,242 @@
+//! The staff console: who may see and do what (every route × every role), sessions and CSRF, the
+//! audit trail, and the actions staff take for parents, through the same use cases as the API.
+
+use pt4c_domain::ports::StaffStore;
+use pt4c_domain::staff::{AuditOutcome, StaffRole};
+use pt4c_tests::console::{Browser, SIGN_IN};
+use pt4c_tests::course::{NewWorkshop, TRAINER};
+use pt4c_tests::{referral, spawn_app, TestApp};
+use serde_json::json;
+
+const ADVISER: &str = "sam.adviser@cafcass.example";
+
+/// A form posted: (route, fields, the trainer's answer, the adviser's answer).
+type Attempt<'a> = (String, Vec<(&'a str, &'a str)>, u16, u16);
+
+/// Two referrals, two workshops: parent `R1.A` is booked on the trainer's workshop and advised
+/// by the adviser; `R2.A` is on another trainer's workshop, under another adviser.
+struct Course {
+    mine: String,
+    theirs: String,
+    parent: String,
+    other_parent: String,
+}
+
+async fn given_a_course(app: &TestApp, tag: &str) -> Course {
+    let (r1, r2) = (format!("{tag}-1"), format!("{tag}-2"));
+    assert_eq!(app.post_referral(&referral(&r1)).await.status, 201);
+    let mut other = referral(&r2);
+    other["caseNumber"] = json!("ZW26P00999");
+    other["familyCourtAdviser"] = json!({"name": "Other Adviser", "email": "other.adviser@cafcass.example"});
+    assert_eq!(app.post_referral(&other).await.status, 201);
+    let mine = app.publish_workshop(NewWorkshop::online()).await;
+    let theirs = app
+        .post_json(
+            "/workshops",
+            json!({"startsAt": (app.now() + jiff::SignedDuration::from_hours(24 * 12)).to_string(), "mode": "online",
+                   "location": "https://meet.pt4c.example/w/2", "trainer": {"name": "Toby Other", "email": "toby.other@pt4c.example"}}),
+        )
+        .await
+        .json::<serde_json::Value>()["workshopId"]
+        .as_str()
+        .expect("a workshop id")
+        .to_owned();
+    let (parent, other_parent) = (format!("{r1}.A"), format!("{r2}.A"));
+    for (p, w) in [(&parent, &mine), (&other_parent, &theirs)] {
+        app.finish_elearning(p).await;
+        app.booked(p, w).await;
+    }
+    Course { mine, theirs, parent, other_parent }
+}
+
+#[tokio::test]
+async fn every_console_route_answers_each_role_as_the_role_matrix_says() {
+    let app = spawn_app().await;
+    let c = given_a_course(&app, "CONSOLE-MATRIX").await;
+    let mut coordinator = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let mut trainer = app.staff(TRAINER, StaffRole::Trainer).await;
+    let mut adviser = app.staff(ADVISER, StaffRole::Cafcass).await;
+    let mut signed_out = Browser::new(&app);
+
+    // (route, coordinator, trainer, adviser): the status each role gets; signed out, 303 to sign in.
+    let matrix: Vec<(String, u16, u16, u16)> = vec![
+        ("/console/".into(), 200, 200, 200),
+        ("/console/workshops".into(), 200, 200, 403),
+        ("/console/workshops/new".into(), 200, 403, 403),
+        (format!("/console/workshops/{}", c.mine), 200, 200, 403),
+        (format!("/console/workshops/{}", c.theirs), 200, 403, 403),
+        (format!("/console/workshops/{}/edit", c.mine), 200, 403, 403),
+        ("/console/parents".into(), 200, 200, 200),
+        ("/console/parents?q=CONSOLE-MATRIX-1".into(), 200, 200, 200),
+        (format!("/console/parents/{}", c.parent), 200, 200, 200),
+        (format!("/console/parents/{}", c.other_parent), 200, 403, 403),
+        ("/console/follow-ups".into(), 200, 200, 403),
+        ("/console/follow-ups?status=overdue".into(), 200, 200, 403),
+        ("/console/audit".into(), 200, 403, 403),
+        ("/console/staff".into(), 200, 403, 403),
+    ];
+    for (route, want_c, want_t, want_a) in &matrix {
+        assert_eq!(coordinator.get(route).await.status, *want_c, "coordinator {route}");
+        assert_eq!(trainer.get(route).await.status, *want_t, "trainer {route}");
+        assert_eq!(adviser.get(route).await.status, *want_a, "adviser {route}");
+        assert!(signed_out.get(route).await.redirects_to(SIGN_IN), "signed out {route}");
+    }
+
+    // Actions: (route, fields, trainer, adviser). Coordinators may do them all (checked by the flows below).
+    let w = c.mine.clone();
+    let actions: Vec<Attempt> = vec![
+        ("/console/workshops".into(), vec![("startsAt", "2030-01-01T10:00")], 403, 403),
+        (format!("/console/workshops/{w}/edit"), vec![("capacity", "5")], 403, 403),
+        (format!("/console/workshops/{w}/cancel"), vec![("reason", "Trainer ill")], 403, 403),
+        (format!("/console/workshops/{}/attendance", c.theirs), vec![("parentId", &c.other_parent), ("attended", "yes")], 403, 403),
+        (format!("/console/parents/{}/booking", c.parent), vec![("workshopId", &c.theirs)], 403, 403),
+        (format!("/console/parents/{}/booking/cancel", c.parent), vec![], 403, 403),
+        (format!("/console/parents/{}/new-link", c.parent), vec![], 403, 403),
+        (format!("/console/parents/{}/concerns", c.other_parent), vec![("summary", "x")], 403, 403),
+        (format!("/console/parents/{}/concerns", c.parent), vec![("summary", "")], 422, 403),
+        ("/console/staff".into(), vec![("name", "New"), ("email", "n@pt4c.example"), ("role", "coordinator")], 403, 403),
+        ("/console/staff/enabled".into(), vec![("email", TRAINER), ("enabled", "false")], 403, 403),
+    ];
+    for (route, fields, want_t, want_a) in &actions {
+        trainer.get("/console/").await;
+        assert_eq!(trainer.post(route, fields).await.status, *want_t, "trainer POST {route}");
+        adviser.get("/console/").await;
+        assert_eq!(adviser.post(route, fields).await.status, *want_a, "adviser POST {route}");
+        assert!(signed_out.post(route, fields).await.redirects_to(SIGN_IN), "signed out POST {route}");
+    }
+
+    // Nothing the refused actions asked for happened.
+    let mine = app.workshop(&c.mine).await;
+    assert_eq!((mine.capacity, mine.seats_left), (6, 5));
+    assert_eq!(app.workshop(&c.theirs).await.roster()[0].attended, None);
+    // Every refusal is in the audit trail.
+    let today = app.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let trail = app.stack.shared.deps.store.audit_trail(today).await.expect("the audit trail");
+    let forbidden = trail.iter().filter(|e| e.outcome == AuditOutcome::Forbidden).count();
+    assert!(forbidden >= 2 * actions.len(), "forbidden attempts audited: {forbidden}");
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_or_with_another_sessions_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let mut first = app.staff("first.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let mut second = app.staff("second.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    first.get("/console/workshops/new").await;
+    second.get("/console/workshops/new").await;
+    let starts = jiff::civil::date(2027, 3, 4).at(10, 0, 0, 0).to_string();
+    let fields = [
+        ("startsAt", &starts[..16]),
+        ("durationMinutes", "150"),
+        ("mode", "online"),
+        ("location", "https://meet.pt4c.example/x"),
+        ("capacity", "6"),
+        ("language", "en"),
+        ("trainerName", "Tess Trainer"),
+        ("trainerEmail", TRAINER),
+    ];
+
+    let without = first.post_exactly("/console/workshops", &fields).await;
+    let theirs = second.csrf.clone().expect("a token");
+    let mut with_theirs = vec![("csrf", theirs.as_str())];
+    with_theirs.extend_from_slice(&fields);
+    let crossed = first.post_exactly("/console/workshops", &with_theirs).await;
+
+    assert_eq!((without.status, crossed.status), (403, 403));
+    let from = jiff::Timestamp::from_second(0).unwrap();
+    let to = "2031-01-01T00:00:00Z".parse().unwrap();
+    assert!(pt4c_app_list(&app, from, to).await.is_empty(), "no workshop was published");
+    // With its own token the same form publishes.
+    let published = first.post("/console/workshops", &fields).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    assert_eq!(pt4c_app_list(&app, from, to).await.len(), 1);
+}
+
+async fn pt4c_app_list(app: &TestApp, from: jiff::Timestamp, to: jiff::Timestamp) -> Vec<pt4c_domain::workshop::Workshop> {
+    pt4c_domain::ports::WorkshopStore::workshops(&app.stack.shared.deps.store, from, to).await.expect("workshops")
+}
+
+#[tokio::test]
+async fn a_tampered_expired_or_signed_out_session_leads_back_to_sign_in() {
+    let app = spawn_app().await;
+    let mut b = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let cookie = b.cookies.get("pt4c-console").cloned().expect("a session cookie");
+
+    // Tampered: one character changed.
+    let mut tampered = Browser::new(&app);
+    let last = if cookie.ends_with('A') { "B" } else { "A" };
+    tampered.cookies.insert("pt4c-console".into(), format!("{}{last}", &cookie[..cookie.len() - 1]));
+    assert!(tampered.get("/console/").await.redirects_to(SIGN_IN));
+
+    // Idle for 30 minutes: gone.
+    app.stack.shared.clock.set(Some(app.now() + jiff::SignedDuration::from_mins(31)));
+    assert!(b.get("/console/").await.redirects_to(SIGN_IN));
+
+    // Signed out: the same cookie no longer opens anything.
+    let mut c = app.staff("other.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let kept = c.cookies.clone();
+    c.get("/console/").await;
+    assert_eq!(c.post("/console/sign-out", &[]).await.status, 303);
+    let mut replay = Browser::new(&app);
+    replay.cookies = kept;
+    assert!(replay.get("/console/").await.redirects_to(SIGN_IN));
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.staff_account("known@pt4c.example", "Known", StaffRole::Trainer).await;
+    let wrong = Browser::new(&app).sign_in_answer("known@pt4c.example", "Not-the-password-1!").await;
+    let unknown = Browser::new(&app).sign_in_answer("nobody@pt4c.example", "Not-the-password-1!").await;
+    assert_eq!((wrong.status, unknown.status), (401, 401));
+    let message = |p: &pt4c_tests::console::Page| p.body.contains("Enter a correct email address and password");
+    assert!(message(&wrong) && message(&unknown));
+    assert!(!wrong.body.contains("known@pt4c.example"), "the address typed is not echoed back");
+}
+
+#[tokio::test]
+async fn a_coordinator_books_a_parent_by_phone_then_moves_them_and_both_are_audited() {
+    let app = spawn_app().await;
+    let referral_id = "CONSOLE-PHONE";
+    assert_eq!(app.post_referral(&referral(referral_id)).await.status, 201);
+    let parent = format!("{referral_id}.A");
+    app.finish_elearning(&parent).await;
+    let first = app.publish_workshop(NewWorkshop::online().in_days(9)).await;
+    let second = app.publish_workshop(NewWorkshop::online().in_days(11)).await;
+    let mut b = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+
+    b.get(&format!("/console/parents/{parent}")).await;
+    let booked = b.post(&format!("/console/parents/{parent}/booking"), &[("workshopId", &first)]).await;
+    assert_eq!(booked.status, 200, "{}", booked.body);
+    assert!(booked.body.contains("Booked."));
+    let moved = b.post(&format!("/console/parents/{parent}/booking"), &[("workshopId", &second)]).await;
+    assert_eq!(moved.status, 200);
+    assert!(moved.body.contains("Booking moved."));
+
+    assert_eq!(app.workshop(&first).await.seats_left, 6);
+    assert_eq!(app.workshop(&second).await.seats_left, 5);
+    let history = app.stack.shared.deps.store.parent_history(&pt4c_domain::ParentId::parse(&parent).unwrap()).await.unwrap();
+    let actions: Vec<&str> = history.audit.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"booking.book") && actions.contains(&"booking.move") && actions.contains(&"parent.view"), "{actions:?}");
+    assert!(history.audit.iter().all(|e| !e.actor.contains('@')), "the trail names accounts by id, not address");
+}
+
+#[tokio::test]
+async fn a_concern_raised_in_the_console_is_raised_by_the_signed_in_trainer_whatever_the_form_says() {
+    let app = spawn_app().await;
+    let c = given_a_course(&app, "CONSOLE-CONCERN").await;
+    let password = app.staff_account(TRAINER, "Tess Trainer", StaffRole::Trainer).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(TRAINER, &password).await;
+    b.get(&format!("/console/parents/{}", c.parent)).await;
+    let raised = b
+        .post(
+            &format!("/console/parents/{}/concerns", c.parent),
+            &[("summary", "Said they felt unsafe at home."), ("raisedBy", "Someone Else")],
+        )
+        .await;
+    assert_eq!(raised.status, 200, "{}", raised.body);
+    let history = app.stack.shared.deps.store.parent_history(&pt4c_domain::ParentId::parse(&c.parent).unwrap()).await.unwrap();
+    assert_eq!(history.concerns.len(), 1);
+    assert_eq!(history.concerns[0].raised_by, "Tess Trainer");
+    assert!(app.eventually(|| async { !app.mail_to(ADVISER).await.is_empty() }).await, "the adviser is emailed");
+}
