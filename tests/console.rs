@@ -206,11 +206,11 @@ async fn a_coordinator_books_a_parent_by_phone_then_moves_them_and_both_are_audi
 
     b.get(&format!("/console/parents/{parent}")).await;
     let booked = b.post(&format!("/console/parents/{parent}/booking"), &[("workshopId", &first)]).await;
-    assert_eq!(booked.status, 200, "{}", booked.body);
-    assert!(booked.body.contains("Booked."));
+    assert!(booked.redirects_to(&format!("/console/parents/{parent}?done=booking.book")), "{}", booked.body);
+    assert!(b.get(booked.location.as_deref().unwrap()).await.body.contains("Booked."));
     let moved = b.post(&format!("/console/parents/{parent}/booking"), &[("workshopId", &second)]).await;
-    assert_eq!(moved.status, 200);
-    assert!(moved.body.contains("Booking moved."));
+    assert!(moved.redirects_to(&format!("/console/parents/{parent}?done=booking.move")), "{}", moved.body);
+    assert!(b.get(moved.location.as_deref().unwrap()).await.body.contains("Booking moved."));
 
     assert_eq!(app.workshop(&first).await.seats_left, 6);
     assert_eq!(app.workshop(&second).await.seats_left, 5);
@@ -234,7 +234,7 @@ async fn a_concern_raised_in_the_console_is_raised_by_the_signed_in_trainer_what
             &[("summary", "Said they felt unsafe at home."), ("raisedBy", "Someone Else")],
         )
         .await;
-    assert_eq!(raised.status, 200, "{}", raised.body);
+    assert_eq!(raised.status, 303, "{}", raised.body);
     let history = app.stack.shared.deps.store.parent_history(&pt4c_domain::ParentId::parse(&c.parent).unwrap()).await.unwrap();
     assert_eq!(history.concerns.len(), 1);
     assert_eq!(history.concerns[0].raised_by, "Tess Trainer");

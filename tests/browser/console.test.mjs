@@ -83,6 +83,7 @@ describe('The staff console in Chromium', () => {
   }
 
   async function submit(button) {
+    assert.equal(await page.getByRole('button', { name: button, exact: true }).count(), 1, `one "${button}" button on ${page.url()}`);
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: button, exact: true }).click()]);
   }
 
@@ -185,10 +186,13 @@ describe('The staff console in Chromium', () => {
     const { res } = await send('PUT', `${CONTROL}/clock`, { now: rfc3339(started) });
     assert.equal(res.status, 200);
     await signIn(trainer);
+    assert.equal(new URL(page.url()).pathname, '/console/', `the trainer is signed in (at ${page.url()})`);
     await check('Dashboard', 'trainer-dashboard');
     await page.goto(`${API}/console/workshops/${newWorkshop}`, { waitUntil: 'load' });
     await check('Workshop', 'roster');
-    await submit('Attended: Alex Console');
+    const attended = page.locator('button[name="attended"][value="yes"]');
+    assert.equal(await attended.count(), 1, 'the roster offers attendance once the workshop has started');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), attended.click()]);
     assert.match(await page.locator('main').innerText(), /Attended/);
     await page.goto(`${API}/console/parents/${parentId}`, { waitUntil: 'load' });
     await page.check('#outcome');

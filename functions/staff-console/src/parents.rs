@@ -174,7 +174,10 @@ struct ShowPage {
     timeline: Vec<Moment>,
     /// (workshop id, label) a coordinator may book or move them to.
     choices: Vec<(String, String)>,
-    is_coordinator: bool,
+    /// Booking, moving, cancelling and fresh links: a coordinator, while the course is open.
+    may_book: bool,
+    /// Concerns (whatever the course's state: a safety concern always reaches the adviser) and
+    /// follow-up calls: coordinators and trainers.
     may_act: bool,
     follow_up_due: bool,
     errors: Vec<FieldError>,
@@ -187,8 +190,14 @@ impl ShowPage {
     }
 }
 
-async fn show(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(id): Path<String>) -> Response {
-    render_parent(&c, &staff, &id, StatusCode::OK, vec![], None).await
+#[derive(serde::Deserialize)]
+struct ShowQuery {
+    done: Option<String>,
+}
+
+async fn show(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(id): Path<String>, Query(q): Query<ShowQuery>) -> Response {
+    let notice = q.done.as_deref().and_then(done_notice).map(str::to_owned);
+    render_parent(&c, &staff, &id, StatusCode::OK, vec![], notice).await
 }
 
 /// The parent's page, after `action` was checked (the view itself is audited as `parent.view`).
@@ -252,8 +261,8 @@ async fn render_parent(
         booked: p.record.booking.as_ref().map(|b| format!("{} ({})", pages::when(b.starts_at), mode_text(b.mode))),
         timeline: timeline(&p),
         choices,
-        is_coordinator,
-        may_act: staff.member.role != StaffRole::Cafcass && !p.record.closed(),
+        may_book: is_coordinator && !p.record.closed(),
+        may_act: staff.member.role != StaffRole::Cafcass,
         follow_up_due,
         errors,
         notice,
@@ -276,16 +285,30 @@ async fn acting_on(c: &Console, staff: &Staff, id: &str, action: &str, roles: &[
     parent_page(&c.deps.app, &staff.member, &id, action).await.map_err(|a| access(staff, a, "Parent"))
 }
 
-/// Audits an action's outcome and shows the parent's page again: with the refusal, or with what was done.
-async fn done(c: &Console, staff: &Staff, action: &str, about: About, id: &str, outcome: Result<&str, FieldError>) -> Response {
+/// Audits an action's outcome; shows the refusal on the parent's page, or goes back to it (303)
+/// saying what was done.
+async fn done(c: &Console, staff: &Staff, action: &str, about: About, id: &str, outcome: Result<(), FieldError>) -> Response {
     let audited = if outcome.is_err() { AuditOutcome::Refused } else { AuditOutcome::Done };
     if let Err(r) = staff.audit(c, action, audited, about).await {
         return r;
     }
     match outcome {
         Err(e) => render_parent(c, staff, id, StatusCode::CONFLICT, vec![e], None).await,
-        Ok(notice) => render_parent(c, staff, id, StatusCode::OK, vec![], Some(notice.to_owned())).await,
+        Ok(()) => Redirect::to(&format!("/console/parents/{id}?done={action}")).into_response(),
     }
+}
+
+/// What the page says after an action was done (the `done` of its address).
+fn done_notice(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "booking.book" => "Booked. The parent has been emailed a confirmation.",
+        "booking.move" => "Booking moved. The parent has been emailed the new details.",
+        "booking.cancel" => "Booking cancelled. The parent has been emailed and asked to book again.",
+        "parent.new_link" => "A fresh Parent Hub link has been emailed to the parent.",
+        "concern.raise" => "Concern raised. The Family Court Adviser has been emailed.",
+        "follow_up.record" => "Follow-up call recorded.",
+        _ => return None,
+    })
 }
 
 /// Books a parent by phone, or moves their booking: the same rules as their own booking, in one transaction.
@@ -321,12 +344,7 @@ async fn book(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(
             return pages::unavailable();
         }
     };
-    let notice = if moving {
-        "Booking moved. The parent has been emailed the new details."
-    } else {
-        "Booked. The parent has been emailed a confirmation."
-    };
-    done(&c, &staff, action, About::both(&p.record.parent_id, &to), &id, error.map_or(Ok(notice), Err)).await
+    done(&c, &staff, action, About::both(&p.record.parent_id, &to), &id, error.map_or(Ok(()), Err)).await
 }
 
 async fn cancel_booking(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(id): Path<String>, _fields: Fields) -> Response {
@@ -345,15 +363,7 @@ async fn cancel_booking(State(c): State<Shared>, Extension(staff): Extension<Sta
         Err(BookRefusal::Rule(r)) => Some(FieldError::new("workshopId", explanation(r))),
         Err(_) => return pages::unavailable(),
     };
-    done(
-        &c,
-        &staff,
-        "booking.cancel",
-        about,
-        &id,
-        error.map_or(Ok("Booking cancelled. The parent has been emailed and asked to book again."), Err),
-    )
-    .await
+    done(&c, &staff, "booking.cancel", about, &id, error.map_or(Ok(()), Err)).await
 }
 
 async fn new_link(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(id): Path<String>, _fields: Fields) -> Response {
@@ -368,15 +378,7 @@ async fn new_link(State(c): State<Shared>, Extension(staff): Extension<Staff>, P
         }
         Err(_) => return pages::unavailable(),
     };
-    done(
-        &c,
-        &staff,
-        "parent.new_link",
-        About::parent(&p.record.parent_id),
-        &id,
-        error.map_or(Ok("A fresh Parent Hub link has been emailed to the parent."), Err),
-    )
-    .await
+    done(&c, &staff, "parent.new_link", About::parent(&p.record.parent_id), &id, error.map_or(Ok(()), Err)).await
 }
 
 async fn raise_concern(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(id): Path<String>, fields: Fields) -> Response {
@@ -401,15 +403,7 @@ async fn raise_concern(State(c): State<Shared>, Extension(staff): Extension<Staf
     if concerns::raise(&c.deps.app, &p.record.parent_id, staff.member.name.clone(), summary).await.is_err() {
         return pages::unavailable();
     }
-    done(
-        &c,
-        &staff,
-        "concern.raise",
-        About::parent(&p.record.parent_id),
-        &id,
-        Ok("Concern raised. The Family Court Adviser has been emailed."),
-    )
-    .await
+    done(&c, &staff, "concern.raise", About::parent(&p.record.parent_id), &id, Ok(())).await
 }
 
 async fn follow_up(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(id): Path<String>, fields: Fields) -> Response {
@@ -439,5 +433,5 @@ async fn follow_up(State(c): State<Shared>, Extension(staff): Extension<Staff>, 
         Ok(_) => Some(FieldError::new("outcome", "No follow-up call is due for this parent")),
         Err(_) => return pages::unavailable(),
     };
-    done(&c, &staff, "follow_up.record", About::parent(&p.record.parent_id), &id, error.map_or(Ok("Follow-up call recorded."), Err)).await
+    done(&c, &staff, "follow_up.record", About::parent(&p.record.parent_id), &id, error.map_or(Ok(()), Err)).await
 }
