@@ -6,10 +6,11 @@
 #   (scripts/bench/lambda_startup.py), AWS clients built as in production;
 # - AWS calls and DynamoDB capacity per operation, cost per 1,000 referrals (tests/benches/aws_calls.rs);
 # - sweep scaling with what is stored (tests/benches/sweep_scaling.rs);
-# - the Parent Hub page and booking under contention on the local stack.
+# - the Parent Hub page and booking under contention on the local stack;
+# - the staff console's dashboard and a workshop roster page on the local stack (tests/benches/console_pages.rs).
 # Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}. Takes long on a small machine: two
 # release builds (arm64 for Lambda, this machine's for start-up times) and 100,000 stored referrals.
-# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages chaos"); the report is always
+# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages console chaos"); the report is always
 # rebuilt from the latest figures of every step in target/bench/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +20,7 @@ OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
 FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep staff-console)
 log() { printf 'bench: %s\n' "$*" >&2; }
-STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages chaos} "
+STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages console chaos} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 
 # --- sizes: arm64 bootstraps, as deployed ------------------------------------------------
@@ -83,7 +84,7 @@ PY
 cat "$OUT/startup.md"
 fi
 
-# --- the local stack: calls, cost, sweep scaling, pages, contention ------------------------
+# --- the local stack: calls, cost, sweep scaling, pages, contention, console ---------------
 # The dev profile: the same build as the tests (these measure AWS calls and the stand-in, not our CPU).
 if step calls; then cargo bench --profile dev -p pt4c-tests --bench aws_calls; fi
 if step sweep; then cargo bench --profile dev -p pt4c-tests --bench sweep_scaling; fi
@@ -91,6 +92,7 @@ if step pages; then
     cargo bench --profile dev -p pt4c-tests --bench hub_page | tee "$OUT/hub_page.txt"
     cargo bench --profile dev -p pt4c-tests --bench booking_contention | tee "$OUT/booking_contention.txt"
 fi
+if step console; then cargo bench --profile dev -p pt4c-tests --bench console_pages | tee "$OUT/console_pages.txt"; fi
 
 # --- chaos: the whole course while one AWS call in ten is refused (tests/chaos.rs) ----------
 if step chaos; then
@@ -117,6 +119,19 @@ fi
         echo
         echo '```'
         grep -v '^\s*$' "$OUT/hub_page.txt" "$OUT/booking_contention.txt" | sed "s#^$OUT/##"
+        echo '```'
+    fi
+    if [ -f "$OUT/console_pages.txt" ]; then
+        echo
+        echo "## Staff console pages (local stack)"
+        echo
+        echo "A coordinator signed in (server-side session, CSRF token) loads the dashboard and one workshop's roster page,"
+        echo "each 200 times in a row after 10 warm-up loads. The local stack is a dev (debug) build over the moto stand-in,"
+        echo "which answers one AWS call at a time while the stack's pollers and outbox relay run: the times are this"
+        echo "machine's local stack, not Lambda's; the DynamoDB calls per page (the fewest of 5 loads) are what a page costs."
+        echo
+        echo '```'
+        grep -v '^\s*$' "$OUT/console_pages.txt"
         echo '```'
     fi
     if [ -f "$OUT/chaos.txt" ]; then

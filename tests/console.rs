@@ -240,3 +240,115 @@ async fn a_concern_raised_in_the_console_is_raised_by_the_signed_in_trainer_what
     assert_eq!(history.concerns[0].raised_by, "Tess Trainer");
     assert!(app.eventually(|| async { !app.mail_to(ADVISER).await.is_empty() }).await, "the adviser is emailed");
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_coordinators_who_is_waiting_to_book_and_whose_link_was_never_used() {
+    let app = spawn_app().await;
+    assert_eq!(app.post_referral(&referral("CONSOLE-DASH")).await.status, 201);
+    app.finish_elearning("CONSOLE-DASH.A").await;
+    app.stack.shared.clock.set(Some(app.now() + jiff::SignedDuration::from_hours(73)));
+    let mut coordinator = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let mut trainer = app.staff(TRAINER, StaffRole::Trainer).await;
+
+    let page = coordinator.get("/console/").await.body;
+    let section = |heading: &str| page.split(heading).nth(1).and_then(|rest| rest.split("</ul>").next()).unwrap_or_default().to_owned();
+    assert!(section("Waiting to book a workshop").contains("Alex Hartley"), "{page}");
+    assert!(section("Parent Hub link never used").contains("Morgan Quill"), "{page}");
+    assert!(section("Waiting to book a workshop").contains("complete by 29 January 2027"));
+    assert!(!trainer.get("/console/").await.body.contains("Alex Hartley"), "trainers see their rosters, not the course");
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_signed_out_within_a_minute_and_cannot_sign_in_again() {
+    let app = spawn_app().await;
+    let mut coordinator = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let password = app.staff_account(TRAINER, "Tess Trainer", StaffRole::Trainer).await;
+    let mut trainer = Browser::new(&app);
+    trainer.sign_in(TRAINER, &password).await;
+
+    coordinator.get("/console/staff").await;
+    let disabled = coordinator.post("/console/staff/enabled", &[("email", TRAINER), ("enabled", "false")]).await;
+    assert!(disabled.redirects_to("/console/staff"), "{}", disabled.body);
+
+    app.stack.shared.clock.set(Some(app.now() + jiff::SignedDuration::from_secs(61)));
+    assert!(trainer.get("/console/").await.redirects_to(SIGN_IN), "the open session ended");
+    assert_eq!(Browser::new(&app).sign_in_answer(TRAINER, &password).await.status, 401);
+}
+
+/// The parent ids a search page lists (its links to parents' pages).
+fn listed(page: &str) -> Vec<String> {
+    page.split("href=\"/console/parents/").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_owned).collect()
+}
+
+/// The case lookup items stored under a case number, as (attribute names) each.
+async fn case_lookups(app: &TestApp, case: &str) -> Vec<Vec<String>> {
+    let out = aws_sdk_dynamodb::Client::new(&app.stack.shared.sdk)
+        .query()
+        .table_name(&app.stack.shared.created.table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("CASENO#{case}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("query");
+    let names = |item: &std::collections::HashMap<String, _>| {
+        let mut n: Vec<String> = item.keys().cloned().collect();
+        n.sort();
+        n
+    };
+    out.items().iter().map(names).collect()
+}
+
+#[tokio::test]
+async fn staff_find_a_cases_parents_by_its_number_as_typed_only_those_they_may_open_and_nothing_once_erased() {
+    // Given two referrals of case ZW26P00123 under different advisers (Alex Hartley's is on the
+    // trainer's workshop), and a third of another case under the other adviser
+    let app = spawn_app().await;
+    assert_eq!(app.post_referral(&referral("CONSOLE-CASE-1")).await.status, 201);
+    let other_adviser = json!({"name": "Other Adviser", "email": "other.adviser@cafcass.example"});
+    let mut second = referral("CONSOLE-CASE-2");
+    second["familyCourtAdviser"] = other_adviser.clone();
+    second["parents"][0]["email"] = json!("robin@example.com");
+    second["parents"][1]["email"] = json!("kit@example.com");
+    assert_eq!(app.post_referral(&second).await.status, 201);
+    let mut third = referral("CONSOLE-CASE-3");
+    third["caseNumber"] = json!("ZW26P00999");
+    third["familyCourtAdviser"] = other_adviser;
+    assert_eq!(app.post_referral(&third).await.status, 201);
+    app.finish_elearning("CONSOLE-CASE-1.A").await;
+    let w = app.publish_workshop(NewWorkshop::online()).await;
+    app.booked("CONSOLE-CASE-1.A", &w).await;
+    let mut coordinator = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let mut adviser = app.staff(ADVISER, StaffRole::Cafcass).await;
+    let mut trainer = app.staff(TRAINER, StaffRole::Trainer).await;
+
+    // When each searches by the case number, in lower case with spaces
+    let by_case = "/console/parents?q=zw26p%2000123";
+    let (all, advised, rostered) = (coordinator.get(by_case).await, adviser.get(by_case).await, trainer.get(by_case).await);
+
+    // Then the coordinator finds every parent of the case, the adviser those of their referral,
+    // the trainer only the parent on their roster
+    assert_eq!(listed(&all.body), ["CONSOLE-CASE-1.A", "CONSOLE-CASE-1.B", "CONSOLE-CASE-2.A", "CONSOLE-CASE-2.B"], "{}", all.body);
+    assert!(all.body.contains("Alex Hartley") && all.body.contains("Morgan Quill"));
+    assert_eq!(listed(&advised.body), ["CONSOLE-CASE-1.A", "CONSOLE-CASE-1.B"]);
+    assert_eq!(listed(&rostered.body), ["CONSOLE-CASE-1.A"]);
+    // and the adviser finds nothing of a case they do not advise on.
+    let theirs = adviser.get("/console/parents?q=ZW26P00999").await;
+    assert!(listed(&theirs.body).is_empty() && theirs.body.contains("No parents found"), "{}", theirs.body);
+    assert_eq!(case_lookups(&app, "ZW26P00123").await, vec![vec!["pk", "referralId", "sk"]; 2], "the referral id only");
+
+    // When both referrals of the case are withdrawn and erased at the end of retention
+    for id in ["CONSOLE-CASE-1", "CONSOLE-CASE-2"] {
+        assert_eq!(app.withdraw(id, &json!({"reason": "Case closed by the court"})).await.status, 200);
+    }
+    let later = app.now() + jiff::SignedDuration::from_hours(366 * 24);
+    assert_eq!(app.sweep(later).await.referrals_erased, 2);
+    app.stack.shared.clock.set(Some(later));
+    let mut coordinator = app.staff("cleo.coordinator@pt4c.example", StaffRole::Coordinator).await;
+
+    // Then the case number finds nothing and no lookup names it; the other case is still found
+    let after = coordinator.get(by_case).await;
+    assert!(listed(&after.body).is_empty() && after.body.contains("No parents found"), "{}", after.body);
+    assert!(case_lookups(&app, "ZW26P00123").await.is_empty(), "no CASENO# item outlives the erasure");
+    assert_eq!(listed(&coordinator.get("/console/parents?q=ZW26P00999").await.body), ["CONSOLE-CASE-3.A", "CONSOLE-CASE-3.B"]);
+}

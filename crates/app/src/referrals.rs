@@ -4,7 +4,7 @@
 use pt4c_domain::events::{DomainEvent, ReferralCompleted, ReferralReceived, ReferralWithdrawn};
 use pt4c_domain::ports::{CourseStore, EventPublisher, Intake, Outbox, PortError, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{ElearningProgress, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
-use pt4c_domain::referral::NewReferral;
+use pt4c_domain::referral::{CaseNumber, NewReferral};
 use pt4c_domain::ReferralId;
 
 use crate::App;
@@ -32,6 +32,12 @@ impl From<PortError> for ReferralRefusal {
     fn from(e: PortError) -> Self {
         ReferralRefusal::Unavailable(e)
     }
+}
+
+/// The referrals taken under a case number, however it was typed (the number is normalised when
+/// parsed): one lookup, never a scan. Who may see their parents is `staff::parents_of_referral`'s rule.
+pub async fn find_case<S: ReferralStore, B>(app: &App<S, B>, case: &CaseNumber) -> Result<Vec<ReferralId>, PortError> {
+    app.store.referrals_of_case(case).await
 }
 
 /// Takes a referral (parsed at the edge): the referral, its parents and its event in one write.

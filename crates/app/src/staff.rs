@@ -3,10 +3,10 @@
 //! use cases (booking, workshops, attendance, ...) for the actions themselves.
 
 use pt4c_domain::ports::{CourseStore, ParentHistory, ParentRecord, ParentStore, PortError, StaffStore, WorkshopStore};
-use pt4c_domain::progress::ParentProgress;
+use pt4c_domain::progress::{ParentProgress, ParentStatus};
 use pt4c_domain::staff::{may_view_parent, AuditEntry, AuditOutcome, StaffMember, StaffRole};
 use pt4c_domain::workshop::Workshop;
-use pt4c_domain::{ParentId, WorkshopId};
+use pt4c_domain::{ParentId, ReferralId, WorkshopId};
 
 use crate::App;
 
@@ -123,6 +123,41 @@ where
         workshop,
         history,
     })
+}
+
+/// A parent as a list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedParent {
+    pub parent_id: ParentId,
+    pub name: String,
+    pub status: ParentStatus,
+}
+
+/// The parents of a referral this member may open ([`parent_page`]'s rule), in the referral's
+/// order; none when there is no such referral. A list names only those the member may see, so
+/// it is not audited as a view.
+pub async fn parents_of_referral<S, B>(app: &App<S, B>, member: &StaffMember, id: &ReferralId) -> Result<Vec<ListedParent>, PortError>
+where
+    S: ParentStore + WorkshopStore + CourseStore,
+{
+    let Some(case) = app.store.case_file(id).await? else { return Ok(Vec::new()) };
+    let adviser = case.family_court_adviser.email.as_str();
+    let mut listed = Vec::new();
+    for p in &case.record.parents {
+        // Only a trainer's view depends on the parent's workshops: read them for trainers alone.
+        let trainers = if member.role == StaffRole::Trainer {
+            let Some(record) = app.store.parent(&p.parent_id).await? else { continue };
+            trainers_of(&app.store, &record).await?.1
+        } else {
+            Vec::new()
+        };
+        let trainers: Vec<&str> = trainers.iter().map(String::as_str).collect();
+        if may_view_parent(member, &trainers, adviser) {
+            let name = case.names.get(&p.parent_id).cloned().unwrap_or_default();
+            listed.push(ListedParent { parent_id: p.parent_id.clone(), name, status: p.status });
+        }
+    }
+    Ok(listed)
 }
 
 /// A workshop this member may see: any for a coordinator, their own for a trainer, none for an adviser.

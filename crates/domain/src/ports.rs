@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use crate::events::OutboxEvent;
 use crate::notice::{Email, NoticeKind};
 use crate::progress::ProgressRecord;
-use crate::referral::NewReferral;
+use crate::referral::{CaseNumber, NewReferral};
 use crate::{ClaimId, ConcernId, EventId, ParentId, ReferralId, WorkshopId};
 
 pub use crate::course::{
@@ -45,6 +45,10 @@ pub trait ReferralStore: Send + Sync {
     ) -> impl Future<Output = Result<Withdrawal, PortError>> + Send;
 
     fn contacts(&self, id: &ReferralId) -> impl Future<Output = Result<Option<ReferralContacts>, PortError>> + Send;
+
+    /// The referrals taken under a case number (several may share one), from its lookup items:
+    /// one Query, never a Scan.
+    fn referrals_of_case(&self, case: &CaseNumber) -> impl Future<Output = Result<Vec<ReferralId>, PortError>> + Send;
 }
 
 pub trait NoticeLedger: Send + Sync {
@@ -342,6 +346,14 @@ pub trait StaffStore: Send + Sync {
     fn record_audit(&self, entry: &crate::staff::AuditEntry, keep_until: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;
     /// A day's trail (UTC), newest first.
     fn audit_trail(&self, day: jiff::civil::Date) -> impl Future<Output = Result<Vec<crate::staff::AuditEntry>, PortError>> + Send;
+    /// A disabled staff account's sessions end: those started before `at` are refused from now on
+    /// (`email` compared without case).
+    fn revoke_sessions(&self, email: &str, at: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// When the account's sessions were last revoked, if ever.
+    fn sessions_revoked(&self, email: &str) -> impl Future<Output = Result<Option<Timestamp>, PortError>> + Send;
+    /// Parents with something due at or before `until`, soonest first, at most `limit` (the
+    /// due-index's `PARENT` partition: what it reads is what it shows).
+    fn parents_due(&self, until: Timestamp, limit: usize) -> impl Future<Output = Result<Vec<crate::staff::ParentDue>, PortError>> + Send;
     /// What the console shows on a parent's page beyond their progress: concerns and the audit trail.
     fn parent_history(&self, parent: &ParentId) -> impl Future<Output = Result<ParentHistory, PortError>> + Send;
 }

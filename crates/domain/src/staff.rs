@@ -193,6 +193,44 @@ impl ConsoleSession {
     }
 }
 
+/// A parent the dashboard shows as needing attention: something is due for them soon (a
+/// reminder, a warning, their court's date). Read from the due-index, so the list costs what it
+/// shows, never the number of parents on the course.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentDue {
+    pub parent_id: crate::ParentId,
+    pub name: String,
+    pub status: crate::progress::ParentStatus,
+    pub invited_at: jiff::Timestamp,
+    pub complete_by: jiff::civil::Date,
+    pub due_at: jiff::Timestamp,
+}
+
+/// Why a parent needs attention, as a coordinator reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attention {
+    /// Invited, the Hub never set up, past the link's 72 hours.
+    LinkNeverUsed,
+    /// The Hub set up, the e-learning not finished.
+    ElearningStalled,
+    /// The e-learning done, no workshop booked.
+    WaitingToBook,
+    /// Booked, or otherwise on their way: a reminder is all that is due.
+    OnTrack,
+}
+
+impl ParentDue {
+    pub fn attention(&self, now: jiff::Timestamp, activation_link: jiff::SignedDuration) -> Attention {
+        use crate::progress::ParentStatus::*;
+        match self.status {
+            Invited if now >= self.invited_at + activation_link => Attention::LinkNeverUsed,
+            Activated | ElearningStarted => Attention::ElearningStalled,
+            ElearningCompleted | DidNotAttend => Attention::WaitingToBook,
+            _ => Attention::OnTrack,
+        }
+    }
+}
+
 /// Who may see a parent: a coordinator always; a trainer when one of the parent's workshops is
 /// theirs; a Family Court Adviser when they advise on the parent's referral.
 pub fn may_view_parent(member: &StaffMember, trainers_of_parent: &[&str], adviser_email: &str) -> bool {
@@ -245,6 +283,26 @@ mod session_tests {
         assert!(s.live_at(t0 + SignedDuration::from_secs(179), &SessionLimits::default()));
         assert!(!s.live_at(t0 + SignedDuration::from_secs(180), &SessionLimits::default()));
         assert!(s.member().is_none());
+    }
+
+    #[test]
+    fn a_parent_needs_attention_for_a_link_never_used_stalled_e_learning_or_no_booking() {
+        use crate::progress::ParentStatus;
+        let t0: Timestamp = "2026-11-30T09:00:00Z".parse().unwrap();
+        let due = |status| ParentDue {
+            parent_id: crate::ParentId::parse("R-1.A").unwrap(),
+            name: "Alex".into(),
+            status,
+            invited_at: t0,
+            complete_by: jiff::civil::date(2027, 1, 29),
+            due_at: t0,
+        };
+        let link = SignedDuration::from_hours(72);
+        assert_eq!(due(ParentStatus::Invited).attention(t0 + SignedDuration::from_hours(71), link), Attention::OnTrack);
+        assert_eq!(due(ParentStatus::Invited).attention(t0 + SignedDuration::from_hours(72), link), Attention::LinkNeverUsed);
+        assert_eq!(due(ParentStatus::ElearningStarted).attention(t0, link), Attention::ElearningStalled);
+        assert_eq!(due(ParentStatus::ElearningCompleted).attention(t0, link), Attention::WaitingToBook);
+        assert_eq!(due(ParentStatus::WorkshopBooked).attention(t0, link), Attention::OnTrack);
     }
 
     #[test]

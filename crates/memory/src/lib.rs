@@ -45,6 +45,7 @@ pub enum Op {
     Progress,
     Withdraw,
     Contacts,
+    ReferralsOfCase,
     Claim,
     MarkSent,
     /// `NoticeLedger::release`.

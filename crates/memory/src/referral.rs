@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{Intake, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{FollowUp, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
-use pt4c_domain::referral::NewReferral;
+use pt4c_domain::referral::{CaseNumber, NewReferral};
 use pt4c_domain::ReferralId;
 
 use crate::state::{due_key, FollowUpState, Mark, NoticeState, ParentRec, ReferralRec, State};
@@ -103,6 +103,7 @@ impl ReferralStore for MemoryStore {
                     },
                 );
             }
+            s.case_lookups.insert((referral.case_number.to_string(), id.clone()));
             s.put_event(event);
             Ok(Intake::Created)
         })
@@ -166,6 +167,13 @@ impl ReferralStore for MemoryStore {
             }
             s.put_event(event);
             Ok(Withdrawal::Withdrawn)
+        })
+    }
+
+    async fn referrals_of_case(&self, case: &CaseNumber) -> Result<Vec<ReferralId>, PortError> {
+        self.run(Op::ReferralsOfCase, |s| {
+            let mine = s.case_lookups.iter().filter(|(c, _)| c == case.as_str());
+            Ok(mine.map(|(_, id)| id.clone()).collect())
         })
     }
 

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use pt4c_domain::ports::{ParentHistory, PortError, StaffStore};
-use pt4c_domain::staff::{AuditEntry, ConsoleSession};
+use pt4c_domain::staff::{AuditEntry, ConsoleSession, ParentDue};
 use pt4c_domain::ParentId;
 
 use crate::{MemoryStore, Op};
@@ -50,6 +50,40 @@ impl StaffStore for MemoryStore {
             let mut v: Vec<AuditEntry> = s.audit.iter().filter(|e| e.at.to_zoned(jiff::tz::TimeZone::UTC).date() == day).cloned().collect();
             v.reverse();
             Ok(v)
+        })
+    }
+
+    async fn revoke_sessions(&self, email: &str, at: Timestamp) -> Result<(), PortError> {
+        self.run(Op::Staff, |s| {
+            s.revoked.insert(email.trim().to_lowercase(), at);
+            Ok(())
+        })
+    }
+
+    async fn sessions_revoked(&self, email: &str) -> Result<Option<Timestamp>, PortError> {
+        self.run(Op::Staff, |s| Ok(s.revoked.get(&email.trim().to_lowercase()).copied()))
+    }
+
+    async fn parents_due(&self, until: Timestamp, limit: usize) -> Result<Vec<ParentDue>, PortError> {
+        self.run(Op::Staff, |s| {
+            let mut due: Vec<ParentDue> = s
+                .parents
+                .values()
+                .filter_map(|p| {
+                    let due_at = p.due_at.filter(|d| *d <= until)?;
+                    Some(ParentDue {
+                        parent_id: p.parent_id.clone(),
+                        name: format!("{} {}", p.details.first_name, p.details.last_name),
+                        status: p.status,
+                        invited_at: p.received_at,
+                        complete_by: p.complete_by,
+                        due_at,
+                    })
+                })
+                .collect();
+            due.sort_by(|a, b| (a.due_at, &a.parent_id).cmp(&(b.due_at, &b.parent_id)));
+            due.truncate(limit);
+            Ok(due)
         })
     }
 

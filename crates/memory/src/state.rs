@@ -31,6 +31,8 @@ pub(crate) struct State {
     pub follow_ups: BTreeMap<ParentId, FollowUpRec>,
     pub concerns: BTreeMap<(ParentId, pt4c_domain::ConcernId), Concern>,
     pub workshops: BTreeMap<WorkshopId, WorkshopRec>,
+    /// The case lookups (`CASENO#` items): (normalised case number, referral).
+    pub case_lookups: BTreeSet<(String, ReferralId)>,
     /// Roster places (the co-parent guard), by (workshop, case number).
     pub roster: BTreeMap<(WorkshopId, String), RosterRec>,
     /// Cancelled workshops whose bookings are still to be released, due from this moment.
@@ -45,6 +47,8 @@ pub(crate) struct State {
     /// The console's sessions (by key) and audit trail (in the order written).
     pub sessions: BTreeMap<String, pt4c_domain::staff::ConsoleSession>,
     pub audit: Vec<pt4c_domain::staff::AuditEntry>,
+    /// When each staff account's sessions were last revoked (by lower-cased email).
+    pub revoked: BTreeMap<String, Timestamp>,
 }
 
 impl State {

@@ -139,6 +139,10 @@ impl SweepStore for MemoryStore {
                     erased += 1;
                 }
             }
+            // And its case lookup, found from the referral (which goes last).
+            if let Some(case) = s.referrals.get(id).map(|r| (r.case_number.clone(), id.clone())) {
+                erased += usize::from(s.case_lookups.remove(&case));
+            }
             // Then every item of the referral's partition; the referral last, only if marked for erasure.
             erased += s.partition_size(id) - usize::from(s.referrals.contains_key(id));
             s.parents.retain(|p, _| !mine(p));

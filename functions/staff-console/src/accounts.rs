@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use pt4c_adapters::cognito::{AdminError, NewStaff, StaffAccount};
 use pt4c_app::staff::About;
+use pt4c_domain::ports::StaffStore;
 use pt4c_domain::referral::EmailAddress;
 use pt4c_domain::staff::{AuditOutcome, StaffRole};
 
@@ -115,6 +116,11 @@ async fn set_enabled(State(c): State<Shared>, Extension(staff): Extension<Staff>
         Ok(()) => {}
         Err(AdminError::NotFound) => return pages::not_found(&staff, "Account"),
         Err(_) => return pages::unavailable(),
+    }
+    // Cognito's sign-out ends its tokens, not the console's sessions: those end here (within a
+    // minute: sessions check when they are next touched).
+    if !enable && c.deps.store.revoke_sessions(fields.get("email"), c.deps.now()).await.is_err() {
+        return pages::unavailable();
     }
     if let Err(r) = staff.audit(&c, action, AuditOutcome::Done, About::default()).await {
         return r;

@@ -10,8 +10,9 @@ use axum::{Extension, Router};
 use jiff::SignedDuration;
 use pt4c_app::follow_ups;
 use pt4c_app::staff::About;
-use pt4c_domain::ports::FollowUpList;
-use pt4c_domain::staff::StaffRole;
+use pt4c_domain::london;
+use pt4c_domain::ports::{FollowUpList, StaffStore};
+use pt4c_domain::staff::{Attention, StaffRole};
 
 use crate::follow_ups::{mine, Call};
 use crate::pages::{self, Who};
@@ -31,6 +32,45 @@ struct Page {
     workshops: Vec<Row>,
     due: Vec<Call>,
     overdue: Vec<Call>,
+    /// (heading, parents) for coordinators: whose course needs a push, closest court dates first.
+    attention: Vec<(&'static str, Vec<Waiting>)>,
+}
+
+pub struct Waiting {
+    pub parent_id: String,
+    pub name: String,
+    pub complete_by: String,
+    pub days_left: i64,
+}
+
+/// How many parents the dashboard lists under "needs attention" (a longer list is a report).
+const ATTENTION_LIMIT: usize = 100;
+
+/// Parents with something due in the next 8 days (a weekly reminder is the longest wait) who are
+/// stuck or waiting, by why.
+async fn needing_attention(c: &crate::Console) -> Result<Vec<(&'static str, Vec<Waiting>)>, ()> {
+    let now = c.deps.now();
+    let due = c.deps.store.parents_due(now + SignedDuration::from_hours(24 * 8), ATTENTION_LIMIT).await.map_err(|_| ())?;
+    let today = now.to_zoned(london()).date();
+    let mut groups: Vec<(&'static str, Attention, Vec<Waiting>)> = vec![
+        ("Waiting to book a workshop", Attention::WaitingToBook, vec![]),
+        ("Parent Hub link never used", Attention::LinkNeverUsed, vec![]),
+        ("E-learning not finished", Attention::ElearningStalled, vec![]),
+    ];
+    let mut sorted = due;
+    sorted.sort_by_key(|p| p.complete_by);
+    for p in sorted {
+        let why = p.attention(now, c.deps.timings().activation_link);
+        if let Some((_, _, list)) = groups.iter_mut().find(|(_, a, _)| *a == why) {
+            list.push(Waiting {
+                parent_id: p.parent_id.to_string(),
+                name: p.name.clone(),
+                complete_by: pages::day(p.complete_by),
+                days_left: (p.complete_by - today).get_days() as i64,
+            });
+        }
+    }
+    Ok(groups.into_iter().filter(|(_, _, l)| !l.is_empty()).map(|(h, _, l)| (h, l)).collect())
 }
 
 async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>) -> Response {
@@ -39,7 +79,8 @@ async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>) 
     }
     let who = Some(Who::of(&staff, "dashboard"));
     if staff.member.role == StaffRole::Cafcass {
-        return pages::render(StatusCode::OK, Page { who, is_cafcass: true, workshops: vec![], due: vec![], overdue: vec![] }.render());
+        let page = Page { who, is_cafcass: true, workshops: vec![], due: vec![], overdue: vec![], attention: vec![] };
+        return pages::render(StatusCode::OK, page.render());
     }
     let now = c.deps.now();
     let workshops = match visible(&c, &staff, now - SignedDuration::from_hours(12), now + SignedDuration::from_hours(24 * 7)).await {
@@ -55,5 +96,13 @@ async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>) 
         (Ok(d), Ok(o)) => (d, o),
         _ => return pages::unavailable(),
     };
-    pages::render(StatusCode::OK, Page { who, is_cafcass: false, workshops, due, overdue }.render())
+    let attention = if staff.member.role == StaffRole::Coordinator {
+        match needing_attention(&c).await {
+            Ok(a) => a,
+            Err(()) => return pages::unavailable(),
+        }
+    } else {
+        vec![]
+    };
+    pages::render(StatusCode::OK, Page { who, is_cafcass: false, workshops, due, overdue, attention }.render())
 }

@@ -1,7 +1,8 @@
-//! Parents in the console: finding one, their page (progress as a timeline of everything that
-//! happened, emails included), and what staff do for them: book or move a booking by phone,
-//! cancel it, send a fresh Hub link, raise a concern, record a follow-up call. Who may see a
-//! parent is `pt4c_app::staff::parent_page`'s rule; every view is audited.
+//! Parents in the console: finding one (by parent id, referral id or case number), their page
+//! (progress as a timeline of everything that happened, emails included), and what staff do for
+//! them: book or move a booking by phone, cancel it, send a fresh Hub link, raise a concern,
+//! record a follow-up call. Who may see a parent is `pt4c_app::staff::parent_page`'s rule; every
+//! view is audited.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,14 +16,16 @@ use pt4c_app::booking::{self, BookRefusal};
 use pt4c_app::links::LinkRefusal;
 use pt4c_app::staff::{parent_page, About, ParentPage};
 use pt4c_app::{concerns, follow_ups, hub, workshops};
-use pt4c_domain::ports::{CourseStore, FollowUpOutcome, FollowUpRecording};
+use pt4c_domain::ports::{FollowUpOutcome, FollowUpRecording};
 use pt4c_domain::staff::{AuditOutcome, StaffRole};
-use pt4c_domain::{ParentId, ReferralId, WorkshopId};
+use pt4c_domain::{ParentId, WorkshopId};
 
 use crate::pages::{self, error_for, FieldError, Who};
 use crate::session::{Fields, Staff};
 use crate::workshops::access;
 use crate::{Console, Shared};
+
+mod find;
 
 const EVERYONE: &[StaffRole] = &[StaffRole::Coordinator, StaffRole::Trainer, StaffRole::Cafcass];
 const STAFF: &[StaffRole] = &[StaffRole::Coordinator, StaffRole::Trainer];
@@ -30,59 +33,13 @@ const COORDINATOR: &[StaffRole] = &[StaffRole::Coordinator];
 
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/console/parents", get(find))
+        .route("/console/parents", get(find::find))
         .route("/console/parents/{id}", get(show))
         .route("/console/parents/{id}/booking", post(book))
         .route("/console/parents/{id}/booking/cancel", post(cancel_booking))
         .route("/console/parents/{id}/new-link", post(new_link))
         .route("/console/parents/{id}/concerns", post(raise_concern))
         .route("/console/parents/{id}/follow-up", post(follow_up))
-}
-
-#[derive(serde::Deserialize)]
-struct FindQuery {
-    q: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "parents.html")]
-struct FindPage {
-    who: Option<Who>,
-    q: String,
-    searched: bool,
-    /// (parent id, name, status)
-    found: Vec<(String, String, String)>,
-}
-
-async fn find(State(c): State<Shared>, Extension(staff): Extension<Staff>, Query(q): Query<FindQuery>) -> Response {
-    if let Err(r) = staff.allow(&c, "parent.find", EVERYONE, About::default()).await {
-        return r;
-    }
-    let q = q.q.unwrap_or_default().trim().to_owned();
-    if let Ok(id) = ParentId::parse(&q) {
-        return Redirect::to(&format!("/console/parents/{id}")).into_response();
-    }
-    let mut found = Vec::new();
-    if let Ok(referral) = ReferralId::parse(&q) {
-        match c.deps.store.case_file(&referral).await {
-            Ok(Some(case)) => {
-                for p in &case.record.parents {
-                    // Only parents this person may see are listed (the page itself checks again).
-                    if staff.member.role == StaffRole::Coordinator
-                        || staff.member.is(case.family_court_adviser.email.as_str())
-                        || staff.member.role == StaffRole::Trainer
-                    {
-                        let name = case.names.get(&p.parent_id).cloned().unwrap_or_default();
-                        found.push((p.parent_id.to_string(), name, status_label(p.status).to_owned()));
-                    }
-                }
-            }
-            Ok(None) => {}
-            Err(_) => return pages::unavailable(),
-        }
-    }
-    let page = FindPage { who: Some(Who::of(&staff, "parents")), searched: !q.is_empty(), q, found };
-    pages::render(StatusCode::OK, page.render())
 }
 
 pub fn status_label(s: pt4c_domain::progress::ParentStatus) -> &'static str {

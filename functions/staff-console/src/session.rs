@@ -89,6 +89,13 @@ impl Console {
             return Ok(None);
         }
         if session.needs_touch(now) {
+            // Once a minute at most: has the account been disabled since this session began?
+            if let Some(member) = session.member() {
+                if self.deps.store.sessions_revoked(&member.email).await?.is_some_and(|at| at >= session.created_at) {
+                    self.deps.store.end_session(&key).await?;
+                    return Ok(None);
+                }
+            }
             self.deps.store.touch_session(&key, now).await?;
         }
         Ok(Some((key, session)))

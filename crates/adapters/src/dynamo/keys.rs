@@ -47,6 +47,10 @@ pub(super) fn workshop_pk(id: &WorkshopId) -> String {
 pub(super) fn roster_sk(case_number: &str) -> String {
     format!("CASE#{case_number}")
 }
+/// The lookup of a case's referrals: one partition per (normalised) case number.
+pub(super) fn case_pk(case: &pt4c_domain::referral::CaseNumber) -> String {
+    format!("CASENO#{case}")
+}
 
 /// Key an item in the due-index sorts on: whole seconds, so the text sorts as the time does.
 pub fn due_key(t: Timestamp) -> String {

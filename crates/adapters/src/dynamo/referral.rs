@@ -7,12 +7,12 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{Intake, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{ParentStatus, ProgressRecord, ReferralStatus};
-use pt4c_domain::referral::NewReferral;
+use pt4c_domain::referral::{CaseNumber, NewReferral};
 use pt4c_domain::ReferralId;
 
 use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem};
-use super::keys::{due_key, parent_sk, referral_pk, ERASE_DUE_PK, PARENT_DUE_PK};
-use super::{s, Cancelled, DynamoStore};
+use super::keys::{case_pk, due_key, parent_sk, referral_pk, ERASE_DUE_PK, PARENT_DUE_PK};
+use super::{s, Cancelled, DynamoStore, Item};
 
 /// A withdrawal re-read this many times when its parents change under it.
 const WITHDRAW_ATTEMPTS: usize = 5;
@@ -77,6 +77,16 @@ impl ReferralStore for DynamoStore {
                 Some("attribute_not_exists(pk)"),
             )?);
         }
+        // The case's lookup: the referral id only (the case number is its key), so staff find a
+        // case's referrals with one Query. Unconditional: the referral's own condition decides.
+        writes.push(self.put(
+            Item::from([
+                ("pk".to_owned(), s(case_pk(&referral.case_number))),
+                ("sk".to_owned(), s(pk.clone())),
+                ("referralId".to_owned(), s(referral.referral_id.as_str())),
+            ]),
+            None,
+        )?);
         writes.push(self.put(outbox_item(event)?, None)?);
 
         match self.transact(writes).await {
@@ -198,6 +208,12 @@ impl ReferralStore for DynamoStore {
             }
         }
         Err(PortError::Retryable("the referral kept changing during the withdrawal".into()))
+    }
+
+    async fn referrals_of_case(&self, case: &CaseNumber) -> Result<Vec<ReferralId>, PortError> {
+        let items = self.partition(case_pk(case)).await?;
+        let ids = items.iter().filter_map(|i| i.get("referralId").and_then(|v| v.as_s().ok()));
+        ids.map(|id| ReferralId::parse(id).map_err(|m| PortError::Permanent(format!("case lookup: referral id {m}")))).collect()
     }
 
     async fn contacts(&self, id: &ReferralId) -> Result<Option<ReferralContacts>, PortError> {

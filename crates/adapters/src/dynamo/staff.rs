@@ -5,16 +5,17 @@
 //! | console session | `SESSION#{sha256 of the cookie's id}` | `SESSION` (TTL at its absolute end) |
 //! | audit entry, the day's trail | `AUDIT#{yyyy-mm-dd}` (UTC) | `{at}#{entryId}` |
 //! | audit entry, the parent's copy | `REFERRAL#{referralId}` | `AUDIT#{parentRef}#{at}#{entryId}` (erased with the referral) |
+//! | a staff account's sessions revoked (disabled) | `STAFF#{lower-cased email}` | `REVOKED` |
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 use pt4c_domain::ports::{Concern, ParentHistory, PortError, StaffStore};
-use pt4c_domain::staff::{AuditEntry, ConsoleSession};
+use pt4c_domain::staff::{AuditEntry, ConsoleSession, ParentDue};
 use pt4c_domain::ParentId;
 use serde::{Deserialize, Serialize};
 
-use super::items::{from_item, to_item};
-use super::keys::{due_key, referral_pk};
+use super::items::{from_item, to_item, ParentItem};
+use super::keys::{due_key, referral_pk, DUE_INDEX, PARENT_DUE_PK};
 use super::{s, sdk_error, DynamoStore};
 
 const SESSION_SK: &str = "SESSION";
@@ -137,6 +138,57 @@ impl StaffStore for DynamoStore {
         let mut items = self.partition(format!("AUDIT#{day}")).await?;
         items.reverse();
         items.into_iter().map(|i| from_item::<AuditItem>(i).map(|a| a.entry)).collect()
+    }
+
+    async fn revoke_sessions(&self, email: &str, at: Timestamp) -> Result<(), PortError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("STAFF#{}", email.trim().to_lowercase())))
+            .item("sk", s("REVOKED"))
+            .item("itemType", s("staff-revoked"))
+            .item("revokedAt", s(at.to_string()))
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn sessions_revoked(&self, email: &str) -> Result<Option<Timestamp>, PortError> {
+        let item = self.get(format!("STAFF#{}", email.trim().to_lowercase()), "REVOKED").await?;
+        Ok(item.and_then(|i| match i.get("revokedAt") {
+            Some(AttributeValue::S(t)) => t.parse().ok(),
+            _ => None,
+        }))
+    }
+
+    async fn parents_due(&self, until: Timestamp, limit: usize) -> Result<Vec<ParentDue>, PortError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(DUE_INDEX)
+            .key_condition_expression("duePk = :pk AND dueAt <= :at")
+            .expression_attribute_values(":pk", s(PARENT_DUE_PK))
+            .expression_attribute_values(":at", s(due_key(until)))
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        let mut due = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            let p: ParentItem = from_item(item)?;
+            let Some(due_at) = p.due_at.as_deref().and_then(|d| d.parse().ok()) else { continue };
+            due.push(ParentDue {
+                parent_id: p.parent_id,
+                name: format!("{} {}", p.details.first_name, p.details.last_name),
+                status: p.status,
+                invited_at: p.received_at,
+                complete_by: p.complete_by,
+                due_at,
+            });
+        }
+        Ok(due)
     }
 
     async fn parent_history(&self, parent: &ParentId) -> Result<ParentHistory, PortError> {

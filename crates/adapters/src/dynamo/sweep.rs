@@ -1,11 +1,12 @@
 //! The sweep's reads of the due-index and its writes: parents falling due, overdue follow-ups,
 //! cancelled workshops, referrals to close, and erasure at the end of retention.
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{DuePage, DueParent, FollowUpEntry, PortError, SweepChange, SweepStore};
 use pt4c_domain::progress::ParentStatus;
+use pt4c_domain::referral::CaseNumber;
 use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ReferralId};
 use serde::Deserialize;
@@ -13,8 +14,8 @@ use serde::Deserialize;
 use super::course::FollowUpItem;
 use super::items::{from_item, outbox_item, parent_update, status_name, CancellingMark, ParentItem};
 use super::keys::{
-    follow_up_sk, parent_sk, referral_pk, workshop_pk, CANCELLING_DUE_PK, CLOSING_DUE_PK, ERASE_DUE_PK, FOLLOW_UP_DUE, FOLLOW_UP_LATE,
-    PARENT_DUE_PK,
+    case_pk, follow_up_sk, parent_sk, referral_pk, workshop_pk, CANCELLING_DUE_PK, CLOSING_DUE_PK, ERASE_DUE_PK, FOLLOW_UP_DUE,
+    FOLLOW_UP_LATE, PARENT_DUE_PK,
 };
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
@@ -125,12 +126,20 @@ impl SweepStore for DynamoStore {
     async fn erase_referral(&self, id: &ReferralId) -> Result<usize, PortError> {
         let pk = referral_pk(id);
         let items = self.partition(pk.clone()).await?;
-        // First the places outside the partition that name the referral's people or case: their
-        // roster places (found from the parents, so these go before the parents do).
+        // First the places outside the partition that name the referral's people or case: its case
+        // lookup (found from the referral item, which goes last) and the parents' roster places
+        // (found from the parents, so these go before the parents do).
         let mut erased_elsewhere = 0;
         for item in &items {
-            if item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) != Some("parent") {
-                continue;
+            match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                Some("parent") => {}
+                Some("referral") => {
+                    if let Some(case) = item.get("caseNumber").and_then(|v| v.as_s().ok()) {
+                        erased_elsewhere += usize::from(self.erase_case_lookup(case, id).await?);
+                    }
+                    continue;
+                }
+                _ => continue,
             }
             let parent: ParentItem = from_item(item.clone())?;
             let mut workshops: Vec<WorkshopId> = parent.rostered_on.clone();
@@ -174,6 +183,22 @@ impl SweepStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// Deletes the referral's item under its case number; false if there was none (erased before).
+    async fn erase_case_lookup(&self, case: &str, id: &ReferralId) -> Result<bool, PortError> {
+        let case = CaseNumber::parse(case).map_err(|m| PortError::Permanent(format!("stored case number {m}")))?;
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(case_pk(&case)))
+            .key("sk", s(referral_pk(id)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
     /// Deletes a parent's roster place on a workshop and takes their case off the workshop's
     /// booked cases, in one transaction; false if the place was not theirs (or is gone).
     async fn erase_roster_place(&self, workshop_id: &WorkshopId, case_number: &str, parent: &ParentId) -> Result<bool, PortError> {

@@ -1,10 +1,13 @@
-//! Referrals: taking one from Cafcass (safe to repeat), and withdrawing one.
+//! Referrals: taking one from Cafcass (safe to repeat), withdrawing one, and finding a case's
+//! referrals and the parents staff may open.
 
 use pt4c_app::referrals::{self, ReferralRefusal, Taken};
-use pt4c_app::{attendance, follow_ups};
+use pt4c_app::{attendance, follow_ups, staff};
 use pt4c_domain::events::DomainEvent;
 use pt4c_domain::ports::{FollowUpList, WorkshopStore};
 use pt4c_domain::progress::{ParentStatus, ReferralStatus};
+use pt4c_domain::referral::CaseNumber;
+use pt4c_domain::staff::{StaffMember, StaffRole};
 use pt4c_domain::ReferralId;
 
 use crate::harness::*;
@@ -101,4 +104,47 @@ async fn given_a_closed_or_unknown_referral_when_withdrawn_then_it_is_refused() 
     assert!(matches!(closed, Err(ReferralRefusal::Closed)), "{closed:?}");
     assert!(matches!(unknown, Err(ReferralRefusal::NotFound)), "{unknown:?}");
     assert!(t.written("ReferralWithdrawn").is_empty());
+}
+
+#[tokio::test]
+async fn given_two_referrals_of_one_case_when_its_number_is_typed_loosely_then_both_are_found_and_no_other() {
+    let t = app();
+    t.given_a_referral().await;
+    let mut same_case = other_referral_json(1);
+    same_case["caseNumber"] = "ZW26P00123".into();
+    referrals::take(&t, &t.parse_referral(same_case)).await.expect("taken");
+    t.given_another_referral(2).await;
+
+    let found = referrals::find_case(&t, &CaseNumber::parse(" zw26p 00123").expect("a case number")).await.expect("found");
+
+    assert_eq!(found, vec![referral_id(), ReferralId::parse("CAF-2026-900001").unwrap()]);
+    let none = referrals::find_case(&t, &CaseNumber::parse("ZW26P00000").unwrap()).await.expect("answered");
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn given_a_referral_when_each_role_lists_its_parents_then_only_those_they_may_open_are_listed() {
+    let t = app();
+    let (a, b) = t.given_a_referral().await;
+    let w = t.given_a_workshop(days(10), 6).await;
+    t.given_booked(&a, &w).await;
+    let member = |email: &str, role| StaffMember { sub: "s-1".into(), email: email.into(), name: "Pat".into(), role };
+    let listed = |m: StaffMember| {
+        let t = &t;
+        async move {
+            let parents = staff::parents_of_referral(t, &m, &referral_id()).await.expect("listed");
+            parents.into_iter().map(|p| p.parent_id).collect::<Vec<_>>()
+        }
+    };
+
+    let coordinator = listed(member("cora@pt4c.test", StaffRole::Coordinator)).await;
+    let adviser = listed(member("Sam.Adviser@cafcass.example", StaffRole::Cafcass)).await;
+    let other_adviser = listed(member("other@cafcass.example", StaffRole::Cafcass)).await;
+    let trainer = listed(member("tess@pt4c.test", StaffRole::Trainer)).await;
+    let other_trainer = listed(member("toby@pt4c.test", StaffRole::Trainer)).await;
+
+    assert_eq!(coordinator, vec![a.clone(), b.clone()]);
+    assert_eq!(adviser, vec![a.clone(), b], "the adviser on the case");
+    assert_eq!(trainer, vec![a], "only the parent on the trainer's roster");
+    assert!(other_adviser.is_empty() && other_trainer.is_empty(), "{other_adviser:?} {other_trainer:?}");
 }

@@ -1,6 +1,6 @@
 use pt4c_domain::ports::{
-    Attendance, AttendanceOutcome, BookingOutcome, CourseStore, FollowUpDue, FollowUpList, ParentStore, ReferralStore, Withdrawal,
-    WorkshopStore,
+    Attendance, AttendanceOutcome, BookingOutcome, CourseStore, FollowUpDue, FollowUpList, ParentStore, ReferralStore, SweepStore,
+    Withdrawal, WorkshopStore,
 };
 use pt4c_domain::progress::{ParentStatus, ReferralStatus};
 
@@ -71,4 +71,30 @@ async fn a_closed_referral_cannot_be_withdrawn() {
     let closed = store.close_referral_if_done(&rid("R-1"), now, now, |_| event(now)).await.unwrap();
     assert!(matches!(closed, Some((ReferralStatus::Completed, Some(_)))));
     assert_eq!(store.withdraw(&rid("R-1"), "late", now, now, &event(now)).await.unwrap(), Withdrawal::Closed);
+}
+
+#[tokio::test]
+async fn a_cases_referrals_are_found_by_its_case_number_until_each_is_erased() {
+    // Given two referrals under one case and a third under another
+    let store = MemoryStore::new();
+    with_referral(&store, "R-1", "ZW26P00123").await;
+    with_referral(&store, "R-2", "ZW26P00123").await;
+    with_referral(&store, "R-3", "ZW26P00999").await;
+    let case = |c: &str| pt4c_domain::referral::CaseNumber::parse(c).unwrap();
+    // Taken again: the same lookup, not a second one.
+    with_referral(&store, "R-1", "ZW26P00123").await;
+
+    // When one of the case's referrals is erased
+    let before = store.referrals_of_case(&case("zw26p 00123")).await.unwrap();
+    let now = at("2027-01-12T09:00:00Z");
+    store.withdraw(&rid("R-1"), "closed", now, now, &event(now)).await.unwrap();
+    let items = store.referral_items(&rid("R-1"));
+    let erased = store.erase_referral(&rid("R-1")).await.unwrap();
+
+    // Then the case finds both before, only the other after; the lookup went with the referral
+    assert_eq!(before, vec![rid("R-1"), rid("R-2")]);
+    assert_eq!(erased, items + 1, "the referral's items and its case lookup");
+    assert_eq!(store.referrals_of_case(&case("ZW26P00123")).await.unwrap(), vec![rid("R-2")]);
+    assert_eq!(store.referrals_of_case(&case("ZW26P00999")).await.unwrap(), vec![rid("R-3")]);
+    assert!(store.referrals_of_case(&case("ZW26P00000")).await.unwrap().is_empty());
 }
