@@ -72,6 +72,7 @@ async fn every_console_route_answers_each_role_as_the_role_matrix_says() {
         (format!("/console/parents/{}", c.other_parent), 200, 403, 403),
         ("/console/follow-ups".into(), 200, 200, 403),
         ("/console/follow-ups?status=overdue".into(), 200, 200, 403),
+        ("/console/concerns".into(), 200, 200, 200),
         ("/console/audit".into(), 200, 403, 403),
         ("/console/staff".into(), 200, 403, 403),
     ];
@@ -239,6 +240,15 @@ async fn a_concern_raised_in_the_console_is_raised_by_the_signed_in_trainer_what
     assert_eq!(history.concerns.len(), 1);
     assert_eq!(history.concerns[0].raised_by, "Tess Trainer");
     assert!(app.eventually(|| async { !app.mail_to(ADVISER).await.is_empty() }).await, "the adviser is emailed");
+
+    // Listed for the trainer and the case's adviser; not for another adviser.
+    assert!(b.get("/console/concerns").await.body.contains("Said they felt unsafe at home."));
+    let mut adviser = app.staff(ADVISER, StaffRole::Cafcass).await;
+    assert!(adviser.get("/console/concerns").await.body.contains("Said they felt unsafe at home."));
+    let mut other = app.staff("other.adviser@cafcass.example", StaffRole::Cafcass).await;
+    let theirs = other.get("/console/concerns").await;
+    assert_eq!(theirs.status, 200);
+    assert!(!theirs.body.contains("Said they felt unsafe at home."), "another adviser's case is not listed");
 }
 
 #[tokio::test]

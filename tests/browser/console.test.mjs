@@ -201,6 +201,11 @@ describe('The staff console in Chromium', () => {
     await page.fill('#summary', 'Said they were worried about their safety at handover.');
     await submit('Raise concern');
     assert.match(await page.locator('.govuk-notification-banner').innerText(), /Concern raised/);
+    await page.goto(`${API}/console/concerns`, { waitUntil: 'load' });
+    await check('Concerns', 'concerns');
+    assert.match(await page.locator('main').innerText(), /worried about their safety/);
+    await page.goto(`${API}/console/follow-ups?status=done`, { waitUntil: 'load' });
+    await check('Follow-up calls', 'follow-ups');
     const audit = await page.goto(`${API}/console/audit`, { waitUntil: 'load' });
     assert.equal(audit.status(), 403, 'a trainer has no audit page');
     await check('You do not have access', 'forbidden');

@@ -2,7 +2,7 @@
 //! or a workshop, and the audit trail of what they did. The console calls the other modules'
 //! use cases (booking, workshops, attendance, ...) for the actions themselves.
 
-use pt4c_domain::ports::{CourseStore, ParentHistory, ParentRecord, ParentStore, PortError, StaffStore, WorkshopStore};
+use pt4c_domain::ports::{Concern, CourseStore, ParentHistory, ParentRecord, ParentStore, PortError, StaffStore, WorkshopStore};
 use pt4c_domain::progress::{ParentProgress, ParentStatus};
 use pt4c_domain::staff::{may_view_parent, AuditEntry, AuditOutcome, StaffMember, StaffRole};
 use pt4c_domain::workshop::Workshop;
@@ -182,4 +182,35 @@ pub fn may_see_workshop(member: &StaffMember, workshop: &Workshop) -> bool {
         StaffRole::Trainer => member.is(workshop.trainer.email.as_str()),
         StaffRole::Cafcass => false,
     }
+}
+
+/// A concern as the console lists it: with the parent's name.
+#[derive(Debug, Clone)]
+pub struct ListedConcern {
+    pub concern: Concern,
+    pub parent_name: String,
+}
+
+/// How many concerns the list shows (a longer history is on each parent's page).
+const CONCERNS_LISTED: usize = 100;
+
+/// Concerns raised since `since`, newest first, about parents this member may open.
+pub async fn recent_concerns<S, B>(app: &App<S, B>, member: &StaffMember, since: jiff::Timestamp) -> Result<Vec<ListedConcern>, PortError>
+where
+    S: ParentStore + WorkshopStore + CourseStore + StaffStore,
+{
+    let concerns = app.store.recent_concerns(since, CONCERNS_LISTED).await?;
+    let mut visible: std::collections::HashMap<ReferralId, Vec<ListedParent>> = std::collections::HashMap::new();
+    let mut listed = Vec::new();
+    for concern in concerns {
+        let referral = concern.parent_id.referral_id().clone();
+        if !visible.contains_key(&referral) {
+            let parents = parents_of_referral(app, member, &referral).await?;
+            visible.insert(referral.clone(), parents);
+        }
+        if let Some(p) = visible[&referral].iter().find(|p| p.parent_id == concern.parent_id) {
+            listed.push(ListedConcern { parent_name: p.name.clone(), concern });
+        }
+    }
+    Ok(listed)
 }

@@ -346,6 +346,13 @@ pub trait StaffStore: Send + Sync {
     fn record_audit(&self, entry: &crate::staff::AuditEntry, keep_until: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;
     /// A day's trail (UTC), newest first.
     fn audit_trail(&self, day: jiff::civil::Date) -> impl Future<Output = Result<Vec<crate::staff::AuditEntry>, PortError>> + Send;
+    /// Concerns raised at or after `since`, newest first, at most `limit` (the due-index's
+    /// `CONCERN` partition).
+    fn recent_concerns(
+        &self,
+        since: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<crate::course::Concern>, PortError>> + Send;
     /// A disabled staff account's sessions end: those started before `at` are refused from now on
     /// (`email` compared without case).
     fn revoke_sessions(&self, email: &str, at: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;

@@ -53,6 +53,15 @@ impl StaffStore for MemoryStore {
         })
     }
 
+    async fn recent_concerns(&self, since: Timestamp, limit: usize) -> Result<Vec<pt4c_domain::ports::Concern>, PortError> {
+        self.run(Op::Staff, |s| {
+            let mut v: Vec<_> = s.concerns.values().filter(|c| c.raised_at >= since).cloned().collect();
+            v.sort_by_key(|c| std::cmp::Reverse(c.raised_at));
+            v.truncate(limit);
+            Ok(v)
+        })
+    }
+
     async fn revoke_sessions(&self, email: &str, at: Timestamp) -> Result<(), PortError> {
         self.run(Op::Staff, |s| {
             s.revoked.insert(email.trim().to_lowercase(), at);

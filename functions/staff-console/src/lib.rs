@@ -18,6 +18,7 @@ use pt4c_domain::staff::SessionLimits;
 
 mod accounts;
 mod audit;
+mod concerns;
 mod dashboard;
 mod follow_ups;
 mod pages;
@@ -78,6 +79,7 @@ pub fn router(console: Console) -> Router {
         .merge(workshops::router())
         .merge(parents::router())
         .merge(follow_ups::router())
+        .merge(concerns::router())
         .merge(audit::router())
         .merge(accounts::router())
         .route_layer(axum::middleware::from_fn_with_state(shared.clone(), session::require_session));

@@ -40,6 +40,7 @@ impl Who {
         if self.role != StaffRole::Cafcass {
             items.push(("/console/follow-ups", "Follow-up calls", "follow-ups"));
         }
+        items.push(("/console/concerns", "Concerns", "concerns"));
         if self.role == StaffRole::Coordinator {
             items.push(("/console/audit", "Audit", "audit"));
             items.push(("/console/staff", "Staff accounts", "staff"));

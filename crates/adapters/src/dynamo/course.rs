@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem, RosterItem};
 use super::keys::{
-    concern_sk, due_key, follow_up_sk, parent_sk, referral_pk, roster_sk, workshop_pk, CLOSING_DUE_PK, ERASE_DUE_PK, FOLLOW_UP_DONE,
-    FOLLOW_UP_DUE, FOLLOW_UP_LATE,
+    concern_sk, due_key, follow_up_sk, parent_sk, referral_pk, roster_sk, workshop_pk, CLOSING_DUE_PK, CONCERN_DUE_PK, ERASE_DUE_PK,
+    FOLLOW_UP_DONE, FOLLOW_UP_DUE, FOLLOW_UP_LATE,
 };
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
@@ -70,6 +70,12 @@ struct ConcernItem {
     item_type: String,
     #[serde(flatten)]
     concern: Concern,
+    /// In the due-index under `CONCERN` by when it was raised, so the console lists recent
+    /// concerns without a scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_at: Option<String>,
 }
 
 impl DynamoStore {
@@ -354,6 +360,8 @@ impl CourseStore for DynamoStore {
             sk: concern_sk(pid.parent_ref(), &concern.concern_id),
             item_type: "concern".into(),
             concern: concern.clone(),
+            due_pk: Some(CONCERN_DUE_PK.into()),
+            due_at: Some(due_key(concern.raised_at)),
         })?;
         self.transact_decided(vec![self.put(item, Some("attribute_not_exists(pk)"))?, self.put(outbox_item(event)?, None)?]).await
     }

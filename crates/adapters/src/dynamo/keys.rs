@@ -22,6 +22,8 @@ pub(super) const FOLLOW_UP_DUE: &str = "FOLLOWUP";
 /// Past its date, the trainer told.
 pub(super) const FOLLOW_UP_LATE: &str = "FOLLOWUP_LATE";
 pub(super) const FOLLOW_UP_DONE: &str = "FOLLOWUP_DONE";
+/// Concerns by the time they were raised: the console's list of recent concerns.
+pub(super) const CONCERN_DUE_PK: &str = "CONCERN";
 
 pub(super) fn referral_pk(id: &ReferralId) -> String {
     format!("REFERRAL#{id}")

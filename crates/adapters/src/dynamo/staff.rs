@@ -15,7 +15,7 @@ use pt4c_domain::ParentId;
 use serde::{Deserialize, Serialize};
 
 use super::items::{from_item, to_item, ParentItem};
-use super::keys::{due_key, referral_pk, DUE_INDEX, PARENT_DUE_PK};
+use super::keys::{due_key, referral_pk, CONCERN_DUE_PK, DUE_INDEX, PARENT_DUE_PK};
 use super::{s, sdk_error, DynamoStore};
 
 const SESSION_SK: &str = "SESSION";
@@ -138,6 +138,23 @@ impl StaffStore for DynamoStore {
         let mut items = self.partition(format!("AUDIT#{day}")).await?;
         items.reverse();
         items.into_iter().map(|i| from_item::<AuditItem>(i).map(|a| a.entry)).collect()
+    }
+
+    async fn recent_concerns(&self, since: Timestamp, limit: usize) -> Result<Vec<Concern>, PortError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(DUE_INDEX)
+            .key_condition_expression("duePk = :pk AND dueAt >= :at")
+            .expression_attribute_values(":pk", s(CONCERN_DUE_PK))
+            .expression_attribute_values(":at", s(due_key(since)))
+            .scan_index_forward(false)
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        out.items.unwrap_or_default().into_iter().map(|i| from_item::<ConcernRead>(i).map(|c| c.concern)).collect()
     }
 
     async fn revoke_sessions(&self, email: &str, at: Timestamp) -> Result<(), PortError> {
