@@ -30,6 +30,7 @@ DOCUMENTED = {
         (r"parents\[\d+\]\.(parentRef|email)", r"is used by another parent of this referral"),
     ],
     "createWorkshop": [(r"startsAt", r"must be in the future|must be within two years")],
+    "editWorkshop": [(r"startsAt", r"must be in the future|must be within two years")],
     # A cross-field rule: the window [from, to) must not be empty (openapi.yaml says so under 422).
     "listWorkshops": [(r"to", r"must be after from")],
     # The catalogue is configuration (template parameter ELearningModules), not part of the schema.
@@ -73,7 +74,7 @@ def map_case(context, case):
     if not isinstance(body, dict):
         return case
     now = _now()
-    if op == "createWorkshop" and _timestamp(body.get("startsAt")):
+    if op in ("createWorkshop", "editWorkshop") and _timestamp(body.get("startsAt")):
         t = _timestamp(body["startsAt"])
         if not now + dt.timedelta(minutes=5) < t < now + dt.timedelta(days=700):
             body["startsAt"] = _moved(body["startsAt"], now + dt.timedelta(days=1 + _seconds(body["startsAt"]) % 600))
