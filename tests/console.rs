@@ -290,13 +290,13 @@ fn listed(page: &str) -> Vec<String> {
     page.split("href=\"/console/parents/").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_owned).collect()
 }
 
-/// The case lookup items stored under a case number, as (attribute names) each.
-async fn case_lookups(app: &TestApp, case: &str) -> Vec<Vec<String>> {
+/// The lookup items stored under a partition key (`CASENO#...`, `PNAME#...`), as (attribute names) each.
+async fn lookups(app: &TestApp, pk: &str) -> Vec<Vec<String>> {
     let out = aws_sdk_dynamodb::Client::new(&app.stack.shared.sdk)
         .query()
         .table_name(&app.stack.shared.created.table)
         .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("CASENO#{case}")))
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.to_owned()))
         .consistent_read(true)
         .send()
         .await
@@ -345,7 +345,7 @@ async fn staff_find_a_cases_parents_by_its_number_as_typed_only_those_they_may_o
     // and the adviser finds nothing of a case they do not advise on.
     let theirs = adviser.get("/console/parents?q=ZW26P00999").await;
     assert!(listed(&theirs.body).is_empty() && theirs.body.contains("No parents found"), "{}", theirs.body);
-    assert_eq!(case_lookups(&app, "ZW26P00123").await, vec![vec!["pk", "referralId", "sk"]; 2], "the referral id only");
+    assert_eq!(lookups(&app, "CASENO#ZW26P00123").await, vec![vec!["pk", "referralId", "sk"]; 2], "the referral id only");
 
     // When both referrals of the case are withdrawn and erased at the end of retention
     for id in ["CONSOLE-CASE-1", "CONSOLE-CASE-2"] {
@@ -359,6 +359,70 @@ async fn staff_find_a_cases_parents_by_its_number_as_typed_only_those_they_may_o
     // Then the case number finds nothing and no lookup names it; the other case is still found
     let after = coordinator.get(by_case).await;
     assert!(listed(&after.body).is_empty() && after.body.contains("No parents found"), "{}", after.body);
-    assert!(case_lookups(&app, "ZW26P00123").await.is_empty(), "no CASENO# item outlives the erasure");
+    assert!(lookups(&app, "CASENO#ZW26P00123").await.is_empty(), "no CASENO# item outlives the erasure");
     assert_eq!(listed(&coordinator.get("/console/parents?q=ZW26P00999").await.body), ["CONSOLE-CASE-3.A", "CONSOLE-CASE-3.B"]);
+}
+
+#[tokio::test]
+async fn staff_find_a_parent_by_name_as_typed_only_if_they_may_open_them_and_nothing_once_erased() {
+    // Given Alex Hartley's referral, and a trainer with no workshop
+    let app = spawn_app().await;
+    assert_eq!(app.post_referral(&referral("CONSOLE-NAME-1")).await.status, 201);
+    let mut coordinator = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let mut trainer = app.staff(TRAINER, StaffRole::Trainer).await;
+
+    // When the coordinator searches by the surname, by the name typed loosely and by another first
+    // name, and the trainer by the surname
+    let (by_surname, by_name) = ("/console/parents?q=hartley", "/console/parents?q=alex%20%20HARTLEY");
+    let surname = coordinator.get(by_surname).await;
+    let name = coordinator.get(by_name).await;
+    let other_first = coordinator.get("/console/parents?q=Morgan+Hartley").await;
+    let rostered = trainer.get(by_surname).await;
+
+    // Then the coordinator finds Alex Hartley both ways and only them; the trainer finds nobody;
+    // the lookup holds the parent id only
+    assert_eq!(listed(&surname.body), ["CONSOLE-NAME-1.A"], "{}", surname.body);
+    assert!(surname.body.contains("Alex Hartley"));
+    assert_eq!(listed(&name.body), ["CONSOLE-NAME-1.A"], "{}", name.body);
+    assert!(listed(&other_first.body).is_empty(), "{}", other_first.body);
+    assert!(listed(&rostered.body).is_empty() && rostered.body.contains("No parents found"), "{}", rostered.body);
+    assert_eq!(lookups(&app, "PNAME#hartley").await, vec![vec!["parentId", "pk", "sk"]], "the parent id only");
+
+    // When the referral is withdrawn and erased at the end of retention
+    assert_eq!(app.withdraw("CONSOLE-NAME-1", &json!({"reason": "Case closed by the court"})).await.status, 200);
+    let later = app.now() + jiff::SignedDuration::from_hours(366 * 24);
+    assert_eq!(app.sweep(later).await.referrals_erased, 1);
+    app.stack.shared.clock.set(Some(later));
+    let mut coordinator = app.staff("cleo.coordinator@pt4c.example", StaffRole::Coordinator).await;
+
+    // Then the name finds nothing and no name lookup is left
+    let after = coordinator.get(by_name).await;
+    assert!(listed(&after.body).is_empty() && after.body.contains("No parents found"), "{}", after.body);
+    for pk in ["PNAME#hartley", "PNAME#quill"] {
+        assert!(lookups(&app, pk).await.is_empty(), "no {pk} item outlives the erasure");
+    }
+}
+
+#[tokio::test]
+async fn the_workshop_list_filters_by_mode_and_places_left_and_sorts_by_trainer_without_script() {
+    let app = spawn_app().await;
+    let online = app.publish_workshop(NewWorkshop::online().in_days(1)).await;
+    let in_person = app.publish_workshop(NewWorkshop::in_person().in_days(1)).await;
+    let full = app.publish_workshop(NewWorkshop::online().capacity(1).in_days(1)).await;
+    assert_eq!(app.post_referral(&referral("CONSOLE-FILTER")).await.status, 201);
+    app.finish_elearning("CONSOLE-FILTER.A").await;
+    app.booked("CONSOLE-FILTER.A", &full).await;
+    let mut b = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    let week = app.now().to_zoned(pt4c_domain::london()).date() + jiff::ToSpan::days(1);
+
+    let listed = |body: &str| [&online, &in_person, &full].map(|id| body.contains(id.as_str()));
+    let everything = b.get(&format!("/console/workshops?week={week}")).await.body;
+    assert_eq!(listed(&everything), [true, true, true]);
+    let in_person_only = b.get(&format!("/console/workshops?week={week}&mode=in_person")).await.body;
+    assert_eq!(listed(&in_person_only), [false, true, false]);
+    let with_places = b.get(&format!("/console/workshops?week={week}&free=yes")).await.body;
+    assert_eq!(listed(&with_places), [true, true, false]);
+    let by_places = b.get(&format!("/console/workshops?week={week}&sort=seats")).await.body;
+    assert!(by_places.contains(r#"aria-sort="descending""#));
+    assert!(by_places.find(full.as_str()) > by_places.find(online.as_str()), "the full workshop sorts last by places left");
 }

@@ -47,10 +47,10 @@ async fn a_closed_referral_is_erased_when_its_retention_ends_and_not_a_minute_be
     assert_eq!(app.get_referral("CAF-2026-000507").await.status, 404);
     assert_eq!(app.items_of_referral("CAF-2026-000507").await, 0);
     assert_eq!(app.items_of_referral("CAF-2026-000508").await, stored);
-    // And a year after the other closed, it goes too, concern and all (and its case lookup); a
-    // sweep again finds nothing.
+    // And a year after the other closed, it goes too, concern and all (and its case lookup and its
+    // parents' two name lookups); a sweep again finds nothing.
     let later = app.sweep(closed_at + year).await;
-    assert_eq!((later.referrals_erased, later.items_erased), (1, stored as u64 + 1), "{later}");
+    assert_eq!((later.referrals_erased, later.items_erased), (1, stored as u64 + 3), "{later}");
     assert_eq!(app.items_of_referral("CAF-2026-000508").await, 0);
     assert_eq!(app.get_referral("CAF-2026-000508").await.status, 404);
     let again = app.sweep(closed_at + year).await;

@@ -2,8 +2,11 @@
 //! or a workshop, and the audit trail of what they did. The console calls the other modules'
 //! use cases (booking, workshops, attendance, ...) for the actions themselves.
 
-use pt4c_domain::ports::{Concern, CourseStore, ParentHistory, ParentRecord, ParentStore, PortError, StaffStore, WorkshopStore};
+use pt4c_domain::ports::{
+    Concern, CourseStore, ParentHistory, ParentRecord, ParentStore, PortError, ReferralStore, StaffStore, WorkshopStore,
+};
 use pt4c_domain::progress::{ParentProgress, ParentStatus};
+use pt4c_domain::referral::surname_key;
 use pt4c_domain::staff::{may_view_parent, AuditEntry, AuditOutcome, StaffMember, StaffRole};
 use pt4c_domain::workshop::Workshop;
 use pt4c_domain::{ParentId, ReferralId, WorkshopId};
@@ -156,6 +159,37 @@ where
             let name = case.names.get(&p.parent_id).cloned().unwrap_or_default();
             listed.push(ListedParent { parent_id: p.parent_id.clone(), name, status: p.status });
         }
+    }
+    Ok(listed)
+}
+
+/// Parents found by name, only those this member may open ([`parents_of_referral`]'s rule): the
+/// last word of `q` is the surname (found by its lookup, never a scan); with more words, the first
+/// must be the parent's first name too, in any case ("alex" finds "Alex" and "Alex Jo"). A list, so
+/// not audited as a view.
+pub async fn parents_named<S, B>(app: &App<S, B>, member: &StaffMember, q: &str) -> Result<Vec<ListedParent>, PortError>
+where
+    S: ReferralStore + ParentStore + WorkshopStore + CourseStore,
+{
+    let words: Vec<&str> = q.split_whitespace().collect();
+    let Some(surname) = words.last().copied().and_then(surname_key) else { return Ok(Vec::new()) };
+    let first = (words.len() > 1).then(|| words[0].to_lowercase());
+    let mut visible: std::collections::HashMap<ReferralId, Vec<ListedParent>> = std::collections::HashMap::new();
+    let mut listed = Vec::new();
+    for id in app.store.parents_named(&surname).await? {
+        let referral = id.referral_id();
+        if !visible.contains_key(referral) {
+            let parents = parents_of_referral(app, member, referral).await?;
+            visible.insert(referral.clone(), parents);
+        }
+        let Some(parent) = visible[referral].iter().find(|p| p.parent_id == id) else { continue };
+        if let Some(first) = &first {
+            let Some(record) = app.store.parent(&id).await? else { continue };
+            if record.first_name.split_whitespace().next().map(str::to_lowercase).as_ref() != Some(first) {
+                continue;
+            }
+        }
+        listed.push(parent.clone());
     }
     Ok(listed)
 }

@@ -49,6 +49,10 @@ pub trait ReferralStore: Send + Sync {
     /// The referrals taken under a case number (several may share one), from its lookup items:
     /// one Query, never a Scan.
     fn referrals_of_case(&self, case: &CaseNumber) -> impl Future<Output = Result<Vec<ReferralId>, PortError>> + Send;
+
+    /// The parents of a surname (keyed by `referral::surname_key`, however it is typed), from their
+    /// name lookup items: one Query, never a Scan, at most `referral::NAMED_AT_MOST`.
+    fn parents_named(&self, surname: &str) -> impl Future<Output = Result<Vec<ParentId>, PortError>> + Send;
 }
 
 pub trait NoticeLedger: Send + Sync {

@@ -8,6 +8,9 @@ use sha2::{Digest, Sha256};
 
 use crate::{FieldError, ParentId, ParentRef, ReferralId};
 
+mod names;
+pub use names::{surname_key, NAMED_AT_MOST};
+
 pub const MAX_PARENTS: usize = 4;
 pub const MAX_ADJUSTMENTS_CHARS: usize = 500;
 /// A court's date is at most this many years after the referral (api.md).

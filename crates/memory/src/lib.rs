@@ -46,6 +46,7 @@ pub enum Op {
     Withdraw,
     Contacts,
     ReferralsOfCase,
+    ParentsNamed,
     Claim,
     MarkSent,
     /// `NoticeLedger::release`.

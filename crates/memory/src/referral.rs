@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{Intake, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{FollowUp, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
-use pt4c_domain::referral::{CaseNumber, NewReferral};
-use pt4c_domain::ReferralId;
+use pt4c_domain::referral::{surname_key, CaseNumber, NewReferral, NAMED_AT_MOST};
+use pt4c_domain::{ParentId, ReferralId};
 
 use crate::state::{due_key, FollowUpState, Mark, NoticeState, ParentRec, ReferralRec, State};
 use crate::{MemoryStore, Op};
@@ -104,6 +104,11 @@ impl ReferralStore for MemoryStore {
                 );
             }
             s.case_lookups.insert((referral.case_number.to_string(), id.clone()));
+            for (details, parent_id) in referral.parents.iter().zip(referral.parent_ids()) {
+                if let Some(surname) = surname_key(&details.last_name) {
+                    s.name_lookups.insert((surname, parent_id));
+                }
+            }
             s.put_event(event);
             Ok(Intake::Created)
         })
@@ -174,6 +179,14 @@ impl ReferralStore for MemoryStore {
         self.run(Op::ReferralsOfCase, |s| {
             let mine = s.case_lookups.iter().filter(|(c, _)| c == case.as_str());
             Ok(mine.map(|(_, id)| id.clone()).collect())
+        })
+    }
+
+    async fn parents_named(&self, surname: &str) -> Result<Vec<ParentId>, PortError> {
+        let key = surname_key(surname);
+        self.run(Op::ParentsNamed, |s| {
+            let mine = s.name_lookups.iter().filter(|(n, _)| Some(n) == key.as_ref());
+            Ok(mine.map(|(_, id)| id.clone()).take(NAMED_AT_MOST).collect())
         })
     }
 

@@ -33,6 +33,8 @@ pub(crate) struct State {
     pub workshops: BTreeMap<WorkshopId, WorkshopRec>,
     /// The case lookups (`CASENO#` items): (normalised case number, referral).
     pub case_lookups: BTreeSet<(String, ReferralId)>,
+    /// The name lookups (`PNAME#` items): (surname key, parent).
+    pub name_lookups: BTreeSet<(String, ParentId)>,
     /// Roster places (the co-parent guard), by (workshop, case number).
     pub roster: BTreeMap<(WorkshopId, String), RosterRec>,
     /// Cancelled workshops whose bookings are still to be released, due from this moment.

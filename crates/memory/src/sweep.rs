@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{DuePage, DueParent, FollowUpEntry, PortError, SweepChange, SweepStore};
 use pt4c_domain::progress::ParentStatus;
+use pt4c_domain::referral::surname_key;
 use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ReferralId};
 
@@ -142,6 +143,16 @@ impl SweepStore for MemoryStore {
             // And its case lookup, found from the referral (which goes last).
             if let Some(case) = s.referrals.get(id).map(|r| (r.case_number.clone(), id.clone())) {
                 erased += usize::from(s.case_lookups.remove(&case));
+            }
+            // And the parents' name lookups, found from the parents (before they go).
+            let named: Vec<_> = s
+                .parents
+                .values()
+                .filter(|p| mine(&p.parent_id))
+                .filter_map(|p| surname_key(&p.details.last_name).map(|n| (n, p.parent_id.clone())))
+                .collect();
+            for lookup in named {
+                erased += usize::from(s.name_lookups.remove(&lookup));
             }
             // Then every item of the referral's partition; the referral last, only if marked for erasure.
             erased += s.partition_size(id) - usize::from(s.referrals.contains_key(id));

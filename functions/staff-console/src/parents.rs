@@ -1,4 +1,4 @@
-//! Parents in the console: finding one (by parent id, referral id or case number), their page
+//! Parents in the console: finding one (by parent id, referral id, case number or name), their page
 //! (progress as a timeline of everything that happened, emails included), and what staff do for
 //! them: book or move a booking by phone, cancel it, send a fresh Hub link, raise a concern,
 //! record a follow-up call. Who may see a parent is `pt4c_app::staff::parent_page`'s rule; every

@@ -3,51 +3,37 @@
 //! attendance on their own workshops; advisers have no workshop pages.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use pt4c_app::attendance::{self, AttendanceRefusal};
 use pt4c_app::staff::{workshop_for, About, Access};
 use pt4c_app::workshops::{self, EditRefusal, RosterEntry, WorkshopRefusal};
 use pt4c_domain::ports::WorkshopStore;
 use pt4c_domain::staff::{AuditOutcome, StaffRole};
 use pt4c_domain::workshop::{Mode, TrainerRequest, Workshop, WorkshopEdit, WorkshopRequest, WorkshopStatus};
-use pt4c_domain::{london, ParentId, WorkshopId};
+use pt4c_domain::{ParentId, WorkshopId};
 
 use crate::pages::{self, error_for, FieldError, Who};
 use crate::session::{Fields, Staff};
 use crate::Shared;
 
-const STAFF: &[StaffRole] = &[StaffRole::Coordinator, StaffRole::Trainer];
+mod list;
+
+pub(crate) const STAFF: &[StaffRole] = &[StaffRole::Coordinator, StaffRole::Trainer];
 const COORDINATOR: &[StaffRole] = &[StaffRole::Coordinator];
 
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/console/workshops", get(list).post(publish))
+        .route("/console/workshops", get(list::list).post(publish))
         .route("/console/workshops/new", get(new_form))
         .route("/console/workshops/{id}", get(show))
         .route("/console/workshops/{id}/edit", get(edit_form).post(edit))
         .route("/console/workshops/{id}/cancel", post(cancel))
         .route("/console/workshops/{id}/attendance", post(record_attendance))
-}
-
-#[derive(serde::Deserialize)]
-struct WeekQuery {
-    week: Option<String>,
-}
-
-/// The Monday (Europe/London) of the week a date falls in.
-fn monday_of(d: jiff::civil::Date) -> jiff::civil::Date {
-    d.checked_sub((d.weekday().to_monday_zero_offset() as i64).days()).unwrap_or(d)
-}
-
-fn week_bounds(monday: jiff::civil::Date) -> (Timestamp, Timestamp) {
-    let start = monday.to_zoned(london()).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH);
-    let end = monday.checked_add(7.days()).ok().and_then(|d| d.to_zoned(london()).ok()).map(|z| z.timestamp()).unwrap_or(start);
-    (start, end)
 }
 
 /// A workshop as the list and its page show it.
@@ -82,43 +68,6 @@ fn mode_label(m: Mode) -> &'static str {
 pub async fn visible(c: &crate::Console, staff: &Staff, from: Timestamp, to: Timestamp) -> Result<Vec<Workshop>, Response> {
     let all = workshops::list(&c.deps.app, from, to).await.map_err(|_| pages::unavailable())?;
     Ok(all.into_iter().filter(|w| pt4c_app::staff::may_see_workshop(&staff.member, w)).collect())
-}
-
-#[derive(Template)]
-#[template(path = "workshops.html")]
-struct ListPage {
-    who: Option<Who>,
-    week: String,
-    previous: String,
-    next: String,
-    rows: Vec<Row>,
-    may_publish: bool,
-}
-
-async fn list(State(c): State<Shared>, Extension(staff): Extension<Staff>, Query(q): Query<WeekQuery>) -> Response {
-    if let Err(r) = staff.allow(&c, "workshop.list", STAFF, About::default()).await {
-        return r;
-    }
-    let today = c.deps.now().to_zoned(london()).date();
-    let monday = monday_of(q.week.as_deref().and_then(|w| w.parse().ok()).unwrap_or(today));
-    let (from, to) = week_bounds(monday);
-    let rows = match visible(&c, &staff, from, to).await {
-        Ok(ws) => ws.iter().map(row).collect(),
-        Err(r) => return r,
-    };
-    let shift = |days: i64| monday.checked_add(days.days()).map(|d| d.to_string()).unwrap_or_default();
-    pages::render(
-        StatusCode::OK,
-        ListPage {
-            who: Some(Who::of(&staff, "workshops")),
-            week: pages::day(monday),
-            previous: shift(-7),
-            next: shift(7),
-            rows,
-            may_publish: staff.member.role == StaffRole::Coordinator,
-        }
-        .render(),
-    )
 }
 
 #[derive(Template)]

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use pt4c_domain::notice::NoticeKind;
+use pt4c_domain::ParentId;
 use pt4c_domain::ParentRef;
 use pt4c_domain::ReferralId;
 use pt4c_domain::WorkshopId;
@@ -52,6 +53,14 @@ pub(super) fn roster_sk(case_number: &str) -> String {
 /// The lookup of a case's referrals: one partition per (normalised) case number.
 pub(super) fn case_pk(case: &pt4c_domain::referral::CaseNumber) -> String {
     format!("CASENO#{case}")
+}
+/// The lookup of a surname's parents: one partition per surname key (`referral::surname_key`).
+pub(super) fn name_pk(surname_key: &str) -> String {
+    format!("PNAME#{surname_key}")
+}
+/// A parent in a surname's lookup.
+pub(super) fn named_parent_sk(parent: &ParentId) -> String {
+    format!("PARENT#{parent}")
 }
 
 /// Key an item in the due-index sorts on: whole seconds, so the text sorts as the time does.

@@ -11,6 +11,7 @@
 //! | workshop | `WORKSHOP#{workshopId}` | `WORKSHOP` (due-index `WORKSHOP` by start) |
 //! | roster place (co-parent guard) | `WORKSHOP#{workshopId}` | `CASE#{caseNumber}` |
 //! | case lookup (its referrals; `referralId` only, erased with the referral) | `CASENO#{normalised caseNumber}` | `REFERRAL#{referralId}` |
+//! | name lookup (a surname's parents; `parentId` only, erased with the referral) | `PNAME#{referral::surname_key(lastName)}` | `PARENT#{parentId}` |
 //!
 //! Parents open on the course sit in the due-index under `duePk = PARENT` at the moment
 //! something may next be owed to them (`pt4c_domain::sweep`); the sweep reads only those due.

@@ -7,12 +7,12 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{Intake, ParentContact, PortError, ReferralContacts, ReferralStore, Withdrawal};
 use pt4c_domain::progress::{ParentStatus, ProgressRecord, ReferralStatus};
-use pt4c_domain::referral::{CaseNumber, NewReferral};
-use pt4c_domain::ReferralId;
+use pt4c_domain::referral::{surname_key, CaseNumber, NewReferral, NAMED_AT_MOST};
+use pt4c_domain::{ParentId, ReferralId};
 
 use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem};
-use super::keys::{case_pk, due_key, parent_sk, referral_pk, ERASE_DUE_PK, PARENT_DUE_PK};
-use super::{s, Cancelled, DynamoStore, Item};
+use super::keys::{case_pk, due_key, name_pk, named_parent_sk, parent_sk, referral_pk, ERASE_DUE_PK, PARENT_DUE_PK};
+use super::{s, sdk_error, Cancelled, DynamoStore, Item};
 
 /// A withdrawal re-read this many times when its parents change under it.
 const WITHDRAW_ATTEMPTS: usize = 5;
@@ -87,6 +87,19 @@ impl ReferralStore for DynamoStore {
             ]),
             None,
         )?);
+        // Each parent's name lookup: the parent id only (the surname's key is its key), so staff
+        // find parents by name with one Query. Unconditional too.
+        for (details, parent_id) in referral.parents.iter().zip(referral.parent_ids()) {
+            let Some(surname) = surname_key(&details.last_name) else { continue };
+            writes.push(self.put(
+                Item::from([
+                    ("pk".to_owned(), s(name_pk(&surname))),
+                    ("sk".to_owned(), s(named_parent_sk(&parent_id))),
+                    ("parentId".to_owned(), s(parent_id.to_string())),
+                ]),
+                None,
+            )?);
+        }
         writes.push(self.put(outbox_item(event)?, None)?);
 
         match self.transact(writes).await {
@@ -214,6 +227,23 @@ impl ReferralStore for DynamoStore {
         let items = self.partition(case_pk(case)).await?;
         let ids = items.iter().filter_map(|i| i.get("referralId").and_then(|v| v.as_s().ok()));
         ids.map(|id| ReferralId::parse(id).map_err(|m| PortError::Permanent(format!("case lookup: referral id {m}")))).collect()
+    }
+
+    async fn parents_named(&self, surname: &str) -> Result<Vec<ParentId>, PortError> {
+        let Some(surname) = surname_key(surname) else { return Ok(Vec::new()) };
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(name_pk(&surname)))
+            .limit(NAMED_AT_MOST as i32)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        let ids = out.items().iter().filter_map(|i| i.get("parentId").and_then(|v| v.as_s().ok()));
+        ids.map(|id| ParentId::parse(id).map_err(|m| PortError::Permanent(format!("name lookup: parent id {m}")))).collect()
     }
 
     async fn contacts(&self, id: &ReferralId) -> Result<Option<ReferralContacts>, PortError> {

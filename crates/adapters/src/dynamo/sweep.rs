@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{DuePage, DueParent, FollowUpEntry, PortError, SweepChange, SweepStore};
 use pt4c_domain::progress::ParentStatus;
-use pt4c_domain::referral::CaseNumber;
+use pt4c_domain::referral::{surname_key, CaseNumber};
 use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ReferralId};
 use serde::Deserialize;
@@ -14,8 +14,8 @@ use serde::Deserialize;
 use super::course::FollowUpItem;
 use super::items::{from_item, outbox_item, parent_update, status_name, CancellingMark, ParentItem};
 use super::keys::{
-    case_pk, follow_up_sk, parent_sk, referral_pk, workshop_pk, CANCELLING_DUE_PK, CLOSING_DUE_PK, ERASE_DUE_PK, FOLLOW_UP_DUE,
-    FOLLOW_UP_LATE, PARENT_DUE_PK,
+    case_pk, follow_up_sk, name_pk, named_parent_sk, parent_sk, referral_pk, workshop_pk, CANCELLING_DUE_PK, CLOSING_DUE_PK, ERASE_DUE_PK,
+    FOLLOW_UP_DUE, FOLLOW_UP_LATE, PARENT_DUE_PK,
 };
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
@@ -127,8 +127,8 @@ impl SweepStore for DynamoStore {
         let pk = referral_pk(id);
         let items = self.partition(pk.clone()).await?;
         // First the places outside the partition that name the referral's people or case: its case
-        // lookup (found from the referral item, which goes last) and the parents' roster places
-        // (found from the parents, so these go before the parents do).
+        // lookup (found from the referral item, which goes last), the parents' name lookups and
+        // roster places (found from the parents, so these go before the parents do).
         let mut erased_elsewhere = 0;
         for item in &items {
             match item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) {
@@ -142,6 +142,9 @@ impl SweepStore for DynamoStore {
                 _ => continue,
             }
             let parent: ParentItem = from_item(item.clone())?;
+            if let Some(surname) = surname_key(&parent.details.last_name) {
+                erased_elsewhere += usize::from(self.erase_lookup(name_pk(&surname), named_parent_sk(&parent.parent_id)).await?);
+            }
             let mut workshops: Vec<WorkshopId> = parent.rostered_on.clone();
             workshops.extend(parent.booking.iter().chain(parent.last_workshop.iter()).map(|b| b.workshop_id.clone()));
             workshops.sort();
@@ -186,12 +189,17 @@ impl DynamoStore {
     /// Deletes the referral's item under its case number; false if there was none (erased before).
     async fn erase_case_lookup(&self, case: &str, id: &ReferralId) -> Result<bool, PortError> {
         let case = CaseNumber::parse(case).map_err(|m| PortError::Permanent(format!("stored case number {m}")))?;
+        self.erase_lookup(case_pk(&case), referral_pk(id)).await
+    }
+
+    /// Deletes a lookup item (a case's referral, a surname's parent); false if there was none (erased before).
+    async fn erase_lookup(&self, pk: String, sk: String) -> Result<bool, PortError> {
         let out = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", s(case_pk(&case)))
-            .key("sk", s(referral_pk(id)))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .return_values(ReturnValue::AllOld)
             .send()
             .await

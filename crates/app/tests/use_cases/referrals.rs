@@ -148,3 +148,38 @@ async fn given_a_referral_when_each_role_lists_its_parents_then_only_those_they_
     assert_eq!(trainer, vec![a], "only the parent on the trainer's roster");
     assert!(other_adviser.is_empty() && other_trainer.is_empty(), "{other_adviser:?} {other_trainer:?}");
 }
+
+#[tokio::test]
+async fn given_two_families_named_smith_when_staff_search_by_name_then_each_finds_only_those_they_may_open() {
+    let t = app();
+    let (a, b) = t.given_a_referral().await;
+    let mut json = other_referral_json(1);
+    json["familyCourtAdviser"] = serde_json::json!({"name": "Other Adviser", "email": "other@cafcass.example"});
+    let other = t.parse_referral(json);
+    referrals::take(&t, &other).await.expect("taken");
+    let (c, d) = (other.parent_ids()[0].clone(), other.parent_ids()[1].clone());
+    let w = t.given_a_workshop(days(10), 6).await;
+    t.given_booked(&c, &w).await;
+    let member = |email: &str, role| StaffMember { sub: "s-1".into(), email: email.into(), name: "Pat".into(), role };
+    let (coordinator, adviser, trainer) = (
+        member("cora@pt4c.test", StaffRole::Coordinator),
+        member("Sam.Adviser@cafcass.example", StaffRole::Cafcass),
+        member("tess@pt4c.test", StaffRole::Trainer),
+    );
+    let found = |m: &StaffMember, q: &str| {
+        let (t, m, q) = (&t, m.clone(), q.to_owned());
+        async move { staff::parents_named(t, &m, &q).await.expect("found").into_iter().map(|p| p.parent_id).collect::<Vec<_>>() }
+    };
+
+    let everyone = found(&coordinator, "smith").await;
+    let alexes = found(&coordinator, "  ALEX   smith ").await;
+    let advised = found(&adviser, "Smith").await;
+    let rostered = (found(&trainer, "alex smith").await, found(&trainer, "Jo Smith").await);
+    let nobody = (found(&coordinator, "Robin Smith").await, found(&coordinator, "Smithson").await, found(&coordinator, " ").await);
+
+    assert_eq!(everyone, vec![a.clone(), b.clone(), c.clone(), d]);
+    assert_eq!(alexes, vec![a.clone(), c.clone()], "the first name must match too");
+    assert_eq!(advised, vec![a, b], "the adviser's case only");
+    assert_eq!(rostered, (vec![c], vec![]), "the trainer's roster only");
+    assert_eq!(nobody, (vec![], vec![], vec![]));
+}

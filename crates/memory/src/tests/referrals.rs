@@ -93,8 +93,48 @@ async fn a_cases_referrals_are_found_by_its_case_number_until_each_is_erased() {
 
     // Then the case finds both before, only the other after; the lookup went with the referral
     assert_eq!(before, vec![rid("R-1"), rid("R-2")]);
-    assert_eq!(erased, items + 1, "the referral's items and its case lookup");
+    assert_eq!(erased, items + 3, "the referral's items, its case lookup and its parents' name lookups");
     assert_eq!(store.referrals_of_case(&case("ZW26P00123")).await.unwrap(), vec![rid("R-2")]);
     assert_eq!(store.referrals_of_case(&case("ZW26P00999")).await.unwrap(), vec![rid("R-3")]);
     assert!(store.referrals_of_case(&case("ZW26P00000")).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_surnames_parents_are_found_however_it_is_typed_until_their_referral_is_erased() {
+    // Given two referrals whose parents are all "Parent", and a third whose parent A is "van der Berg"
+    let store = MemoryStore::new();
+    with_referral(&store, "R-1", "C1").await;
+    with_referral(&store, "R-2", "C2").await;
+    let mut third = referral("R-3", "C3");
+    third.parents[0].last_name = "van der Berg".into();
+    store.create_referral(&third, &third.content_hash(), received(), None, &event(received())).await.unwrap();
+    // Taken again: the same lookups, not second ones.
+    with_referral(&store, "R-1", "C1").await;
+
+    // When one referral is erased
+    let before = store.parents_named(" PARENT ").await.unwrap();
+    let now = at("2027-01-12T09:00:00Z");
+    store.withdraw(&rid("R-1"), "closed", now, now, &event(now)).await.unwrap();
+    store.erase_referral(&rid("R-1")).await.unwrap();
+
+    // Then the surname found its parents before, only the other referrals' after; names match whole
+    assert_eq!(before, ["R-1.A", "R-1.B", "R-2.A", "R-2.B", "R-3.B"].map(pid));
+    assert_eq!(store.parents_named("parent").await.unwrap(), ["R-2.A", "R-2.B", "R-3.B"].map(pid));
+    assert_eq!(store.parents_named("Van  der BERG").await.unwrap(), [pid("R-3.A")]);
+    assert!(store.parents_named("Berg").await.unwrap().is_empty() && store.parents_named(" ").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_surname_finds_at_most_fifty_parents() {
+    // Given 52 parents named "Parent"
+    let store = MemoryStore::new();
+    for n in 0..26 {
+        with_referral(&store, &format!("R-{n}"), "C1").await;
+    }
+
+    // When the surname is looked up
+    let found = store.parents_named("Parent").await.unwrap();
+
+    // Then one Query's worth is found
+    assert_eq!(found.len(), pt4c_domain::referral::NAMED_AT_MOST);
 }

@@ -129,7 +129,7 @@ async fn a_referral_is_erased_with_its_roster_places_once_marked_for_erasure() {
     let items = store.referral_items(&rid("R-1"));
     assert_eq!(items, 4, "referral, two parents, a follow-up");
     assert_eq!(store.referrals_to_erase(now, None).await.unwrap().items, vec![rid("R-1")]);
-    assert_eq!(store.erase_referral(&rid("R-1")).await.unwrap(), items + 2, "and the roster place and the case lookup");
+    assert_eq!(store.erase_referral(&rid("R-1")).await.unwrap(), items + 4, "and the roster place, the case and two name lookups");
     assert!(store.progress(&rid("R-1")).await.unwrap().is_none());
     assert!(store.roster_places(&w.workshop_id).is_empty());
     assert!(store.stored_workshop(&w.workshop_id).unwrap().booked_cases.is_empty());
@@ -141,8 +141,8 @@ async fn a_referral_is_erased_with_its_roster_places_once_marked_for_erasure() {
 async fn erasing_a_referral_not_marked_for_erasure_keeps_the_referral_item() {
     let store = MemoryStore::new();
     with_referral(&store, "R-1", "C1").await;
-    // As DynamoDB's erasure: the other items (parents, case lookup) go first; the referral only with its mark.
-    assert_eq!(store.erase_referral(&rid("R-1")).await.unwrap(), 3);
+    // As DynamoDB's erasure: the other items (parents, case and name lookups) go first; the referral only with its mark.
+    assert_eq!(store.erase_referral(&rid("R-1")).await.unwrap(), 5);
     assert_eq!(store.referral_items(&rid("R-1")), 1);
     assert!(store.parent(&pid("R-1.A")).await.unwrap().is_none());
 }

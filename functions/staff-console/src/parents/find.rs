@@ -1,5 +1,6 @@
-//! Finding parents: by parent id (their page), referral id or case number (the parents of the
-//! case's referrals). A list shows only the parents the person may open.
+//! Finding parents: by parent id (their page), referral id, case number (the parents of the
+//! case's referrals) or name (the surname last, a first name before it). A list shows only the
+//! parents the person may open.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -7,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use pt4c_app::referrals;
-use pt4c_app::staff::{parents_of_referral, About};
+use pt4c_app::staff::{parents_named, parents_of_referral, About, ListedParent};
 use pt4c_domain::referral::CaseNumber;
 use pt4c_domain::{ParentId, ReferralId};
 
@@ -56,6 +57,11 @@ pub(super) async fn find(State(c): State<Shared>, Extension(staff): Extension<St
             }
         }
     }
+    // Nor a case's: a name, its last word the surname, its parents found by lookup too.
+    if found.is_empty() {
+        let Ok(parents) = parents_named(&c.deps.app, &staff.member, &q).await else { return pages::unavailable() };
+        found.extend(parents.into_iter().map(row));
+    }
     let page = FindPage { who: Some(Who::of(&staff, "parents")), searched: !q.is_empty(), q, found };
     pages::render(StatusCode::OK, page.render())
 }
@@ -69,6 +75,11 @@ async fn list_parents(
     found: &mut Vec<(String, String, String)>,
 ) -> Result<(), Response> {
     let parents = parents_of_referral(&c.deps.app, &staff.member, referral).await.map_err(|_| pages::unavailable())?;
-    found.extend(parents.into_iter().map(|p| (p.parent_id.to_string(), p.name, status_label(p.status).to_owned())));
+    found.extend(parents.into_iter().map(row));
     Ok(())
+}
+
+/// A parent as the page lists them: (parent id, name, status).
+fn row(p: ListedParent) -> (String, String, String) {
+    (p.parent_id.to_string(), p.name, status_label(p.status).to_owned())
 }
