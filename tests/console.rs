@@ -426,3 +426,28 @@ async fn the_workshop_list_filters_by_mode_and_places_left_and_sorts_by_trainer_
     assert!(by_places.contains(r#"aria-sort="descending""#));
     assert!(by_places.find(full.as_str()) > by_places.find(online.as_str()), "the full workshop sorts last by places left");
 }
+
+#[tokio::test]
+async fn a_workshop_published_when_the_audit_trail_cannot_be_written_is_answered_as_published_not_as_nothing_changed() {
+    let app = spawn_app().await;
+    let mut b = app.staff("cora.coordinator@pt4c.example", StaffRole::Coordinator).await;
+    b.get("/console/workshops/new").await;
+    app.dynamo_refuses_once("TransactWriteItems", &["AUDIT#", "workshop.publish"]).await;
+    let fields = [
+        ("startsAt", "2027-03-04T10:00"),
+        ("durationMinutes", "150"),
+        ("mode", "online"),
+        ("location", "https://meet.pt4c.example/x"),
+        ("capacity", "6"),
+        ("language", "en"),
+        ("trainerName", "Tess Trainer"),
+        ("trainerEmail", TRAINER),
+    ];
+
+    let published = b.post("/console/workshops", &fields).await;
+
+    // The workshop is published: the answer says so (a 503 "nothing changed" would have it published twice).
+    assert_eq!(published.status, 303, "{}", published.body);
+    let from = jiff::Timestamp::from_second(0).unwrap();
+    assert_eq!(pt4c_app_list(&app, from, "2031-01-01T00:00:00Z".parse().unwrap()).await.len(), 1);
+}

@@ -87,9 +87,7 @@ async fn add(State(c): State<Shared>, Extension(staff): Extension<Staff>, fields
         Err(_) => return pages::unavailable(),
     };
     let outcome = if error.is_some() { AuditOutcome::Refused } else { AuditOutcome::Done };
-    if let Err(r) = staff.audit(&c, &format!("staff.add.{}", role.as_str()), outcome, About::default()).await {
-        return r;
-    }
+    staff.audited(&c, &format!("staff.add.{}", role.as_str()), outcome, About::default()).await;
     match error {
         Some(e) => page(&c, &staff, StatusCode::CONFLICT, values, vec![e]).await,
         None => Redirect::to("/console/staff").into_response(),
@@ -122,8 +120,6 @@ async fn set_enabled(State(c): State<Shared>, Extension(staff): Extension<Staff>
     if !enable && c.deps.store.revoke_sessions(fields.get("email"), c.deps.now()).await.is_err() {
         return pages::unavailable();
     }
-    if let Err(r) = staff.audit(&c, action, AuditOutcome::Done, About::default()).await {
-        return r;
-    }
+    staff.audited(&c, action, AuditOutcome::Done, About::default()).await;
     Redirect::to("/console/staff").into_response()
 }

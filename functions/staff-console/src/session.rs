@@ -131,8 +131,17 @@ impl Staff {
         Err(pages::forbidden(self))
     }
 
+    /// Audits what is about to be shown or refused: if the trail cannot be written, nothing is
+    /// shown and the answer (503, nothing changed) is true.
     pub async fn audit(&self, c: &Console, action: &str, outcome: AuditOutcome, about: About) -> Result<(), Response> {
         audit(&c.deps, &self.member, action, outcome, about).await.map_err(|_| pages::unavailable())
+    }
+
+    /// Audits what was just done. The change is made: the answer must say so, so a trail that
+    /// cannot be written is an error in the log (`audit entry not written`, with the action and
+    /// ids, for the alarm), never a 503 that would have the person do it again.
+    pub async fn audited(&self, c: &Console, action: &str, outcome: AuditOutcome, about: About) {
+        let _ = audit(&c.deps, &self.member, action, outcome, about).await;
     }
 }
 

@@ -198,9 +198,7 @@ async fn publish(State(c): State<Shared>, Extension(staff): Extension<Staff>, fi
     if workshops::publish(&c.deps.app, &workshop).await.is_err() {
         return pages::unavailable();
     }
-    if let Err(r) = staff.audit(&c, "workshop.publish", AuditOutcome::Done, About::workshop(&id)).await {
-        return r;
-    }
+    staff.audited(&c, "workshop.publish", AuditOutcome::Done, About::workshop(&id)).await;
     Redirect::to(&format!("/console/workshops/{id}")).into_response()
 }
 
@@ -321,9 +319,7 @@ async fn edit(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(
         }
     };
     let outcome = if refusal.is_some() { AuditOutcome::Refused } else { AuditOutcome::Done };
-    if let Err(r) = staff.audit(&c, "workshop.edit", outcome, About::workshop(&id)).await {
-        return r;
-    }
+    staff.audited(&c, "workshop.edit", outcome, About::workshop(&id)).await;
     match refusal {
         Some(e) => form(&staff, StatusCode::CONFLICT, Some(&id), values_of(&fields), vec![e]),
         None => Redirect::to(&format!("/console/workshops/{id}")).into_response(),
@@ -347,9 +343,7 @@ async fn cancel(State(c): State<Shared>, Extension(staff): Extension<Staff>, Pat
         Err(WorkshopRefusal::NotFound) => return pages::not_found(&staff, "Workshop"),
         Err(WorkshopRefusal::Unavailable(_)) => return pages::unavailable(),
     }
-    if let Err(r) = staff.audit(&c, "workshop.cancel", AuditOutcome::Done, About::workshop(&wid)).await {
-        return r;
-    }
+    staff.audited(&c, "workshop.cancel", AuditOutcome::Done, About::workshop(&wid)).await;
     Redirect::to(&format!("/console/workshops/{wid}")).into_response()
 }
 
@@ -392,9 +386,7 @@ async fn record_attendance(
         )),
     };
     let outcome = if refusal.is_some() { AuditOutcome::Refused } else { AuditOutcome::Done };
-    if let Err(r) = staff.audit(&c, "attendance.record", outcome, About::both(&parent_id, &wid)).await {
-        return r;
-    }
+    staff.audited(&c, "attendance.record", outcome, About::both(&parent_id, &wid)).await;
     match refusal {
         Some(e) => show_with(&c, &staff, &id, StatusCode::CONFLICT, vec![e]).await,
         None => Redirect::to(&format!("/console/workshops/{wid}")).into_response(),
