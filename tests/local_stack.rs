@@ -126,6 +126,16 @@ async fn a_whole_referral_leaves_no_personal_data_in_the_logs() {
     assert_eq!(app.http.get(&link).send().await.unwrap().status(), 200);
     assert_eq!(app.http.post(format!("{link}/activate")).send().await.unwrap().status(), 303);
     assert_eq!(app.http.post(format!("{link}/new-link")).send().await.unwrap().status(), 202);
+    // Staff sign in and act in the console: their names, addresses and passwords stay out too.
+    let password = app.staff_account("cora.console@pt4c.example", "Cora Console", pt4c_domain::staff::StaffRole::Coordinator).await;
+    let mut console = pt4c_tests::console::Browser::new(&app);
+    console.sign_in("cora.console@pt4c.example", &password).await;
+    assert_eq!(console.get("/console/parents?q=alex hartley").await.status, 200);
+    assert_eq!(console.get("/console/parents/CAF-LOGS.A").await.status, 200);
+    let raised = console.post("/console/parents/CAF-LOGS.A/concerns", &[("summary", "Mentioned a worrying incident")]).await;
+    assert_eq!(raised.status, 303);
+    let refused = pt4c_tests::console::Browser::new(&app).sign_in_answer("cora.console@pt4c.example", "Wrong-password-1!").await;
+    assert_eq!(refused.status, 401);
     app.withdraw("CAF-LOGS", &json!({"reason": "Parents reconciled"})).await;
     app.quiet().await;
 
@@ -149,11 +159,16 @@ async fn a_whole_referral_leaves_no_personal_data_in_the_logs() {
         "Central Family Court",
         "step-free",
         "reconciled",
+        "cora.console",
+        "Cora Console",
+        "worrying",
+        "Wrong-password",
     ];
     for p in personal {
         let line = logs.lines().find(|l| l.contains(p));
         assert!(line.is_none(), "the logs contain {p:?}: {line:?}");
     }
+    assert!(!logs.contains(&password), "the logs contain a staff password");
     let signature = token.rsplit('.').next().unwrap();
     assert!(!logs.contains(&token) && !logs.contains(signature), "the logs contain a link token");
     assert!(logs.contains("account activated"), "the hub visit was logged, by id");
