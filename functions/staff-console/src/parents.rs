@@ -294,8 +294,13 @@ async fn book(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(
         Ok(_) => None,
         Err(BookRefusal::Rule(r)) => Some(FieldError::new("workshopId", explanation(r))),
         Err(BookRefusal::NoWorkshop) => Some(FieldError::new("workshopId", "That workshop does not exist")),
-        Err(other) => {
-            tracing::error!(refusal = ?other, "booking by staff failed");
+        Err(BookRefusal::Link(LinkRefusal::Unavailable(e))) => {
+            tracing::error!(error = %e, "booking by staff failed");
+            return pages::unavailable();
+        }
+        // Link refusals carry tokens (an expired link's): never logged, and a staff booking has no link.
+        Err(BookRefusal::Link(_)) | Err(BookRefusal::StaleCancelLink) => {
+            tracing::error!("booking by staff refused as if by a link");
             return pages::unavailable();
         }
     };
