@@ -174,11 +174,7 @@ async fn create_staff_user(State(shared): State<Arc<Shared>>, body: axum::body::
 }
 
 /// Invokes an HTTP function with an API Gateway HTTP API (v2) payload, answering as Lambda does.
-pub async fn invoke_http(
-    deps: pt4c_adapters::Deps,
-    cognito: pt4c_adapters::cognito::Cognito,
-    payload: serde_json::Value,
-) -> Result<serde_json::Value, InvokeError> {
+pub async fn invoke_http(api: axum::Router, payload: serde_json::Value) -> Result<serde_json::Value, InvokeError> {
     let bad = |m: &str| InvokeError::BadPayload("an HTTP function".into(), m.to_owned());
     let method = payload["requestContext"]["http"]["method"].as_str().ok_or_else(|| bad("requestContext.http.method is missing"))?;
     let path = payload["rawPath"].as_str().ok_or_else(|| bad("rawPath is missing"))?;
@@ -198,7 +194,7 @@ pub async fn invoke_http(
         }
     }
     let request = request.body(Body::from(body)).map_err(|e| bad(&e.to_string()))?;
-    let response = crate::api_router(deps, cognito).oneshot(request).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+    let response = api.oneshot(request).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
     let status = response.status().as_u16();
     let headers: serde_json::Map<String, serde_json::Value> =
         response.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), serde_json::Value::from(v.to_str().ok()?)))).collect();

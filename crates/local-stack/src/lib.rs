@@ -128,6 +128,8 @@ pub struct Shared {
     pub events: Mutex<Vec<SeenEvent>>,
     /// The staff user pool in the stand-in (its JWKS served by the stand-in too).
     pub cognito: pt4c_adapters::cognito::Cognito,
+    /// The API's router, built once: the API port serves it, the Invoke API calls it.
+    pub api: Router,
     /// The accounts seeded at start, with their passwords: they sign in at once, without MFA.
     pub seeded_staff: Vec<staff::SeededStaff>,
 }
@@ -241,12 +243,13 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         moto_endpoint: cfg.moto_endpoint.clone(),
         http: reqwest::Client::new(),
         events: Mutex::new(Vec::new()),
+        api: api_router(deps.clone(), cognito.clone()),
         cognito,
         seeded_staff,
     });
 
     let mut tasks = Vec::new();
-    let api_app = api_router(deps, shared.cognito.clone());
+    let api_app = shared.api.clone();
     tasks.push(tokio::spawn(async move {
         if let Err(e) = axum::serve(api, api_app).await {
             tracing::error!(error = %e, "the API server stopped");

@@ -55,7 +55,7 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
         "ReferralIntakeFunction" | "BookingFunction" | "CourseAdminFunction" | "StaffConsoleFunction" => {
-            crate::control::invoke_http(deps.clone(), shared.cognito.clone(), payload).await
+            crate::control::invoke_http(shared.api.clone(), payload).await
         }
         other => Err(InvokeError::UnknownFunction(other.to_owned())),
     }
