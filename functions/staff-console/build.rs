@@ -4,6 +4,7 @@
 use std::path::Path;
 
 fn main() {
+    println!("cargo:rerun-if-changed=../../build/strip_gds_transport.rs");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules");
     let sources =
         [root.join("govuk-frontend/dist/govuk/govuk-frontend.min.css"), root.join("@ministryofjustice/frontend/moj/moj-frontend.min.css")];
@@ -26,17 +27,4 @@ fn main() {
     std::fs::write(out, css).expect("write the bundled stylesheet");
 }
 
-fn strip_gds_transport(css: &str) -> String {
-    let mut out = String::with_capacity(css.len());
-    let mut rest = css;
-    while let Some(i) = rest.find("@font-face{") {
-        out.push_str(&rest[..i]);
-        match rest[i..].find('}') {
-            Some(j) => rest = &rest[i + j + 1..],
-            None => rest = "",
-        }
-    }
-    out.push_str(rest);
-    out.replace("font-family:GDS Transport,arial,sans-serif", "font-family:arial,sans-serif")
-        .replace("font-family:GDS Transport", "font-family:arial,sans-serif")
-}
+include!("../../build/strip_gds_transport.rs");

@@ -4,7 +4,7 @@
 //! outcomes to pages and JSON, each in one place (`pages::link_refused`, `book::refused`).
 
 use axum::extract::{Path, Request};
-use axum::http::{header, HeaderValue};
+
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,9 +21,6 @@ static HUB_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/hub.css"));
 /// Versioned so browsers may cache it for good.
 pub const STYLESHEET: &str = "/assets/hub-5.14.0.css";
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; \
-base-uri 'none'; frame-ancestors 'none'";
-
 pub fn router(deps: Deps) -> Router {
     Router::new()
         .merge(hub::router())
@@ -37,22 +34,13 @@ pub fn router(deps: Deps) -> Router {
 async fn security_headers(req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
-    if !is_asset {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    pt4c_adapters::http::page_headers(&mut res, is_asset);
     res
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
     if format!("/assets/{file}") == STYLESHEET {
-        ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], HUB_CSS)
-            .into_response()
+        pt4c_adapters::http::stylesheet(HUB_CSS)
     } else {
         Problem::not_found("asset").into_response()
     }

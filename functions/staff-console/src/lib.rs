@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -33,9 +33,6 @@ pub use session::{SESSION_COOKIE_LOCAL, SESSION_COOKIE_SECURE};
 static CONSOLE_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/console.css"));
 /// Versioned so browsers may cache it for good.
 pub const STYLESHEET: &str = "/console/assets/console-5.14.0-8.0.1.css";
-
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; \
-base-uri 'none'; frame-ancestors 'none'";
 
 /// What every console handler runs over.
 pub struct Console {
@@ -95,22 +92,13 @@ pub fn router(console: Console) -> Router {
 async fn security_headers(req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/console/assets/");
     let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
-    if !is_asset {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    pt4c_adapters::http::page_headers(&mut res, is_asset);
     res
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
     if format!("/console/assets/{file}") == STYLESHEET {
-        ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], CONSOLE_CSS)
-            .into_response()
+        pt4c_adapters::http::stylesheet(CONSOLE_CSS)
     } else {
         (StatusCode::NOT_FOUND, "Not found").into_response()
     }
