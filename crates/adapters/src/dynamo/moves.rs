@@ -8,10 +8,10 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, ParentStore, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
-use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
+use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopStatus};
 
-use super::items::{outbox_item, parent_update, status_name, to_item, RosterItem};
-use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk};
+use super::items::{outbox_item, parent_update, status_name};
+use super::keys::{due_key, parent_sk, referral_pk, workshop_pk};
 use super::workshop::as_read;
 use super::{jittered_backoff, s, sdk_error, Cancelled, DynamoStore, CONFLICT_RETRIES};
 
@@ -106,40 +106,8 @@ impl DynamoStore {
         event: &OutboxEvent,
     ) -> Result<BookingOutcome, PortError> {
         let Some(from) = parent.booking.as_ref() else { return Ok(BookingOutcome::Refused(BookingRefusal::NotBooked)) };
-        let booking = Booking {
-            workshop_id: to.workshop_id.clone(),
-            starts_at: to.starts_at,
-            ends_at: to.ends_at,
-            mode: to.mode,
-            location: to.location.clone(),
-            booked_at: now,
-        };
         // The new seat and roster place, as `book` takes them.
-        let seat = self.update(
-            workshop_pk(&to.workshop_id),
-            "WORKSHOP".into(),
-            "SET seatsTaken = seatsTaken + :one ADD cases :case",
-            &format!("#status = :open AND seatsTaken < #capacity AND startsAt > :now AND {}", as_read(to)),
-            &[("#status", "status"), ("#capacity", "capacity"), ("#sequence", "sequence")],
-            vec![
-                (":one", AttributeValue::N("1".into())),
-                (":open", s("open")),
-                (":now", s(now.to_string())),
-                (":case", AttributeValue::Ss(vec![parent.case_number.clone()])),
-                (":sequence", AttributeValue::N(to.sequence.to_string())),
-            ],
-        )?;
-        let guard = self.put(
-            to_item(&RosterItem {
-                pk: workshop_pk(&to.workshop_id),
-                sk: roster_sk(&parent.case_number),
-                item_type: "roster".into(),
-                parent_id: parent.parent_id.clone(),
-                booked_at: now,
-                attended: None,
-            })?,
-            Some("attribute_not_exists(pk)"),
-        )?;
+        let (booking, [seat, guard]) = self.seat_taken(parent, to, now)?;
         // The parent: still holding the booking read, at the rev read.
         let (expr, mut values) = parent_update(&["booking = :booking"], &[], due);
         let expr = expr.replace("ADD rev :revOne", "ADD rev :revOne, rosteredOn :rostered");

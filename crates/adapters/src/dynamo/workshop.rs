@@ -49,6 +49,51 @@ impl DynamoStore {
         Ok([seat, self.roster_place_delete(workshop_id, case_number, parent)?])
     }
 
+    /// The writes that take a seat on `w` for the parent, as booking and moving both take it: the
+    /// workshop's count (open, in the future, a seat free, as read) and the roster place (the
+    /// co-parent guard); and the booking they make.
+    pub(super) fn seat_taken(
+        &self,
+        parent: &ParentRecord,
+        w: &Workshop,
+        now: Timestamp,
+    ) -> Result<(Booking, [TransactWriteItem; 2]), PortError> {
+        let booking = Booking {
+            workshop_id: w.workshop_id.clone(),
+            starts_at: w.starts_at,
+            ends_at: w.ends_at,
+            mode: w.mode,
+            location: w.location.clone(),
+            booked_at: now,
+        };
+        let seat = self.update(
+            workshop_pk(&w.workshop_id),
+            "WORKSHOP".into(),
+            "SET seatsTaken = seatsTaken + :one ADD cases :case",
+            &format!("#status = :open AND seatsTaken < #capacity AND startsAt > :now AND {}", as_read(w)),
+            &[("#status", "status"), ("#capacity", "capacity"), ("#sequence", "sequence")],
+            vec![
+                (":one", AttributeValue::N("1".into())),
+                (":open", s("open")),
+                (":now", s(now.to_string())),
+                (":case", AttributeValue::Ss(vec![parent.case_number.clone()])),
+                (":sequence", AttributeValue::N(w.sequence.to_string())),
+            ],
+        )?;
+        let guard = self.put(
+            to_item(&RosterItem {
+                pk: workshop_pk(&w.workshop_id),
+                sk: roster_sk(&parent.case_number),
+                item_type: "roster".into(),
+                parent_id: parent.parent_id.clone(),
+                booked_at: now,
+                attended: None,
+            })?,
+            Some("attribute_not_exists(pk)"),
+        )?;
+        Ok((booking, [seat, guard]))
+    }
+
     /// Deletes a parent's roster place (the co-parent guard) on a workshop, only if it is theirs.
     pub(super) fn roster_place_delete(
         &self,
@@ -159,40 +204,8 @@ impl WorkshopStore for DynamoStore {
         due: Option<Timestamp>,
         event: &OutboxEvent,
     ) -> Result<BookingOutcome, PortError> {
-        let booking = Booking {
-            workshop_id: w.workshop_id.clone(),
-            starts_at: w.starts_at,
-            ends_at: w.ends_at,
-            mode: w.mode,
-            location: w.location.clone(),
-            booked_at: now,
-        };
+        let (booking, [seat, guard]) = self.seat_taken(parent, w, now)?;
         let booking_value = serde_dynamo::to_attribute_value(&booking).map_err(|e| PortError::Permanent(e.to_string()))?;
-        let seat = self.update(
-            workshop_pk(&w.workshop_id),
-            "WORKSHOP".into(),
-            "SET seatsTaken = seatsTaken + :one ADD cases :case",
-            &format!("#status = :open AND seatsTaken < #capacity AND startsAt > :now AND {}", as_read(w)),
-            &[("#status", "status"), ("#capacity", "capacity"), ("#sequence", "sequence")],
-            vec![
-                (":one", AttributeValue::N("1".into())),
-                (":open", s("open")),
-                (":now", s(now.to_string())),
-                (":case", AttributeValue::Ss(vec![parent.case_number.clone()])),
-                (":sequence", AttributeValue::N(w.sequence.to_string())),
-            ],
-        )?;
-        let guard = self.put(
-            to_item(&RosterItem {
-                pk: workshop_pk(&w.workshop_id),
-                sk: roster_sk(&parent.case_number),
-                item_type: "roster".into(),
-                parent_id: parent.parent_id.clone(),
-                booked_at: now,
-                attended: None,
-            })?,
-            Some("attribute_not_exists(pk)"),
-        )?;
         let (expr, mut values) = parent_update(&["booking = :booking", "#status = :booked"], &["attended"], due);
         let expr = expr.replace("ADD rev :revOne", "ADD rev :revOne, rosteredOn :rostered");
         values.push((":rostered", AttributeValue::Ss(vec![w.workshop_id.to_string()])));
