@@ -192,14 +192,7 @@ impl ParentRecord {
         }
         let mut after = self.clone();
         after.status = ParentStatus::WorkshopBooked;
-        after.booking = Some(Booking {
-            workshop_id: workshop.workshop_id.clone(),
-            starts_at: workshop.starts_at,
-            ends_at: workshop.ends_at,
-            mode: workshop.mode,
-            location: workshop.location.clone(),
-            booked_at: now,
-        });
+        after.booking = Some(workshop.booking(now));
         let event = DomainEvent::WorkshopBooked(WorkshopBooked {
             parent_id: self.parent_id.clone(),
             workshop_id: workshop.workshop_id.clone(),

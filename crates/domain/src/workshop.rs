@@ -75,6 +75,17 @@ impl Workshop {
     pub fn has_case(&self, case_number: &str) -> bool {
         self.booked_cases.iter().any(|c| c == case_number)
     }
+    /// A seat on this workshop taken at `booked_at`: the parent's copy of what it is and when.
+    pub fn booking(&self, booked_at: Timestamp) -> Booking {
+        Booking {
+            workshop_id: self.workshop_id.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            mode: self.mode,
+            location: self.location.clone(),
+            booked_at,
+        }
+    }
     pub fn seats_left(&self) -> u32 {
         self.capacity.saturating_sub(self.seats_taken)
     }

@@ -143,6 +143,16 @@ impl State {
     }
 
     /// Gives the seat back (once `seat_can_be_given_back` held).
+    /// A seat taken on the workshop, and the case's roster place (the co-parent guard), as a
+    /// booking and a move both take them once their conditions hold.
+    pub fn take_seat(&mut self, workshop_id: &WorkshopId, case: &str, parent: &ParentId, now: Timestamp) {
+        if let Some(stored) = self.workshops.get_mut(workshop_id) {
+            stored.w.seats_taken += 1;
+            stored.cases.insert(case.to_owned());
+        }
+        self.roster.insert((workshop_id.clone(), case.to_owned()), RosterRec { parent_id: parent.clone(), booked_at: now, attended: None });
+    }
+
     pub fn give_seat_back(&mut self, workshop_id: &WorkshopId, case: &str) {
         if let Some(w) = self.workshops.get_mut(workshop_id) {
             w.w.seats_taken -= 1;

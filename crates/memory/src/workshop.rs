@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
-use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
+use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
@@ -56,14 +56,7 @@ impl WorkshopStore for MemoryStore {
         event: &OutboxEvent,
     ) -> Result<BookingOutcome, PortError> {
         self.run(Op::Book, |s| {
-            let booking = Booking {
-                workshop_id: w.workshop_id.clone(),
-                starts_at: w.starts_at,
-                ends_at: w.ends_at,
-                mode: w.mode,
-                location: w.location.clone(),
-                booked_at: now,
-            };
+            let booking = w.booking(now);
             let pid = &parent.parent_id;
             let place = (w.workshop_id.clone(), parent.case_number.clone());
             // The transaction's three conditions, on the stored items: a seat on an open workshop
@@ -92,11 +85,7 @@ impl WorkshopStore for MemoryStore {
             if !guard {
                 return Ok(BookingOutcome::Refused(BookingRefusal::CoParentBooked));
             }
-            if let Some(stored) = s.workshops.get_mut(&w.workshop_id) {
-                stored.w.seats_taken += 1;
-                stored.cases.insert(parent.case_number.clone());
-            }
-            s.roster.insert(place, RosterRec { parent_id: pid.clone(), booked_at: now, attended: None });
+            s.take_seat(&w.workshop_id, &parent.case_number, pid, now);
             if let Some(p) = s.parents.get_mut(pid) {
                 p.booking = Some(booking.clone());
                 p.status = ParentStatus::WorkshopBooked;
@@ -201,14 +190,7 @@ impl WorkshopStore for MemoryStore {
         self.run(Op::MoveBooking, |s| {
             let Some(from) = parent.booking.as_ref() else { return Ok(BookingOutcome::Refused(BookingRefusal::NotBooked)) };
             let pid = &parent.parent_id;
-            let booking = Booking {
-                workshop_id: to.workshop_id.clone(),
-                starts_at: to.starts_at,
-                ends_at: to.ends_at,
-                mode: to.mode,
-                location: to.location.clone(),
-                booked_at: now,
-            };
+            let booking = to.booking(now);
             // The transaction's conditions: the parent still holds the booking read, at the rev
             // read; the old seat given back as a cancellation gives it; the new one as `book` takes it.
             let current = s.parents.get(pid);
@@ -236,14 +218,7 @@ impl WorkshopStore for MemoryStore {
                 return Ok(BookingOutcome::Refused(BookingRefusal::CoParentBooked));
             }
             s.give_seat_back(&from.workshop_id, &parent.case_number);
-            if let Some(stored) = s.workshops.get_mut(&to.workshop_id) {
-                stored.w.seats_taken += 1;
-                stored.cases.insert(parent.case_number.clone());
-            }
-            s.roster.insert(
-                (to.workshop_id.clone(), parent.case_number.clone()),
-                RosterRec { parent_id: pid.clone(), booked_at: now, attended: None },
-            );
+            s.take_seat(&to.workshop_id, &parent.case_number, pid, now);
             if let Some(p) = s.parents.get_mut(pid) {
                 p.booking = Some(booking.clone());
                 p.rostered_on.insert(to.workshop_id.clone());

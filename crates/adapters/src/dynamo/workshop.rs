@@ -58,14 +58,7 @@ impl DynamoStore {
         w: &Workshop,
         now: Timestamp,
     ) -> Result<(Booking, [TransactWriteItem; 2]), PortError> {
-        let booking = Booking {
-            workshop_id: w.workshop_id.clone(),
-            starts_at: w.starts_at,
-            ends_at: w.ends_at,
-            mode: w.mode,
-            location: w.location.clone(),
-            booked_at: now,
-        };
+        let booking = w.booking(now);
         let seat = self.update(
             workshop_pk(&w.workshop_id),
             "WORKSHOP".into(),
