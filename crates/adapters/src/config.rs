@@ -70,6 +70,11 @@ impl Config {
                 deadline_warning_days: number("DEADLINE_WARNING_DAYS", 14)?,
                 follow_up: SignedDuration::from_hours(24 * number("FOLLOW_UP_DAYS", 42)?),
                 attendance_grace: SignedDuration::from_hours(24 * number("ATTENDANCE_GRACE_DAYS", 3)?),
+                offer_hold: SignedDuration::from_hours(number("OFFER_HOLD_HOURS", 24)?),
+                offer_cutoff: SignedDuration::from_hours(number("OFFER_CUTOFF_HOURS", 12)?),
+                task_flag: SignedDuration::from_hours(number("TASK_FLAG_HOURS", 72)?),
+                forecast_weeks: number("FORECAST_WEEKS", 8)?,
+                forecast_alert_days: number("FORECAST_ALERT_DAYS", 21)?,
             },
             outbox_grace: SignedDuration::from_secs(number("OUTBOX_GRACE_SECONDS", 60)?),
             catalogue: match std::env::var("ELEARNING_MODULES") {

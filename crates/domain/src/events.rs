@@ -163,6 +163,77 @@ pub struct ConcernRaised {
     pub raised_at: Timestamp,
 }
 
+/// A coordinator published a workshop: its seats may be offered to the waiting list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopPublished {
+    pub workshop_id: crate::WorkshopId,
+    pub published_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingListJoined {
+    pub parent_id: ParentId,
+    pub joined_at: Timestamp,
+}
+
+/// Why a parent left the waiting list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftBecause {
+    Left,
+    Booked,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingListLeft {
+    pub parent_id: ParentId,
+    pub left_at: Timestamp,
+    pub reason: LeftBecause,
+}
+
+/// A freed seat held for a waiting parent until `hold_until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferMade {
+    pub offer_id: crate::OfferId,
+    pub parent_id: ParentId,
+    pub workshop_id: crate::WorkshopId,
+    pub offered_at: Timestamp,
+    pub hold_until: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferAccepted {
+    pub offer_id: crate::OfferId,
+    pub parent_id: ParentId,
+    pub workshop_id: crate::WorkshopId,
+    pub accepted_at: Timestamp,
+}
+
+/// Declined, or given up by booking elsewhere or leaving the list: the seat is offered on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferDeclined {
+    pub offer_id: crate::OfferId,
+    pub parent_id: ParentId,
+    pub workshop_id: crate::WorkshopId,
+    pub declined_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferExpired {
+    pub offer_id: crate::OfferId,
+    pub parent_id: ParentId,
+    pub workshop_id: crate::WorkshopId,
+    pub expired_at: Timestamp,
+}
+
 macro_rules! domain_events {
     ($($name:ident),+ $(,)?) => {
         /// Every event the domain raises, tagged by its detail-type.
@@ -211,6 +282,13 @@ domain_events!(
     ConcernRaised,
     WorkshopChanged,
     BookingMoved,
+    WorkshopPublished,
+    WaitingListJoined,
+    WaitingListLeft,
+    OfferMade,
+    OfferAccepted,
+    OfferDeclined,
+    OfferExpired,
 );
 
 impl DomainEvent {

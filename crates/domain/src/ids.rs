@@ -224,6 +224,11 @@ opaque_id!(
     ConcernId
 );
 
+opaque_id!(
+    /// A held offer's id (a UUID): an offer's links, its hold and its email name it.
+    OfferId
+);
+
 /// A concern's id: the digest of who raised what about whom, so a replayed request names the same concern.
 pub fn concern_id(parent: &ParentId, raised_by: &str, summary: &str) -> ConcernId {
     use sha2::{Digest, Sha256};

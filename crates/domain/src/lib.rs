@@ -8,6 +8,7 @@ pub mod events;
 pub mod ids;
 pub mod link;
 pub mod notice;
+pub mod offering;
 pub mod outcomes;
 pub mod parent;
 pub mod ports;
@@ -20,7 +21,7 @@ pub mod timings;
 pub mod workshop;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{ClaimId, ConcernId, EventId, ModuleId, ParentId, ParentRef, ReferralId, WorkshopId};
+pub use ids::{ClaimId, ConcernId, EventId, ModuleId, OfferId, ParentId, ParentRef, ReferralId, WorkshopId};
 pub use parent::{BookingDecision, Change, ParentRecord};
 
 /// One bad field of a request, named by its JSON path (`parents[1].email`).

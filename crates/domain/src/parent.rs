@@ -31,7 +31,15 @@ pub struct ParentRecord {
     pub elearning_completed_at: Option<Timestamp>,
     pub case_number: String,
     pub workshop_mode: crate::referral::WorkshopMode,
+    /// A language an interpreter is needed for (offered workshops in it, or with an interpreter for it).
+    pub interpreter_language: Option<String>,
+    /// Adjustments the parent asked for (the coordinator arranges them before the workshop).
+    pub adjustments: Option<String>,
     pub booking: Option<crate::workshop::Booking>,
+    /// On the waiting list (rules.md, "Waiting list").
+    pub waiting: Option<crate::offering::WaitingPlace>,
+    /// A seat held for them from the waiting list.
+    pub offer: Option<crate::offering::HeldOffer>,
     /// When the referral was received and the welcome sent.
     pub invited_at: Timestamp,
     /// Where the parent sits in the due-index (`None`: nothing more can be owed).
@@ -53,6 +61,15 @@ impl ParentRecord {
     }
 
     /// The parent once a booking is given back and they may book again.
+    /// What a workshop must suit to be offered to this parent.
+    pub fn needs(&self) -> crate::offering::Needs {
+        crate::offering::Needs {
+            workshop_mode: self.workshop_mode,
+            interpreter_language: self.interpreter_language.clone(),
+            case_number: self.case_number.clone(),
+        }
+    }
+
     pub fn released(&self) -> ParentRecord {
         let mut after = self.clone();
         after.booking = None;

@@ -24,6 +24,16 @@ pub struct Timings {
     /// A parent booked on a workshop before the court's date is not reported as not completed
     /// until this long after it ends, so the trainer can record attendance.
     pub attendance_grace: SignedDuration,
+    /// A seat offered from the waiting list is held this long...
+    pub offer_hold: SignedDuration,
+    /// ...and never past this long before the workshop starts.
+    pub offer_cutoff: SignedDuration,
+    /// An interpreter or adjustment still to arrange this long before the start is flagged.
+    pub task_flag: SignedDuration,
+    /// The capacity forecast looks this many weeks ahead...
+    pub forecast_weeks: i64,
+    /// ...and tells coordinators of a shortfall within this many days.
+    pub forecast_alert_days: i64,
 }
 
 impl Default for Timings {
@@ -39,6 +49,11 @@ impl Default for Timings {
             deadline_warning_days: 14,
             follow_up: SignedDuration::from_hours(42 * 24),
             attendance_grace: SignedDuration::from_hours(3 * 24),
+            offer_hold: SignedDuration::from_hours(24),
+            offer_cutoff: SignedDuration::from_hours(12),
+            task_flag: SignedDuration::from_hours(72),
+            forecast_weeks: 8,
+            forecast_alert_days: 21,
         }
     }
 }

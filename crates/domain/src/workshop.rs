@@ -56,6 +56,9 @@ pub struct Workshop {
     pub location: String,
     pub capacity: u32,
     pub language: String,
+    /// Languages an interpreter is booked for (rules.md, "Offering workshops").
+    #[serde(default)]
+    pub interpreters: Vec<String>,
     pub trainer: Trainer,
     pub status: WorkshopStatus,
     pub seats_taken: u32,
@@ -108,6 +111,7 @@ pub struct WorkshopRequest {
     pub capacity: Option<i64>,
     pub language: Option<String>,
     pub trainer: Option<TrainerRequest>,
+    pub interpreters: Option<Vec<String>>,
 }
 
 /// A whole number however it is written: JSON does not tell `3` from `3.0`, nor does JSON Schema's
@@ -127,7 +131,27 @@ pub struct TrainerRequest {
     pub email: Option<String>,
 }
 
-pub const WORKSHOP_FIELDS: &[&str] = &["startsAt", "durationMinutes", "mode", "location", "capacity", "language", "trainer"];
+pub const WORKSHOP_FIELDS: &[&str] =
+    &["startsAt", "durationMinutes", "mode", "location", "capacity", "language", "trainer", "interpreters"];
+
+fn is_language_tag(tag: &str) -> bool {
+    !tag.is_empty() && tag.len() <= 35 && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// The languages an interpreter is booked for: language tags, each once, at most 10.
+fn parse_interpreters(tags: Vec<String>, errors: &mut Vec<FieldError>) -> Option<Vec<String>> {
+    if tags.len() > 10 || !tags.iter().all(|t| is_language_tag(t)) {
+        errors.push(FieldError::new("interpreters", "must be at most 10 language tags such as pl or ar"));
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&t)) {
+            out.push(t);
+        }
+    }
+    Some(out)
+}
 
 impl Workshop {
     /// Parses a coordinator's request, naming every bad field.
@@ -164,7 +188,8 @@ impl Workshop {
         let capacity = req.capacity.unwrap_or(MAX_CAPACITY as i64);
         check_capacity(capacity, &mut errors);
         let language = req.language.unwrap_or_else(|| "en".into());
-        if language.is_empty() || language.len() > 35 || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        let interpreters = parse_interpreters(req.interpreters.unwrap_or_default(), &mut errors).unwrap_or_default();
+        if !is_language_tag(&language) {
             errors.push(FieldError::new("language", "must be a language tag such as en or pl"));
         }
         let trainer = match req.trainer {
@@ -184,6 +209,7 @@ impl Workshop {
                 location,
                 capacity: capacity as u32,
                 language,
+                interpreters,
                 trainer,
                 status: WorkshopStatus::Open,
                 seats_taken: 0,

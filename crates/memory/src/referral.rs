@@ -93,6 +93,8 @@ impl ReferralStore for MemoryStore {
                         module_times: BTreeMap::new(),
                         elearning_completed_at: None,
                         booking: None,
+                        waiting: None,
+                        offer: None,
                         received_at: now,
                         complete_by: referral.complete_by,
                         due_at: first_due.map(due_key),

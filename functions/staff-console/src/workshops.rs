@@ -162,6 +162,8 @@ fn request_of(f: &Fields, errors: &mut Vec<FieldError>) -> WorkshopRequest {
         capacity,
         language: f.opt("language").map(Into::into),
         trainer,
+        // Languages an interpreter is booked for, as typed: "pl, ar" or "pl ar".
+        interpreters: f.opt("interpreters").map(|v| v.split([',', ' ']).filter(|t| !t.is_empty()).map(Into::into).collect()),
     }
 }
 

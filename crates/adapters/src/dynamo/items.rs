@@ -70,6 +70,10 @@ pub(super) struct ParentItem {
     pub(super) elearning_completed_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) booking: Option<Booking>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) waiting: Option<pt4c_domain::offering::WaitingPlace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) offer: Option<pt4c_domain::offering::HeldOffer>,
     /// When the referral was received (the welcome goes out then).
     pub(super) received_at: Timestamp,
     /// The court's date, copied from the referral so a sweep reads the parent alone.
@@ -154,6 +158,8 @@ pub(super) struct WorkshopItem {
     location: String,
     capacity: u32,
     language: String,
+    #[serde(default)]
+    interpreters: Vec<String>,
     trainer: pt4c_domain::workshop::Trainer,
     status: WorkshopStatus,
     seats_taken: u32,
@@ -187,6 +193,7 @@ impl WorkshopItem {
             location: w.location.clone(),
             capacity: w.capacity,
             language: w.language.clone(),
+            interpreters: w.interpreters.clone(),
             trainer: w.trainer.clone(),
             status: w.status,
             seats_taken: w.seats_taken,
@@ -206,6 +213,7 @@ impl WorkshopItem {
             location: self.location,
             capacity: self.capacity,
             language: self.language,
+            interpreters: self.interpreters,
             trainer: self.trainer,
             status: self.status,
             seats_taken: self.seats_taken,
@@ -314,7 +322,11 @@ pub(super) fn parent_record(parent: ParentItem, referral: &ReferralItem) -> Pare
         elearning_completed_at: parent.elearning_completed_at,
         case_number: parent.case_number,
         workshop_mode: parent.details.workshop_mode,
+        interpreter_language: parent.details.interpreter_language,
+        adjustments: parent.details.adjustments,
         booking: parent.booking,
+        waiting: parent.waiting,
+        offer: parent.offer,
         invited_at: parent.received_at,
         due_at: parent.due_at.as_deref().and_then(|d| d.parse().ok()),
         rev: parent.rev,

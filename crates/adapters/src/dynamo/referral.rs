@@ -65,6 +65,8 @@ impl ReferralStore for DynamoStore {
                     module_times: BTreeMap::new(),
                     elearning_completed_at: None,
                     booking: None,
+                    waiting: None,
+                    offer: None,
                     received_at: now,
                     complete_by: referral.complete_by,
                     due_pk: first_due.map(|_| PARENT_DUE_PK.to_owned()),

@@ -167,6 +167,7 @@ impl TestApp {
             },
             capacity,
             language: "en".into(),
+            interpreters: Vec::new(),
             trainer: serde_json::from_value::<Trainer>(serde_json::json!({"name": "Tess Trainer", "email": "tess@pt4c.test"}))
                 .expect("a trainer"),
             status: WorkshopStatus::Open,

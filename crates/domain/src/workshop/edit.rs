@@ -4,11 +4,13 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::{check_capacity, check_duration, parse_location, parse_starts_at, parse_trainer, Trainer, Workshop, WorkshopRequest};
+use super::{
+    check_capacity, check_duration, parse_interpreters, parse_location, parse_starts_at, parse_trainer, Trainer, Workshop, WorkshopRequest,
+};
 use crate::FieldError;
 
 /// The fields an edit may name; any other is refused.
-pub const EDIT_FIELDS: &[&str] = &["startsAt", "durationMinutes", "location", "capacity", "trainer"];
+pub const EDIT_FIELDS: &[&str] = &["startsAt", "durationMinutes", "location", "capacity", "trainer", "interpreters"];
 
 /// What an edit changes: each field it names (a field absent or null is kept).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub struct WorkshopEdit {
     /// Not below the seats taken: a condition of the store's write, not of the parse.
     pub capacity: Option<u32>,
     pub trainer: Option<Trainer>,
+    /// The languages an interpreter is booked for, all of them (an empty list: none).
+    pub interpreters: Option<Vec<String>>,
 }
 
 /// The trainer an edit replaced, and the edit (its sequence) that replaced them: the consumer of
@@ -44,10 +48,18 @@ impl WorkshopEdit {
             check_capacity(c, &mut errors);
         }
         let trainer = req.trainer.and_then(|t| parse_trainer(t, &mut errors));
+        let interpreters = req.interpreters.and_then(|i| parse_interpreters(i, &mut errors));
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Self { starts_at, duration_minutes: req.duration_minutes, location, capacity: req.capacity.map(|c| c as u32), trainer })
+        Ok(Self {
+            starts_at,
+            duration_minutes: req.duration_minutes,
+            location,
+            capacity: req.capacity.map(|c| c as u32),
+            trainer,
+            interpreters,
+        })
     }
 
     /// The workshop after this edit, its sequence bumped; `None` when it changes nothing (an
@@ -69,6 +81,9 @@ impl WorkshopEdit {
         }
         if let Some(t) = &self.trainer {
             after.trainer = t.clone();
+        }
+        if let Some(i) = &self.interpreters {
+            after.interpreters = i.clone();
         }
         if &after == w {
             return None;
@@ -108,6 +123,7 @@ mod tests {
             location: "https://meet.example/x".into(),
             capacity: 6,
             language: "en".into(),
+            interpreters: Vec::new(),
             trainer: Trainer { name: "Tess".into(), email: crate::referral::EmailAddress::parse("tess@pt4c.example").unwrap() },
             status: WorkshopStatus::Open,
             seats_taken: 2,

@@ -73,6 +73,7 @@ pub(crate) fn workshop(starts: &str, capacity: u32) -> Workshop {
         location: "https://meet.example/w".into(),
         capacity,
         language: "en".into(),
+        interpreters: Vec::new(),
         trainer: serde_json::from_value::<Trainer>(serde_json::json!({"name": "Tess", "email": "tess@example.org"})).unwrap(),
         status: WorkshopStatus::Open,
         seats_taken: 0,
