@@ -8,6 +8,7 @@ use pt4c_tests::{referral, spawn_app, NewWorkshop, TestApp};
 use serde_json::json;
 
 mod moves;
+mod offering;
 mod races;
 
 /// A referral whose parents (A online, B either) have finished the e-learning.

@@ -8,5 +8,6 @@ mod deadlines;
 mod local_stack;
 mod parent_hub;
 mod referral_intake;
+mod reports;
 mod staff_sign_in;
 mod welcome_email;

@@ -39,7 +39,12 @@ pub struct Config {
     /// shorter than the wait before the first retry of its event, so a sender cut off is taken
     /// over by the retry and no email is lost to the dead-letter queue.
     pub claim_lease: std::time::Duration,
+    /// The coordinators' shared address: arrangements due and capacity shortfalls.
+    pub coordinators_email: String,
 }
+
+/// Where the coordinators' emails go when `COORDINATORS_EMAIL` is not set (the local stack).
+pub const DEFAULT_COORDINATORS_EMAIL: &str = "coordinators@pt4c.local";
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
     std::env::var(name).map_err(|_| ConfigError::Missing(name))
@@ -85,6 +90,7 @@ impl Config {
             new_links_per_day: number("NEW_LINKS_PER_DAY", 3)? as u32,
             parenting_plan_url: std::env::var("PARENTING_PLAN_URL").unwrap_or_else(|_| DEFAULT_PARENTING_PLAN_URL.into()),
             claim_lease: std::time::Duration::from_secs(number("CLAIM_LEASE_SECONDS", 30)?.max(1) as u64),
+            coordinators_email: std::env::var("COORDINATORS_EMAIL").unwrap_or_else(|_| DEFAULT_COORDINATORS_EMAIL.into()),
         })
     }
 }

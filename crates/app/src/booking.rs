@@ -4,7 +4,8 @@ use pt4c_domain::link::{LinkError, Purpose};
 use pt4c_domain::parent::MoveDecision;
 use pt4c_domain::ports::{BookingOutcome, EventPublisher, Outbox, ParentRecord, ParentStore, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
-use pt4c_domain::workshop::{Booking, BookingRefusal, Mode};
+use pt4c_domain::offering::{BookableCursor, OfferFilter};
+use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, Workshop};
 use pt4c_domain::{BookingDecision, ParentId};
 use serde::Serialize;
 
@@ -12,7 +13,8 @@ use crate::links::{booking_key, LinkRefusal};
 use crate::App;
 use pt4c_domain::WorkshopId;
 
-/// What a booking link shows.
+/// What a booking link shows: at most [`CHOICES_PER_SCREEN`] workshops that suit the parent,
+/// soonest first, and where later dates begin.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BookingView {
@@ -21,8 +23,22 @@ pub struct BookingView {
     pub complete_by: jiff::civil::Date,
     pub booking: Option<Booking>,
     pub workshops: Vec<OfferedWorkshop>,
+    /// The cursor of the next screen ("later dates"), `None` at the end.
+    pub next: Option<String>,
+    /// The same page from that cursor, with the same filter.
+    pub later_url: Option<String>,
     #[serde(skip)]
     pub first_name: String,
+    /// What the parent asked for (the page shows the filter as chosen).
+    #[serde(skip)]
+    pub query: OfferQuery,
+    /// Items the store read for this view (the bookable index's entries): for the benchmark.
+    #[serde(skip)]
+    pub items_read: usize,
+    /// On the waiting list (api.md: `waitingList`).
+    pub waiting_list: Option<pt4c_domain::offering::WaitingPlace>,
+    /// A seat held for the parent from the waiting list, with the links that answer it.
+    pub offer: Option<crate::waiting::OfferView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +52,37 @@ pub struct OfferedWorkshop {
     pub location: Option<String>,
     pub language: String,
     pub seats_left: u32,
+    /// Starts after the end (in London) of the date the court set.
+    pub after_court_date: bool,
+}
+
+/// At most this many workshops to a screen.
+pub const CHOICES_PER_SCREEN: usize = 10;
+/// Items one view reads at most (a parent whose needs few workshops meet): then "later dates".
+pub const MOST_READ_PER_VIEW: usize = 400;
+/// Items one Query of the index reads at most.
+const MOST_PER_PAGE: usize = 100;
+
+/// What a parent asked the booking page for: times of day and days, and where "later dates" begin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfferQuery {
+    pub filter: OfferFilter,
+    pub from: Option<BookableCursor>,
+}
+
+impl OfferQuery {
+    /// The query string of this filter from `from` (what the page's links carry), `""` for none.
+    pub fn query_string(&self, from: Option<&BookableCursor>) -> String {
+        let times = self.filter.times.iter().map(|t| format!("time={}", t.as_str()));
+        let days = self.filter.days.iter().map(|d| format!("days={}", d.as_str()));
+        let after = from.map(|c| format!("after={}", c.token()));
+        let params: Vec<String> = times.chain(days).chain(after).collect();
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        }
+    }
 }
 
 /// Why a booking or a cancellation was not made.
@@ -68,38 +115,100 @@ pub async fn booking_parent<S: ParentStore, B>(app: &App<S, B>, token: &str) -> 
     app.store.parent(&id).await?.ok_or(BookRefusal::Link(LinkRefusal::NotFound))
 }
 
-/// The workshops this parent may book, soonest first.
-pub async fn offer<S: ParentStore + WorkshopStore, B>(app: &App<S, B>, token: &str) -> Result<BookingView, BookRefusal> {
+/// The workshops this parent may book, soonest first: only those that suit them (mode,
+/// language, never a co-parent's) and the filter, at most [`CHOICES_PER_SCREEN`], each marked
+/// when it starts after the court's date. Reads pages of the bookable index sized to what is
+/// still needed, from the query's cursor: what a view reads grows with what it shows.
+pub async fn offer<S: ParentStore + WorkshopStore, B>(app: &App<S, B>, token: &str, query: &OfferQuery) -> Result<BookingView, BookRefusal> {
     let parent = booking_parent(app, token).await?;
     let now = app.now();
-    let workshops = if parent.booking.is_none() && parent.elearning_completed_at.is_some() && !parent.closed() {
-        app.store
-            .workshops(now, now + jiff::SignedDuration::from_hours(24 * 366))
-            .await?
-            .into_iter()
-            // Never the workshop a co-parent is booked on (the booking's condition refuses it anyway).
-            .filter(|w| w.bookable(now) && w.mode.suits(parent.workshop_mode) && !w.has_case(&parent.case_number))
-            .map(|w| OfferedWorkshop {
-                seats_left: w.seats_left(),
-                location: (w.mode == Mode::InPerson).then_some(w.location),
-                workshop_id: w.workshop_id,
-                starts_at: w.starts_at,
-                ends_at: w.ends_at,
-                mode: w.mode,
-                language: w.language,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut chosen = Choices::default();
+    if parent.booking.is_none() && parent.elearning_completed_at.is_some() && !parent.closed() {
+        let needs = parent.needs();
+        let court_date_ends = pt4c_domain::sweep::deadline(parent.complete_by);
+        let mut cursor = query.from.clone();
+        loop {
+            let limit = chosen.page_size();
+            let page = app.store.bookable(now, cursor.as_ref(), limit).await?;
+            chosen.read += page.workshops.len();
+            let count = page.workshops.len();
+            for (i, w) in page.workshops.into_iter().enumerate() {
+                cursor = Some(BookableCursor::at(&w));
+                // The index may hold a workshop that has just filled: never offered.
+                if w.bookable(now) && needs.suits(&w) && query.filter.fits(&w) {
+                    let after = court_date_ends.is_some_and(|end| w.starts_at >= end);
+                    chosen.shown.push(offered(w, after));
+                }
+                if chosen.shown.len() == CHOICES_PER_SCREEN {
+                    chosen.next = if i + 1 < count || page.next.is_some() { cursor.clone() } else { None };
+                    break;
+                }
+            }
+            if chosen.shown.len() == CHOICES_PER_SCREEN {
+                break;
+            }
+            match page.next {
+                None => break,
+                // Enough read for one screen: the rest is later dates.
+                Some(n) if chosen.read >= MOST_READ_PER_VIEW => {
+                    chosen.next = Some(n);
+                    break;
+                }
+                Some(n) => cursor = Some(n),
+            }
+        }
+    }
+    let later_url = chosen.next.as_ref().map(|c| format!("{}/book/{token}{}", app.settings.public_base_url, query.query_string(Some(c))));
     Ok(BookingView {
         parent_id: parent.parent_id.clone(),
         status: parent.status,
         complete_by: parent.complete_by,
         booking: parent.booking.clone(),
-        workshops,
-        first_name: parent.first_name,
+        workshops: chosen.shown,
+        next: chosen.next.as_ref().map(BookableCursor::token),
+        later_url,
+        first_name: parent.first_name.clone(),
+        query: query.clone(),
+        items_read: chosen.read,
+        waiting_list: parent.waiting.clone(),
+        offer: crate::waiting::offer_view(app, &parent)?,
     })
+}
+
+/// A screen's choices as they are gathered.
+#[derive(Default)]
+struct Choices {
+    shown: Vec<OfferedWorkshop>,
+    read: usize,
+    next: Option<BookableCursor>,
+}
+
+impl Choices {
+    /// The next Query's size: half as many again as still needed at first; then what is needed
+    /// at the share of suitable workshops seen so far (twice what was read while none suited),
+    /// within one Query's and one view's bounds.
+    fn page_size(&self) -> usize {
+        let needed = CHOICES_PER_SCREEN - self.shown.len();
+        let size = match (self.read, self.shown.len()) {
+            (0, _) => needed + needed.div_ceil(2),
+            (read, 0) => read * 2,
+            (read, shown) => (needed * read * 5).div_ceil(shown * 4),
+        };
+        size.clamp(needed, MOST_PER_PAGE).min(MOST_READ_PER_VIEW.saturating_sub(self.read).max(1))
+    }
+}
+
+fn offered(w: Workshop, after_court_date: bool) -> OfferedWorkshop {
+    OfferedWorkshop {
+        seats_left: w.seats_left(),
+        location: (w.mode == Mode::InPerson).then_some(w.location),
+        workshop_id: w.workshop_id,
+        starts_at: w.starts_at,
+        ends_at: w.ends_at,
+        mode: w.mode,
+        language: w.language,
+        after_court_date,
+    }
 }
 
 /// Takes a seat for the parent. Returns the booking and whether it is new (a replay of the same

@@ -13,17 +13,21 @@ use pt4c_domain::ports::{EventPublisher, Outbox, PortError};
 use pt4c_domain::timings::Timings;
 use pt4c_domain::{Clock, EventId};
 
+pub mod arrangements;
 pub mod attendance;
 pub mod booking;
 pub mod concerns;
 pub mod elearning;
 pub mod follow_ups;
+pub mod forecast;
 pub mod hub;
 pub mod links;
 pub mod notices;
 pub mod referrals;
+pub mod reporting;
 pub mod staff;
 pub mod sweep;
+pub mod waiting;
 pub mod workshops;
 
 /// What the use cases need to know about the deployment.

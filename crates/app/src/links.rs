@@ -78,8 +78,17 @@ impl<S, B> App<S, B> {
             Purpose::Hub => self.link_url("hub", &token),
             Purpose::Booking => self.link_url("book", &token),
             Purpose::Cancel => format!("{}/book/{token}/cancel", self.settings.public_base_url),
+            Purpose::Offer => self.link_url("offer", &token),
         };
         Ok((url, expires))
+    }
+
+    /// The links that answer a held seat: accept and decline, each a page with one button, valid
+    /// while the seat is held and acting on that offer only.
+    pub fn offer_links(&self, parent: &ParentId, offer: &pt4c_domain::offering::HeldOffer) -> Result<(String, String), PortError> {
+        let token = self.links()?.sign_bound(parent, Purpose::Offer, offer.hold_until, offer.offer_id.as_str());
+        let url = self.link_url("offer", &token);
+        Ok((format!("{url}/accept"), format!("{url}/decline")))
     }
 
     pub fn link_url(&self, path: &str, token: &str) -> String {

@@ -54,6 +54,51 @@ where
     send_claimed(&WorkshopNotices { ledger, workshop }, mailer, kind, subject, now, email).await
 }
 
+/// Sends an email to the coordinators at most once per (kind, subject), kept `about` a referral
+/// (erased with it) or the course as a whole, as [`send_once`] does for a parent.
+pub async fn send_once_to_coordinators<L, M>(
+    ledger: &L,
+    mailer: &M,
+    about: Option<&pt4c_domain::ReferralId>,
+    kind: NoticeKind,
+    subject: &str,
+    now: jiff::Timestamp,
+    email: &Email,
+) -> Result<Sending, PortError>
+where
+    L: pt4c_domain::ports::CoordinatorNoticeLedger,
+    M: pt4c_domain::ports::Mailer,
+{
+    send_claimed(&CoordinatorNotices { ledger, about }, mailer, kind, subject, now, email).await
+}
+
+struct CoordinatorNotices<'a, L> {
+    ledger: &'a L,
+    about: Option<&'a pt4c_domain::ReferralId>,
+}
+
+impl<L: pt4c_domain::ports::CoordinatorNoticeLedger> Claims for CoordinatorNotices<'_, L> {
+    fn who(&self) -> String {
+        "the coordinators".into()
+    }
+    fn claim(&self, kind: NoticeKind, subject: &str, now: Timestamp) -> impl Future<Output = Result<NoticeClaim, PortError>> + Send {
+        self.ledger.claim_for_coordinators(self.about, kind, subject, now)
+    }
+    fn mark_sent(
+        &self,
+        kind: NoticeKind,
+        subject: &str,
+        claim_id: &ClaimId,
+        message_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send {
+        self.ledger.mark_sent_for_coordinators(self.about, kind, subject, claim_id, message_id, at)
+    }
+    fn release(&self, kind: NoticeKind, subject: &str, claim_id: &ClaimId) -> impl Future<Output = Result<(), PortError>> + Send {
+        self.ledger.release_for_coordinators(self.about, kind, subject, claim_id)
+    }
+}
+
 /// One ledger's claims for one recipient's key (a parent's, or a workshop's).
 trait Claims: Sync {
     fn who(&self) -> String;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use pt4c_domain::events::{DomainEvent, FollowUpOverdue, OutboxEvent, ParentNotCompleted, ReminderDue};
-use pt4c_domain::ports::{
+use pt4c_domain::ports::{WaitingListStore, 
     CourseStore, DuePage, DueParent, EventPublisher, Outbox, ParentStore, PortError, SweepChange, SweepStore, WorkshopStore,
 };
 use pt4c_domain::sweep::{after_sweep, Owed, Reminder};
@@ -43,6 +43,8 @@ pub struct Summary {
     /// Parents another run (or a change by the parent) got to first: left to them.
     pub skipped: usize,
     pub events_published: usize,
+    /// Seats held from the waiting list whose hold ended unanswered, given back (each offered on).
+    pub holds_ended: usize,
     /// False when the run stopped early (near its time limit); the retry finishes it.
     pub finished: bool,
 }
@@ -89,11 +91,13 @@ impl Summary {
 /// Runs the sweep as of `at`. `stop_by`: stop taking new work at this instant (the invocation's deadline, less a margin).
 pub async fn sweep<S, B>(app: &App<S, B>, at: Timestamp, stop_by: Option<std::time::Instant>) -> Result<Summary, SweepError>
 where
-    S: SweepStore + WorkshopStore + ParentStore + CourseStore + Outbox,
+    S: SweepStore + WorkshopStore + ParentStore + CourseStore + WaitingListStore + Outbox,
     B: EventPublisher,
 {
     let at = pt4c_domain::clock::to_the_second(at);
-    let mut summary = Summary { swept_at: Some(at), finished: true, ..Summary::default() };
+    // Seats held past their hold go back first, so each is offered on while there is time.
+    let holds_ended = crate::waiting::end_holds(app, at).await?;
+    let mut summary = Summary { swept_at: Some(at), finished: true, holds_ended, ..Summary::default() };
     let out_of_time = || stop_by.is_some_and(|s| std::time::Instant::now() >= s);
     // First the bookings a workshop's cancellation did not finish releasing: their parents are
     // then swept as free to book, never reminded of (or reported for) a workshop that will not run.

@@ -1,10 +1,12 @@
 //! The PT4C course's domain: referrals, parents, links and the course's timings.
 //! Nothing here talks to AWS or does I/O; adapters implement the ports.
 
+pub mod arrangements;
 pub mod clock;
 pub mod course;
 pub mod elearning;
 pub mod events;
+pub mod forecast;
 pub mod ids;
 pub mod link;
 pub mod notice;
@@ -14,6 +16,7 @@ pub mod parent;
 pub mod ports;
 pub mod progress;
 pub mod referral;
+pub mod reporting;
 pub mod staff;
 pub mod sweep;
 pub mod text;

@@ -23,6 +23,8 @@ pub enum Purpose {
     Booking,
     /// Cancelling a booking.
     Cancel,
+    /// Answering a seat held from the waiting list (bound to the offer; lasts as long as its hold).
+    Offer,
 }
 
 impl Purpose {
@@ -31,6 +33,7 @@ impl Purpose {
             Purpose::Hub => "hub",
             Purpose::Booking => "book",
             Purpose::Cancel => "cancel",
+            Purpose::Offer => "offer",
         }
     }
     fn parse(s: &str) -> Option<Self> {
@@ -38,6 +41,7 @@ impl Purpose {
             "hub" => Some(Purpose::Hub),
             "book" => Some(Purpose::Booking),
             "cancel" => Some(Purpose::Cancel),
+            "offer" => Some(Purpose::Offer),
             _ => None,
         }
     }

@@ -26,6 +26,12 @@ pub enum NoticeKind {
     BookingMoved,
     /// To a trainer: a workshop given to them, or taken from them.
     TrainerChanged,
+    /// To the coordinators: an interpreter or adjustments still to arrange close to the workshop.
+    ArrangementDue,
+    /// To the coordinators: the capacity forecast's shortfall (once a day).
+    CapacityShortfall,
+    /// A seat held for a parent on the waiting list (subject: the offer).
+    SeatOffered,
 }
 
 impl NoticeKind {
@@ -51,6 +57,9 @@ impl NoticeKind {
             Self::WorkshopChanged => "workshop-changed",
             Self::BookingMoved => "booking-moved",
             Self::TrainerChanged => "trainer-changed",
+            Self::SeatOffered => "seat-offered",
+            Self::ArrangementDue => "arrangement-due",
+            Self::CapacityShortfall => "capacity-shortfall",
         }
     }
 
@@ -83,7 +92,7 @@ mod tests {
     #[test]
     fn kinds_round_trip_through_their_names() {
         for k in
-            [NoticeKind::Welcome, NoticeKind::NewLink, NoticeKind::FollowUpOverdue, NoticeKind::WorkshopChanged, NoticeKind::TrainerChanged]
+            [NoticeKind::Welcome, NoticeKind::NewLink, NoticeKind::FollowUpOverdue, NoticeKind::WorkshopChanged, NoticeKind::TrainerChanged, NoticeKind::SeatOffered]
         {
             assert_eq!(NoticeKind::parse(k.as_str()), Some(k));
         }

@@ -8,6 +8,9 @@ use crate::referral::WorkshopMode;
 use crate::timings::Timings;
 use crate::workshop::Workshop;
 
+mod choices;
+pub use choices::{BookableCursor, BookablePage, Days, OfferFilter, TimeOfDay};
+
 /// When a workshop runs, in the course's time zone: what a parent filters by and states on the
 /// waiting list. Morning before 12:00, afternoon before 17:00, evening after; Saturday and Sunday
 /// are the weekend whatever the hour.
@@ -129,3 +132,51 @@ pub fn week_of(t: Timestamp) -> jiff::civil::Date {
 
 #[cfg(test)]
 mod tests;
+
+/// A parent's entry on the waiting list as the offering reads it: what a workshop must suit,
+/// their place, and the workshops offered to them before (never offered the same one twice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingEntry {
+    pub parent_id: crate::ParentId,
+    pub needs: Needs,
+    pub place: WaitingPlace,
+    pub complete_by: jiff::civil::Date,
+    #[serde(default)]
+    pub offered: Vec<crate::WorkshopId>,
+    /// The offer they hold now, if any (one at a time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holding: Option<crate::OfferId>,
+}
+
+impl WaitingEntry {
+    /// Whether a free seat on `w` may be held for this parent: they hold none now, were never
+    /// offered this workshop, and it suits them (mode, language, co-parent, their times).
+    pub fn may_be_offered(&self, w: &Workshop) -> bool {
+        self.holding.is_none() && !self.offered.contains(&w.workshop_id) && self.needs.suits(w) && self.place.time_suits(w)
+    }
+}
+
+/// The order of the list: the earliest court date first, ties by time joined.
+pub fn list_order(a: &WaitingEntry, b: &WaitingEntry) -> std::cmp::Ordering {
+    (a.complete_by, a.place.joined_at, &a.parent_id).cmp(&(b.complete_by, b.place.joined_at, &b.parent_id))
+}
+
+/// What holding a seat for a waiting parent came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldOutcome {
+    Held,
+    /// No seat left (or the workshop closed, started or changed): read it again.
+    SeatGone,
+    /// Not this parent: a co-parent holds or booked a seat on it, or the parent is no longer
+    /// waiting as read (left, booked, closed, or holding another offer).
+    NotThisParent,
+}
+
+/// What accepting a held seat came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    Booked(crate::workshop::Booking),
+    /// The offer is no longer the parent's as read, or the workshop changed: decide again.
+    Stale,
+}

@@ -365,5 +365,8 @@ impl crate::progress::ParentProgress {
     }
 }
 
+mod waiting;
+pub use waiting::{AcceptDecision, OfferRefusal, OfferRelease, WaitingRefusal};
+
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,9 @@ pub use crate::outcomes::{
 };
 pub use crate::parent::{ModuleRecording, ParentRecord};
 
+mod coordinators;
+pub use coordinators::{ArrangementStore, CoordinatorNoticeLedger, ForecastStore};
+
 pub trait ReferralStore: Send + Sync {
     /// Writes the referral, its parents and the outbox event in one transaction.
     /// `first_due`: when the new parents are first due to the sweep.
@@ -190,6 +193,16 @@ pub trait WorkshopStore: Send + Sync {
     fn workshop(&self, id: &WorkshopId) -> impl Future<Output = Result<Option<crate::workshop::Workshop>, PortError>> + Send;
     /// Workshops starting in [from, to), soonest first.
     fn workshops(&self, from: Timestamp, to: Timestamp) -> impl Future<Output = Result<Vec<crate::workshop::Workshop>, PortError>> + Send;
+    /// Open workshops with a seat left starting after `after`, by start then id, from just after
+    /// `from`, at most `limit`, and where the next page begins: one Query of the bookable index,
+    /// never the year. A workshop that has just filled may still be returned (readers skip it);
+    /// one with a free seat is never missing.
+    fn bookable(
+        &self,
+        after: Timestamp,
+        from: Option<&crate::offering::BookableCursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<crate::offering::BookablePage, PortError>> + Send;
     /// The parents booked on a workshop, first booked first, with the trainer's attendance record.
     fn roster(&self, id: &WorkshopId) -> impl Future<Output = Result<Vec<(ParentId, Option<bool>)>, PortError>> + Send;
     /// Takes a seat: the seat count, the co-parent rule and the parent's eligibility are
@@ -374,3 +387,68 @@ pub struct ParentHistory {
     pub concerns: Vec<crate::course::Concern>,
     pub audit: Vec<crate::staff::AuditEntry>,
 }
+
+/// The waiting list and the seats held from it (rules.md, "Waiting list"). A held seat is taken
+/// as a booking's is (the workshop's count and the co-parent guard), so seats booked and held
+/// never exceed capacity; each write is one transaction conditioned on what it was decided from.
+pub trait WaitingListStore: Send + Sync {
+    /// Puts the parent on the list (their place, and their entry in the list's order) if they
+    /// are still as read: e-learning done, not booked, not on it. `false`: they were not.
+    fn join_waiting_list(
+        &self,
+        parent: &ParentRecord,
+        place: &crate::offering::WaitingPlace,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// The list in its order (earliest court date, then time joined), a page at a time.
+    fn waiting_entries(
+        &self,
+        page: Option<String>,
+        size: usize,
+    ) -> impl Future<Output = Result<DuePage<crate::offering::WaitingEntry>, PortError>> + Send;
+
+    /// Holds a seat on `w` for the entry's parent until `offer.hold_until`.
+    fn hold_seat(
+        &self,
+        entry: &crate::offering::WaitingEntry,
+        w: &crate::workshop::Workshop,
+        offer: &crate::offering::HeldOffer,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> impl Future<Output = Result<crate::offering::HoldOutcome, PortError>> + Send;
+
+    /// Makes the held seat the parent's booking (the seat stays taken), if the offer and the
+    /// workshop are as read.
+    fn accept_offer(
+        &self,
+        parent: &ParentRecord,
+        offer: &crate::offering::HeldOffer,
+        w: &crate::workshop::Workshop,
+        now: Timestamp,
+        due: Option<Timestamp>,
+        events: &[OutboxEvent],
+    ) -> impl Future<Output = Result<crate::offering::AcceptOutcome, PortError>> + Send;
+
+    /// Gives back the seat of `release.offer` (if any) and, when the parent leaves, their place on
+    /// the list, if the parent holds that offer as read. `false`: they did not.
+    fn release_offer(
+        &self,
+        parent: &ParentRecord,
+        release: &crate::parent::OfferRelease,
+        events: &[OutboxEvent],
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Holds whose time ended at or before `now`: (parent, offer).
+    fn ended_holds(
+        &self,
+        now: Timestamp,
+        page: Option<String>,
+    ) -> impl Future<Output = Result<DuePage<(ParentId, crate::OfferId)>, PortError>> + Send;
+
+    /// Drops a stale entry (the parent booked or left the course): the list's order only.
+    fn drop_entry(&self, parent: &ParentId) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+mod reporting;
+pub use reporting::ReportingStore;

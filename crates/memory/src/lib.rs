@@ -20,15 +20,19 @@ use pt4c_domain::workshop::Workshop;
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
+mod arrangements;
 mod course;
+mod forecast;
 mod gateways;
 mod notice;
 mod outbox;
 mod parent;
 mod referral;
+mod reporting;
 mod staff;
 mod state;
 mod sweep;
+mod waiting;
 mod workshop;
 
 #[cfg(test)]
@@ -87,7 +91,15 @@ pub enum Op {
     ReferralsToErase,
     /// Every `StaffStore` call.
     Staff,
+    /// The waiting list's writes (`WaitingListStore`).
+    Waiting,
     EraseReferral,
+    /// Every `ArrangementStore` call.
+    Arrangements,
+    /// Every `ForecastStore` call.
+    Forecast,
+    /// Every `ReportingStore` call.
+    Reporting,
 }
 
 /// When an injected fault strikes.

@@ -18,7 +18,7 @@ fn key(parent: &ParentId, kind: NoticeKind, subject: &str) -> NoticeKey {
 
 // One ledger's rules over any map of notices: a parent's (by parent) or a workshop's (by workshop).
 
-fn claim_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: K, kind: NoticeKind, lease: std::time::Duration) -> NoticeClaim {
+pub(crate) fn claim_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: K, kind: NoticeKind, lease: std::time::Duration) -> NoticeClaim {
     // Free, or a claim whose lease ran out (its claimant is surely gone): ours.
     match notices.get(&k) {
         Some(n) if n.state == NoticeState::Sent => return NoticeClaim::AlreadySent,
@@ -41,7 +41,7 @@ fn claim_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: K, kind: NoticeKind
     NoticeClaim::Claimed { claim_id }
 }
 
-fn mark_sent_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: &K, claim_id: &ClaimId, message_id: &str, at: Timestamp, order: u64) {
+pub(crate) fn mark_sent_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: &K, claim_id: &ClaimId, message_id: &str, at: Timestamp, order: u64) {
     // Taken over after our lease ran out: the email went, the record says so already or will.
     if let Some(n) = notices.get_mut(k).filter(|n| &n.claim_id == claim_id) {
         n.state = NoticeState::Sent;
@@ -52,7 +52,7 @@ fn mark_sent_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: &K, claim_id: &
     }
 }
 
-fn release_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: &K, claim_id: &ClaimId) {
+pub(crate) fn release_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: &K, claim_id: &ClaimId) {
     if notices.get(k).is_some_and(|n| &n.claim_id == claim_id && n.state == NoticeState::Sending) {
         notices.remove(k);
     }

@@ -46,11 +46,17 @@ pub(crate) struct State {
     /// Orders notices marked sent (the domain's clock keeps whole seconds).
     pub sent_counter: u64,
     pub faults: Vec<(Op, When, PortError)>,
+    /// The waiting list's entries (the list's order is the entries' own: court date, time joined).
+    pub waiting: BTreeMap<ParentId, pt4c_domain::offering::WaitingEntry>,
     /// The console's sessions (by key) and audit trail (in the order written).
     pub sessions: BTreeMap<String, pt4c_domain::staff::ConsoleSession>,
     pub audit: Vec<pt4c_domain::staff::AuditEntry>,
     /// When each staff account's sessions were last revoked (by lower-cased email).
     pub revoked: BTreeMap<String, Timestamp>,
+    /// The management information's summaries.
+    pub reporting: crate::reporting::Ledger,
+    /// Arrangement tasks, the coordinators' emails and the capacity forecast.
+    pub coordination: crate::arrangements::Coordination,
 }
 
 impl State {
@@ -73,6 +79,8 @@ impl State {
             + self.link_requests.keys().filter(|(p, _)| mine(p)).count()
             + self.follow_ups.keys().filter(|p| mine(p)).count()
             + self.concerns.keys().filter(|(p, _)| mine(p)).count()
+            + self.waiting.keys().filter(|p| mine(p)).count()
+            + self.coordination.partition_size(id)
     }
 
     /// The parent as the handlers see them; `None` unless both the referral and the parent exist.
@@ -154,7 +162,7 @@ impl State {
             stored.w.seats_taken += 1;
             stored.cases.insert(case.to_owned());
         }
-        self.roster.insert((workshop_id.clone(), case.to_owned()), RosterRec { parent_id: parent.clone(), booked_at: now, attended: None });
+        self.roster.insert((workshop_id.clone(), case.to_owned()), RosterRec { parent_id: parent.clone(), booked_at: now, attended: None, held: None });
     }
 
     pub fn give_seat_back(&mut self, workshop_id: &WorkshopId, case: &str) {
@@ -294,6 +302,8 @@ pub(crate) struct RosterRec {
     pub parent_id: ParentId,
     pub booked_at: Timestamp,
     pub attended: Option<bool>,
+    /// A seat held from the waiting list (not on the roster yet): the offer, until its hold ends.
+    pub held: Option<(pt4c_domain::OfferId, Timestamp)>,
 }
 
 /// The due-index keeps whole seconds: a moment as its key holds it.

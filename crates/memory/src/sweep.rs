@@ -140,6 +140,10 @@ impl SweepStore for MemoryStore {
                     erased += 1;
                 }
             }
+            // Their places on the waiting list (in the referral's partition in DynamoDB).
+            let before = s.waiting.len();
+            s.waiting.retain(|p, _| !mine(p));
+            erased += before - s.waiting.len();
             // And its case lookup, found from the referral (which goes last).
             if let Some(case) = s.referrals.get(id).map(|r| (r.case_number.clone(), id.clone())) {
                 erased += usize::from(s.case_lookups.remove(&case));
@@ -161,6 +165,7 @@ impl SweepStore for MemoryStore {
             s.link_requests.retain(|(p, _), _| !mine(p));
             s.follow_ups.retain(|p, _| !mine(p));
             s.concerns.retain(|(p, _), _| !mine(p));
+            s.coordination.erase(id);
             if s.referrals.get(id).is_some_and(|r| matches!(r.mark, Some((Mark::Erase, _)))) {
                 s.referrals.remove(id);
                 erased += 1;

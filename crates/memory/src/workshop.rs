@@ -7,6 +7,7 @@ use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopStatus};
+use pt4c_domain::offering::{BookableCursor, BookablePage};
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
@@ -39,9 +40,31 @@ impl WorkshopStore for MemoryStore {
         })
     }
 
+    /// As the DynamoDB store's bookable index reads: open, a seat left, starting after `after` (to
+    /// the whole second), by start then id, from after the cursor (what was read is never read again).
+    async fn bookable(&self, after: Timestamp, from: Option<&BookableCursor>, limit: usize) -> Result<BookablePage, PortError> {
+        self.run(Op::Workshops, |s| {
+            let order = |w: &Workshop| (w.starts_at.as_second(), w.workshop_id.to_string());
+            let mut open: Vec<Workshop> = s
+                .workshops
+                .values()
+                .filter(|w| w.w.status == WorkshopStatus::Open && w.w.capacity > w.w.seats_taken)
+                .filter(|w| w.w.starts_at.as_second() > after.as_second())
+                .filter(|w| from.is_none_or(|c| order(&w.w) > (c.starts_at.as_second(), c.workshop_id.to_string())))
+                .map(WorkshopRec::workshop)
+                .collect();
+            open.sort_by_key(order);
+            let more = open.len() > limit.max(1);
+            open.truncate(limit.max(1));
+            let next = if more { open.last().map(BookableCursor::at) } else { None };
+            Ok(BookablePage { workshops: open, next })
+        })
+    }
+
     async fn roster(&self, id: &WorkshopId) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
         self.run(Op::Roster, |s| {
-            let mut places: Vec<&RosterRec> = s.roster.iter().filter(|((w, _), _)| w == id).map(|(_, r)| r).collect();
+            // A held seat is not on the roster until it is accepted.
+            let mut places: Vec<&RosterRec> = s.roster.iter().filter(|((w, _), r)| w == id && r.held.is_none()).map(|(_, r)| r).collect();
             places.sort_by_key(|r| r.booked_at);
             Ok(places.into_iter().map(|r| (r.parent_id.clone(), r.attended)).collect())
         })

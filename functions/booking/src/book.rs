@@ -1,21 +1,22 @@
 //! Booking a workshop: the booking page, taking a seat, and the cancel page.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use pt4c_adapters::emails::long_date;
 use pt4c_adapters::http::{decode_json, unknown_keys, wants_json};
 use pt4c_adapters::problem::{explanation as explain, Problem};
 use pt4c_adapters::Deps;
-use pt4c_app::booking::{self, BookRefusal};
+use pt4c_app::booking::{self, BookRefusal, OfferQuery};
 use pt4c_domain::link::Purpose;
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::{FieldError, WorkshopId};
 
-use crate::pages::{booked_place, link_refused, message, message_with, page, place};
+use crate::pages::{link_refused, message, message_with, page};
+
+mod screen;
 
 pub(crate) fn router() -> Router<Deps> {
     Router::new()
@@ -37,28 +38,6 @@ impl From<BookRefusal> for Refused {
     fn from(r: BookRefusal) -> Self {
         Refused::App(r)
     }
-}
-
-#[derive(Template)]
-#[template(path = "book.html")]
-struct BookPage<'a> {
-    first_name: &'a str,
-    complete_by: String,
-    booked: Option<BookedRow>,
-    workshops: Vec<WorkshopRow>,
-    book_action: String,
-    cancel_action: String,
-}
-
-struct BookedRow {
-    when: String,
-    place: String,
-}
-
-struct WorkshopRow {
-    id: String,
-    when: String,
-    detail: String,
 }
 
 /// One place where a refused booking or cancellation becomes a page or problem details.
@@ -123,10 +102,27 @@ fn refused(json: bool, token: &str, r: Refused) -> Response {
     }
 }
 
-/// GET /book/{token}: the workshops this parent may book, soonest first.
-async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+/// GET /book/{token}: the workshops that suit this parent, soonest first, a screen at a time,
+/// narrowed by the query's filter (`time`, `days`) from its cursor (`after`). A filter the page
+/// does not take: 400 problem details naming the field, or the first screen with an error summary.
+async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
     let json = wants_json(&headers);
-    match booking::offer(&deps.app, &token).await {
+    let (query, errors) = match screen::parse_query(raw.as_deref()) {
+        Ok(q) => (q, Vec::new()),
+        Err(errors) if json => {
+            // The link is judged first, as on every route.
+            if let Err(r) = booking::booking_parent(&deps.app, &token).await {
+                return refused(json, &token, r.into());
+            }
+            return Problem {
+                errors,
+                ..Problem::new(StatusCode::BAD_REQUEST, "invalid-query", "The query is not one this page takes", "Use time=morning|afternoon|evening, days=weekday|weekend and the later-dates link as given.")
+            }
+            .into_response();
+        }
+        Err(errors) => (OfferQuery::default(), errors),
+    };
+    match booking::offer(&deps.app, &token, &query).await {
         Ok(view) if json => Json(view).into_response(),
         Ok(view)
             if view.booking.is_none() && view.status != ParentStatus::ElearningCompleted && view.status != ParentStatus::DidNotAttend =>
@@ -144,35 +140,10 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, heade
             )
         }
         Ok(view) => {
-            let rows = view
-                .workshops
-                .iter()
-                .map(|w| WorkshopRow {
-                    id: w.workshop_id.to_string(),
-                    when: pt4c_adapters::emails::when(w.starts_at, w.ends_at),
-                    detail: format!(
-                        "{} {} {} left.",
-                        place(w.mode, w.location.as_deref()),
-                        w.seats_left,
-                        if w.seats_left == 1 { "place" } else { "places" }
-                    ),
-                })
-                .collect();
-            page(
-                StatusCode::OK,
-                BookPage {
-                    first_name: &view.first_name,
-                    complete_by: long_date(view.complete_by),
-                    booked: view.booking.as_ref().map(|b| BookedRow {
-                        when: pt4c_adapters::emails::when(b.starts_at, b.ends_at),
-                        place: booked_place(b.mode, &b.location),
-                    }),
-                    workshops: rows,
-                    book_action: format!("/book/{token}"),
-                    cancel_action: format!("/book/{token}/cancel"),
-                }
-                .render(),
-            )
+            tracing::info!(parent_id = %view.parent_id, shown = view.workshops.len(), items_read = view.items_read, "booking page");
+            let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+            let errors = screen::page_errors(&errors);
+            page(status, screen::book_page(&view, &token, errors).render())
         }
         Err(r) => refused(json, &token, r.into()),
     }

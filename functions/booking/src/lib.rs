@@ -13,6 +13,7 @@ use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 
 mod book;
+mod offers;
 mod hub;
 mod pages;
 
@@ -25,6 +26,7 @@ pub fn router(deps: Deps) -> Router {
     Router::new()
         .merge(hub::router())
         .merge(book::router())
+        .merge(offers::router())
         .route("/assets/{*file}", get(asset))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(deps)

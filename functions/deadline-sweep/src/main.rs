@@ -14,6 +14,9 @@ async fn main() -> Result<(), Error> {
         let at = event.payload.time()?;
         let left = event.context.deadline().duration_since(std::time::SystemTime::now()).unwrap_or_default();
         let stop_by = std::time::Instant::now() + left.saturating_sub(MARGIN);
+        if event.payload.holds_only() {
+            return deadline_sweep::end_holds(deps, at).await.map_err(Error::from);
+        }
         deadline_sweep::sweep(deps, at, Some(stop_by)).await.map_err(Error::from)
     }))
     .await

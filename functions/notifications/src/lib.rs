@@ -1,8 +1,10 @@
 //! Every email other than the welcome: each sent at most once per (parent, kind, subject).
 //! One module per kind of event handled: bookings, reminders, outcomes, and emails to staff.
 
+mod arrangements;
 mod booking;
 mod changes;
+mod offers;
 mod outcomes;
 mod reminders;
 mod staff;
@@ -33,7 +35,12 @@ pub async fn handle(deps: &Deps, dead_letters: &DeadLetterQueue, event: EventBri
 
 async fn handle_once(deps: &Deps, event: &EventBridgeEvent) -> Result<Summary, ConsumerError> {
     let detail_type = event.detail_type.as_str();
-    let summary = match consumer::read_event(detail_type, event.detail.clone())? {
+    let domain_event = consumer::read_event(detail_type, event.detail.clone())?;
+    // The waiting list first: seats freed are offered on, parents settled leave it.
+    let offered = offers::handle(deps, &domain_event).await?;
+    // Interpreters and adjustments to arrange follow the booking the parent holds.
+    arrangements::reconcile(deps, &domain_event).await?;
+    let summary = match domain_event {
         DomainEvent::ELearningCompleted(e) => booking::book_workshop(deps, &e).await?,
         DomainEvent::WorkshopBooked(e) => booking::booking_confirmed(deps, &e).await?,
         DomainEvent::BookingCancelled(e) => booking::booking_cancelled(deps, &e).await?,
@@ -47,6 +54,7 @@ async fn handle_once(deps: &Deps, event: &EventBridgeEvent) -> Result<Summary, C
         DomainEvent::ReferralCompleted(e) => outcomes::referral_completed(deps, &e).await?,
         DomainEvent::FollowUpOverdue(e) => staff::follow_up_overdue(deps, &e).await?,
         DomainEvent::ConcernRaised(e) => staff::concern_raised(deps, &e).await?,
+        other if offers::only_for_offers(&other) => offered,
         other => return Err(ConsumerError::permanent(format!("not for this function: {}", other.detail_type()))),
     };
     tracing::info!(detail_type = %detail_type, sent = summary.sent, already_sent = summary.already_sent, skipped = summary.skipped, "delivery handled");

@@ -1,14 +1,16 @@
 //! The dashboard: this week's workshops with their seats, and the follow-up calls due and
-//! overdue (a trainer sees their own). An adviser starts from finding their case.
+//! overdue (a trainer sees their own). An adviser starts from finding their case. Coordinators
+//! also see the capacity forecast's banner (from its one stored item) and the interpreters and
+//! adjustments still to arrange (flagged first, then soonest workshop first).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 use jiff::SignedDuration;
-use pt4c_app::follow_ups;
+use pt4c_app::{arrangements, follow_ups, forecast};
 use pt4c_app::staff::About;
 use pt4c_domain::london;
 use pt4c_domain::ports::{FollowUpList, StaffStore};
@@ -17,6 +19,7 @@ use pt4c_domain::staff::{Attention, StaffRole};
 use crate::follow_ups::{mine, Call};
 use crate::pages::{self, Who};
 use crate::session::Staff;
+use crate::arrangements::TaskRow;
 use crate::workshops::{row, visible, Row};
 use crate::Shared;
 
@@ -34,6 +37,49 @@ struct Page {
     overdue: Vec<Call>,
     /// (heading, parents) for coordinators: whose course needs a push, closest court dates first.
     attention: Vec<(&'static str, Vec<Waiting>)>,
+    csrf: String,
+    /// Open arrangement tasks (coordinators), and what `tasks.html` needs to list them.
+    tasks: Vec<TaskRow>,
+    back: &'static str,
+    show_parent: bool,
+    /// The capacity forecast's shortfall, when the latest forecast has one.
+    forecast: Option<Banner>,
+    notice: Option<&'static str>,
+}
+
+/// The forecast's banner: which workshops to add, and when it was computed.
+pub struct Banner {
+    pub lines: Vec<String>,
+    pub computed: String,
+}
+
+fn banner(f: &pt4c_domain::forecast::Forecast) -> Option<Banner> {
+    f.alert().then(|| Banner {
+        lines: f
+            .to_add
+            .iter()
+            .map(|a| {
+                format!(
+                    "Add {} workshop{} {}, starting before {}: {} parent{} without a seat before their court date",
+                    a.workshops,
+                    if a.workshops == 1 { "" } else { "s" },
+                    a.kind.describe(),
+                    pages::day(a.add_by),
+                    a.parents,
+                    if a.parents == 1 { " is" } else { "s are" }
+                )
+            })
+            .collect(),
+        computed: pages::when(f.computed_at),
+    })
+}
+
+/// Open tasks the dashboard lists at most (the rest are on the parents' pages).
+const TASK_LIMIT: usize = 100;
+
+#[derive(serde::Deserialize)]
+pub struct DashboardQuery {
+    done: Option<String>,
 }
 
 pub struct Waiting {
@@ -73,13 +119,26 @@ async fn needing_attention(c: &crate::Console) -> Result<Vec<(&'static str, Vec<
     Ok(groups.into_iter().filter(|(_, _, l)| !l.is_empty()).map(|(h, _, l)| (h, l)).collect())
 }
 
-async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>) -> Response {
+async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>, Query(q): Query<DashboardQuery>) -> Response {
     if let Err(r) = staff.allow(&c, "dashboard.view", &StaffRole::ALL, About::default()).await {
         return r;
     }
     let who = Some(Who::of(&staff, "dashboard"));
     if staff.member.role == StaffRole::Cafcass {
-        let page = Page { who, is_cafcass: true, workshops: vec![], due: vec![], overdue: vec![], attention: vec![] };
+        let page = Page {
+            who,
+            is_cafcass: true,
+            workshops: vec![],
+            due: vec![],
+            overdue: vec![],
+            attention: vec![],
+            csrf: staff.csrf.clone(),
+            tasks: vec![],
+            back: "dashboard",
+            show_parent: true,
+            forecast: None,
+            notice: None,
+        };
         return pages::render(StatusCode::OK, page.render());
     }
     let now = c.deps.now();
@@ -96,7 +155,8 @@ async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>) 
         (Ok(d), Ok(o)) => (d, o),
         _ => return pages::unavailable(),
     };
-    let attention = if staff.member.role == StaffRole::Coordinator {
+    let is_coordinator = staff.member.role == StaffRole::Coordinator;
+    let attention = if is_coordinator {
         match needing_attention(&c).await {
             Ok(a) => a,
             Err(()) => return pages::unavailable(),
@@ -104,5 +164,30 @@ async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>) 
     } else {
         vec![]
     };
-    pages::render(StatusCode::OK, Page { who, is_cafcass: false, workshops, due, overdue, attention }.render())
+    let (tasks, forecast) = if is_coordinator {
+        match (arrangements::open(&c.deps.app, TASK_LIMIT).await, forecast::latest(&c.deps.app).await) {
+            (Ok(tasks), Ok(f)) => {
+                (tasks.iter().map(|t| crate::arrangements::row(t, now, c.deps.timings())).collect(), f.as_ref().and_then(banner))
+            }
+            _ => return pages::unavailable(),
+        }
+    } else {
+        (vec![], None)
+    };
+    let notice = (q.done.as_deref() == Some("task.done")).then_some("Marked as arranged.");
+    let page = Page {
+        who,
+        is_cafcass: false,
+        workshops,
+        due,
+        overdue,
+        attention,
+        csrf: staff.csrf.clone(),
+        tasks,
+        back: "dashboard",
+        show_parent: true,
+        forecast,
+        notice,
+    };
+    pages::render(StatusCode::OK, page.render())
 }

@@ -17,12 +17,14 @@ use pt4c_adapters::Deps;
 use pt4c_domain::staff::SessionLimits;
 
 mod accounts;
+mod arrangements;
 mod audit;
 mod concerns;
 mod dashboard;
 mod follow_ups;
 mod pages;
 mod parents;
+mod reports;
 mod session;
 mod sign_in;
 mod workshops;
@@ -73,11 +75,13 @@ pub fn router(console: Console) -> Router {
     let shared: Shared = Arc::new(console);
     let signed_in = Router::new()
         .merge(dashboard::router())
+        .merge(arrangements::router())
         .merge(workshops::router())
         .merge(parents::router())
         .merge(follow_ups::router())
         .merge(concerns::router())
         .merge(audit::router())
+        .merge(reports::router())
         .merge(accounts::router())
         .route_layer(axum::middleware::from_fn_with_state(shared.clone(), session::require_session));
     Router::new()

@@ -42,6 +42,7 @@ impl Who {
         }
         items.push(("/console/concerns", "Concerns", "concerns"));
         if self.role == StaffRole::Coordinator {
+            items.push(("/console/reports", "Reports", "reports"));
             items.push(("/console/audit", "Audit", "audit"));
             items.push(("/console/staff", "Staff accounts", "staff"));
         }

@@ -139,6 +139,10 @@ struct ShowPage {
     follow_up_due: bool,
     errors: Vec<FieldError>,
     notice: Option<String>,
+    /// Interpreters and adjustments to arrange for their bookings (coordinators), for `tasks.html`.
+    tasks: Vec<crate::arrangements::TaskRow>,
+    back: &'static str,
+    show_parent: bool,
 }
 
 impl ShowPage {
@@ -202,6 +206,14 @@ async fn render_parent(
             Err(_) => return pages::unavailable(),
         }
     }
+    let tasks = if is_coordinator {
+        match pt4c_domain::ports::ArrangementStore::tasks_of(&c.deps.store, &id).await {
+            Ok(ts) => ts.iter().rev().map(|t| crate::arrangements::row(t, now, c.deps.timings())).collect(),
+            Err(_) => return pages::unavailable(),
+        }
+    } else {
+        vec![]
+    };
     let follow_up_due = p.progress.as_ref().and_then(|pr| pr.follow_up.as_ref()).is_some_and(|f| f.completed_at.is_none());
     let page = ShowPage {
         who: Some(Who::of(staff, "parents")),
@@ -223,6 +235,9 @@ async fn render_parent(
         follow_up_due,
         errors,
         notice,
+        tasks,
+        back: "parent",
+        show_parent: false,
     };
     pages::render(status, page.render())
 }
@@ -262,6 +277,7 @@ fn done_notice(action: &str) -> Option<&'static str> {
         "parent.new_link" => "A fresh Parent Hub link has been emailed to the parent.",
         "concern.raise" => "Concern raised. The Family Court Adviser has been emailed.",
         "follow_up.record" => "Follow-up call recorded.",
+        "task.done" => "Marked as arranged.",
         _ => return None,
     })
 }

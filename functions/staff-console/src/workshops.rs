@@ -97,6 +97,8 @@ struct FormValues {
     language: String,
     trainer_name: String,
     trainer_email: String,
+    /// Languages an interpreter is booked for, comma-separated.
+    interpreters: String,
 }
 
 fn form(staff: &Staff, status: StatusCode, id: Option<&WorkshopId>, values: FormValues, errors: Vec<FieldError>) -> Response {
@@ -129,6 +131,7 @@ fn values_of(f: &Fields) -> FormValues {
         language: f.get("language").into(),
         trainer_name: f.get("trainerName").into(),
         trainer_email: f.get("trainerEmail").into(),
+        interpreters: f.get("interpreters").into(),
     }
 }
 
@@ -217,6 +220,17 @@ struct ShowPage {
     roster: Vec<RosterEntry>,
     may_manage: bool,
     errors: Vec<FieldError>,
+    /// Languages an interpreter is booked for.
+    interpreters: Vec<String>,
+}
+
+impl ShowPage {
+    /// The workshop is in the parent's language or has an interpreter for it (the offering rule's).
+    fn has_interpreter(&self, language: &str) -> bool {
+        let wanted = pt4c_domain::offering::primary_language(language);
+        pt4c_domain::offering::primary_language(&self.language) == wanted
+            || self.interpreters.iter().any(|i| pt4c_domain::offering::primary_language(i) == wanted)
+    }
 }
 
 async fn show(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(id): Path<String>) -> Response {
@@ -250,6 +264,7 @@ async fn show_with(c: &crate::Console, staff: &Staff, id: &str, status: StatusCo
         roster,
         may_manage: staff.member.role == StaffRole::Coordinator,
         errors,
+        interpreters: w.interpreters.clone(),
     };
     pages::render(status, page.render())
 }
@@ -287,6 +302,7 @@ async fn edit_form(State(c): State<Shared>, Extension(staff): Extension<Staff>, 
         language: w.language.clone(),
         trainer_name: w.trainer.name.clone(),
         trainer_email: w.trainer.email.as_str().to_owned(),
+        interpreters: w.interpreters.join(", "),
     };
     form(&staff, StatusCode::OK, Some(&id), values, vec![])
 }
@@ -301,6 +317,10 @@ async fn edit(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(
     // Mode and language are the workshop's for good: the form shows them, an edit keeps them.
     req.mode = None;
     req.language = None;
+    // An emptied interpreters field takes every interpreter off.
+    if req.interpreters.is_none() && fields.0.contains_key("interpreters") {
+        req.interpreters = Some(Vec::new());
+    }
     let parsed = WorkshopEdit::parse(req, c.deps.now());
     let change = match (parsed, errors.is_empty()) {
         (Ok(e), true) => e,

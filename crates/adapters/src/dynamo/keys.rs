@@ -9,6 +9,16 @@ use pt4c_domain::WorkshopId;
 
 pub const DUE_INDEX: &str = "due-index";
 
+/// Open workshops with a seat left, by start (see `workshop::bookable`): sparse, keyed on
+/// `bookablePk` and `bookableAt` (the due key of the start).
+pub const BOOKABLE_INDEX: &str = "bookable-index";
+pub(super) const BOOKABLE_PK: &str = "bookablePk";
+pub(super) const BOOKABLE_AT: &str = "bookableAt";
+/// The index partition the booking page reads. It is the open workshop status's own text: a seat
+/// given back writes `bookablePk = status` (one write cannot branch on the status), so a
+/// cancelled workshop's released seats land under `cancelled`, a partition nobody reads.
+pub(super) const BOOKABLE_PK_OPEN: &str = "open";
+
 pub(super) const OUTBOX_DUE_PK: &str = "OUTBOX";
 pub(super) const PARENT_DUE_PK: &str = "PARENT";
 /// A referral whose parent just closed, until the referral's own closing is done (the sweep finishes it).

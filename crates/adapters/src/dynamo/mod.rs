@@ -12,6 +12,7 @@
 //! | roster place (co-parent guard) | `WORKSHOP#{workshopId}` | `CASE#{caseNumber}` |
 //! | case lookup (its referrals; `referralId` only, erased with the referral) | `CASENO#{normalised caseNumber}` | `REFERRAL#{referralId}` |
 //! | name lookup (a surname's parents; `parentId` only, erased with the referral) | `PNAME#{referral::surname_key(lastName)}` | `PARENT#{parentId}` |
+//! | management information (month summaries, counted-event markers, seat counts; see `reporting`) | `REPORT#…`, `REPORTED#…` | |
 //!
 //! Parents open on the course sit in the due-index under `duePk = PARENT` at the moment
 //! something may next be owed to them (`pt4c_domain::sweep`); the sweep reads only those due.
@@ -35,7 +36,9 @@ use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{DuePage, PortError};
 use serde::Deserialize;
 
+mod arrangements;
 mod course;
+mod forecast;
 mod items;
 mod keys;
 mod moves;
@@ -43,8 +46,10 @@ mod notice;
 mod outbox;
 mod parent;
 mod referral;
+mod reporting;
 mod staff;
 mod sweep;
+mod waiting;
 mod workshop;
 
 pub use keys::{due_key, DUE_INDEX};

@@ -11,7 +11,7 @@ use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopStatus};
 
 use super::items::{outbox_item, parent_update, status_name};
-use super::keys::{due_key, parent_sk, referral_pk, workshop_pk};
+use super::keys::{due_key, parent_sk, referral_pk, workshop_pk, BOOKABLE_PK_OPEN};
 use super::workshop::as_read;
 use super::{jittered_backoff, s, sdk_error, Cancelled, DynamoStore, CONFLICT_RETRIES};
 
@@ -56,11 +56,18 @@ impl DynamoStore {
             sets.push("previousTrainer = :previous");
             values.push((":previous", value(p)?));
         }
+        // The bookable index, from the new capacity and the seats the write is conditioned on.
+        let listed = after.capacity > before.seats_taken;
+        if listed {
+            sets.extend(["bookablePk = :bookable", "bookableAt = :dueAt"]);
+            values.push((":bookable", s(BOOKABLE_PK_OPEN)));
+        }
+        let unlist = if listed { "" } else { " REMOVE bookablePk, bookableAt" };
         // The capacity is a condition of the write, against the seats taken when it commits.
         let workshop = self.update(
             workshop_pk(&before.workshop_id),
             "WORKSHOP".into(),
-            &format!("SET {}", sets.join(", ")),
+            &format!("SET {}{unlist}", sets.join(", ")),
             &format!("#status = :open AND startsAt > :now AND :capacity >= seatsTaken AND seatsTaken = :seats AND {}", as_read(before)),
             &[("#status", "status"), ("#location", "location"), ("#capacity", "capacity"), ("#sequence", "sequence")],
             values,
@@ -134,7 +141,10 @@ impl DynamoStore {
         const HOLD: usize = 2;
         const OLD_SEAT: usize = 3;
         let writes = vec![seat, guard, hold, old_seat, old_guard, self.put(outbox_item(event)?, None)?];
-        let Some(reasons) = self.transact_reasons(writes).await? else { return Ok(BookingOutcome::Booked(booking)) };
+        let Some(reasons) = self.transact_reasons(writes).await? else {
+            self.unlist_if_full(&to.workshop_id).await;
+            return Ok(BookingOutcome::Booked(booking));
+        };
         let failed = |i: usize| reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
         if !(0..reasons.len()).any(failed) {
             return Err(PortError::Retryable(format!("move cancelled: {:?}", reasons.iter().map(|r| r.code()).collect::<Vec<_>>())));

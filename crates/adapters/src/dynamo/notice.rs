@@ -123,7 +123,7 @@ fn workshop_notice_sk(kind: NoticeKind, subject: &str) -> String {
 
 // The ledger's rules on one notice item, whatever partition keeps it.
 impl DynamoStore {
-    async fn claim_item(
+    pub(super) async fn claim_item(
         &self,
         item: super::Item,
         claim_id: String,
@@ -168,7 +168,7 @@ impl DynamoStore {
         }
     }
 
-    async fn mark_item_sent(
+    pub(super) async fn mark_item_sent(
         &self,
         pk: String,
         sk: String,
@@ -200,7 +200,7 @@ impl DynamoStore {
         }
     }
 
-    async fn release_item(&self, pk: String, sk: String, claim_id: &pt4c_domain::ClaimId) -> Result<(), PortError> {
+    pub(super) async fn release_item(&self, pk: String, sk: String, claim_id: &pt4c_domain::ClaimId) -> Result<(), PortError> {
         let out = self
             .client
             .delete_item()

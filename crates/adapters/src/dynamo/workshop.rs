@@ -1,4 +1,5 @@
-//! Workshops: scheduling, the roster, booking a seat, giving it back, cancelling a workshop.
+//! Workshops: scheduling, the roster, booking a seat, giving it back, cancelling a workshop;
+//! the bookable index they are kept in (`bookable`).
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -8,6 +9,7 @@ use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, ParentStore, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
+use pt4c_domain::offering::{BookableCursor, BookablePage};
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
@@ -15,9 +17,12 @@ use super::items::{from_item, outbox_item, parent_update, status_name, to_item, 
 use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk, CANCELLING_DUE_PK, CANCELLING_SK, DUE_INDEX, WORKSHOP_DUE_PK};
 use super::{jittered_backoff, s, sdk_error, DynamoStore, CONFLICT_RETRIES};
 
+mod bookable;
+
 impl DynamoStore {
     /// The writes that give a parent's seat back: the workshop's count and the roster place (the
-    /// co-parent guard), only if that place is this parent's.
+    /// co-parent guard), only if that place is this parent's. The workshop is listed as bookable
+    /// again, under its status (`keys::BOOKABLE_PK_OPEN`: a cancelled one's partition is never read).
     /// `before`: only if the workshop starts after that moment (a parent cancels until the start).
     pub(super) fn seat_given_back(
         &self,
@@ -41,9 +46,9 @@ impl DynamoStore {
         let seat = self.update(
             workshop_pk(workshop_id),
             "WORKSHOP".into(),
-            "SET seatsTaken = seatsTaken - :one DELETE cases :case",
+            "SET seatsTaken = seatsTaken - :one, bookablePk = #status, bookableAt = dueAt DELETE cases :case",
             cond,
-            &[],
+            &[("#status", "status")],
             values,
         )?;
         Ok([seat, self.roster_place_delete(workshop_id, case_number, parent)?])
@@ -129,7 +134,8 @@ impl DynamoStore {
 
 impl WorkshopStore for DynamoStore {
     async fn create_workshop(&self, w: &Workshop) -> Result<(), PortError> {
-        let item = to_item(&WorkshopItem::new(w))?;
+        let mut item = to_item(&WorkshopItem::new(w))?;
+        bookable::list_item(&mut item, w);
         self.client
             .put_item()
             .table_name(&self.table)
@@ -176,6 +182,10 @@ impl WorkshopStore for DynamoStore {
                 _ => return Ok(out),
             }
         }
+    }
+
+    async fn bookable(&self, after: Timestamp, from: Option<&BookableCursor>, limit: usize) -> Result<BookablePage, PortError> {
+        self.bookable_page(after, from, limit).await
     }
 
     async fn roster(&self, id: &WorkshopId) -> Result<Vec<(ParentId, Option<bool>)>, PortError> {
@@ -226,7 +236,10 @@ impl WorkshopStore for DynamoStore {
         let mut attempt = 0;
         let reasons = loop {
             let reasons = match self.client.transact_write_items().set_transact_items(Some(writes.clone())).send().await {
-                Ok(_) => return Ok(BookingOutcome::Booked(booking)),
+                Ok(_) => {
+                    self.unlist_if_full(&w.workshop_id).await;
+                    return Ok(BookingOutcome::Booked(booking));
+                }
                 Err(SdkError::ServiceError(se)) => match se.err() {
                     TransactWriteItemsError::TransactionCanceledException(tc) => tc.cancellation_reasons().to_vec(),
                     _ => return Err(sdk_error("TransactWriteItems", SdkError::ServiceError(se))),
@@ -330,7 +343,7 @@ impl WorkshopStore for DynamoStore {
         let update = self.update(
             workshop_pk(id),
             "WORKSHOP".into(),
-            "SET #status = :cancelled, cancelReason = :reason",
+            "SET #status = :cancelled, cancelReason = :reason REMOVE bookablePk, bookableAt",
             "#status = :open",
             &[("#status", "status")],
             vec![(":cancelled", s("cancelled")), (":open", s("open")), (":reason", s(reason))],

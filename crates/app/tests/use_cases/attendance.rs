@@ -67,7 +67,7 @@ async fn given_a_parent_who_was_absent_when_recorded_then_they_may_book_again() 
     let p = t.parent(&a).await;
     assert_eq!((p.booking, p.last_workshop.map(|b| b.workshop_id)), (None, Some(wa.workshop_id.clone())));
     assert_eq!(t.written("WorkshopMissed").len(), 1);
-    let offered = booking::offer(&t, &t.booking_token(&a)).await.expect("an offer");
+    let offered = booking::offer(&t, &t.booking_token(&a), &Default::default()).await.expect("an offer");
     assert_eq!(offered.workshops.iter().map(|w| w.workshop_id.as_str()).collect::<Vec<_>>(), [next.workshop_id.as_str()]);
     let (_, new) = booking::book(&t, &t.parent(&a).await, &next.workshop_id).await.expect("booked again");
     assert!(new);

@@ -19,16 +19,16 @@ async fn given_a_coparent_booked_when_a_parent_is_offered_workshops_then_the_cop
     t.given_booked(&b, &coparents).await;
     t.given_elearning_done(&a).await;
 
-    let offer = booking::offer(&t, &t.booking_token(&a)).await.expect("an offer");
+    let offer = booking::offer(&t, &t.booking_token(&a), &Default::default()).await.expect("an offer");
 
     let ids: Vec<&str> = offer.workshops.iter().map(|w| w.workshop_id.as_str()).collect();
     assert_eq!(ids, [later.workshop_id.as_str()], "A wants online only and never meets B");
     assert_eq!(offer.workshops[0].location, None, "an online workshop's joining link goes only to those booked");
     // B (either mode) is booked: nothing more is offered.
-    assert!(booking::offer(&t, &t.booking_token(&b)).await.expect("an offer").workshops.is_empty());
+    assert!(booking::offer(&t, &t.booking_token(&b), &Default::default()).await.expect("an offer").workshops.is_empty());
     let (_, other) = t.given_another_referral(1).await;
     t.given_elearning_done(&other).await;
-    let offer = booking::offer(&t, &t.booking_token(&other)).await.expect("an offer");
+    let offer = booking::offer(&t, &t.booking_token(&other), &Default::default()).await.expect("an offer");
     assert_eq!(offer.workshops.len(), 3, "another family may book any");
     assert_eq!(offer.workshops[1].location.as_deref(), Some(in_person.location.as_str()));
 }
@@ -39,7 +39,7 @@ async fn given_the_elearning_not_done_when_offered_or_booking_then_nothing_is_of
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
 
-    let offer = booking::offer(&t, &t.booking_token(&a)).await.expect("an offer");
+    let offer = booking::offer(&t, &t.booking_token(&a), &Default::default()).await.expect("an offer");
     let booked = booking::book(&t, &t.parent(&a).await, &w.workshop_id).await;
 
     assert!(offer.workshops.is_empty());
@@ -63,7 +63,7 @@ async fn given_six_seats_taken_when_a_seventh_parent_books_then_the_workshop_is_
     assert!(matches!(refused, Err(BookRefusal::Rule(BookingRefusal::WorkshopFull))), "{refused:?}");
     assert_eq!(t.store.workshop(&w.workshop_id).await.unwrap().unwrap().seats_taken, 6);
     assert_eq!(t.parent(&seventh).await.status, ParentStatus::ElearningCompleted);
-    assert!(booking::offer(&t, &t.booking_token(&seventh)).await.unwrap().workshops.is_empty(), "a full workshop is not offered");
+    assert!(booking::offer(&t, &t.booking_token(&seventh), &Default::default()).await.unwrap().workshops.is_empty(), "a full workshop is not offered");
 }
 
 #[tokio::test]
@@ -167,7 +167,7 @@ async fn given_a_booking_when_cancelled_with_its_cancel_link_then_the_seat_goes_
     assert!(t.store.roster_places(&w.workshop_id).is_empty());
     assert_eq!(t.written("BookingCancelled").len(), 1);
     assert_eq!(t.published("BookingCancelled").len(), 1);
-    assert_eq!(booking::offer(&t, &t.booking_token(&a)).await.unwrap().workshops.len(), 1, "free to book again");
+    assert_eq!(booking::offer(&t, &t.booking_token(&a), &Default::default()).await.unwrap().workshops.len(), 1, "free to book again");
 }
 
 #[tokio::test]
@@ -214,7 +214,7 @@ async fn given_an_expired_booking_link_when_opened_then_it_is_refused_as_expired
     let token = t.booking_token(&a);
     t.set_now(at("2027-02-01T00:00:00Z"));
 
-    let refused = booking::offer(&t, &token).await;
+    let refused = booking::offer(&t, &token, &Default::default()).await;
 
     assert!(matches!(refused, Err(BookRefusal::Link(LinkRefusal::Expired { .. }))), "{refused:?}");
 }

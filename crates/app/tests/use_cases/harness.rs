@@ -131,7 +131,7 @@ impl TestApp {
         self.given_referral(other_referral_json(n)).await
     }
 
-    async fn given_referral(&self, json: serde_json::Value) -> (ParentId, ParentId) {
+    pub async fn given_referral(&self, json: serde_json::Value) -> (ParentId, ParentId) {
         let referral = self.parse_referral(json);
         let taken = pt4c_app::referrals::take(self, &referral).await.expect("referral taken");
         assert!(matches!(taken, Taken::Created(_)), "{taken:?}");
