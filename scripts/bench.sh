@@ -7,10 +7,12 @@
 # - AWS calls and DynamoDB capacity per operation, cost per 1,000 referrals (tests/benches/aws_calls.rs);
 # - sweep scaling with what is stored (tests/benches/sweep_scaling.rs);
 # - the Parent Hub page and booking under contention on the local stack;
-# - the staff console's dashboard and a workshop roster page on the local stack (tests/benches/console_pages.rs).
+# - the staff console's dashboard and a workshop roster page on the local stack (tests/benches/console_pages.rs);
+# - the booking page with 5,000 future workshops stored: items read and time of one view (tests/benches/booking_page.rs);
+# - the capacity forecast's items read with 1,000 and 10,000 parents on the course (tests/benches/forecast_capacity.rs).
 # Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}. Takes long on a small machine: two
 # release builds (arm64 for Lambda, this machine's for start-up times) and 100,000 stored referrals.
-# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages console chaos"); the report is always
+# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages console booking forecast chaos"); the report is always
 # rebuilt from the latest figures of every step in target/bench/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +22,7 @@ OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
 FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep staff-console)
 log() { printf 'bench: %s\n' "$*" >&2; }
-STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages console chaos} "
+STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages console booking forecast chaos} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 
 # --- sizes: arm64 bootstraps, as deployed ------------------------------------------------
@@ -93,6 +95,10 @@ if step pages; then
     cargo bench --profile dev -p pt4c-tests --bench booking_contention | tee "$OUT/booking_contention.txt"
 fi
 if step console; then cargo bench --profile dev -p pt4c-tests --bench console_pages | tee "$OUT/console_pages.txt"; fi
+# Writes target/bench/booking_page.md (items read against choices shown; median and p90 of one view).
+if step booking; then cargo bench --profile dev -p pt4c-tests --bench booking_page; fi
+# Writes target/bench/forecast.md (the forecast's items read against the parents on the course).
+if step forecast; then cargo bench --profile dev -p pt4c-tests --bench forecast_capacity; fi
 
 # --- chaos: the whole course while one AWS call in ten is refused (tests/chaos.rs) ----------
 if step chaos; then
@@ -111,7 +117,7 @@ fi
     echo "no AWS call an operation does not need; sweep items read independent of what is stored."
     echo
     # Each step's latest figures; a step never run here yet is left out.
-    for md in sizes startup aws_calls sweep_scaling; do
+    for md in sizes startup aws_calls sweep_scaling booking_page forecast; do
         if [ -f "$OUT/$md.md" ]; then cat "$OUT/$md.md"; echo; fi
     done
     if [ -f "$OUT/hub_page.txt" ] && [ -f "$OUT/booking_contention.txt" ]; then

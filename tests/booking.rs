@@ -10,6 +10,7 @@ use serde_json::json;
 mod moves;
 mod offering;
 mod races;
+mod waiting;
 
 /// A referral whose parents (A online, B either) have finished the e-learning.
 async fn eligible_case(app: &TestApp, id: &str, case_number: &str) {

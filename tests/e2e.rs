@@ -4,6 +4,7 @@
 
 mod booking;
 mod console;
+mod coordinators;
 mod deadlines;
 mod local_stack;
 mod parent_hub;

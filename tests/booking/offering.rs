@@ -6,9 +6,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::{SignedDuration, Timestamp};
 use pt4c_app::booking::{move_booking, OfferQuery, CHOICES_PER_SCREEN};
 use pt4c_domain::link::Purpose;
+use pt4c_domain::offering::{Days, OfferFilter, TimeOfDay};
 use pt4c_domain::ports::ParentStore;
 use pt4c_domain::{ParentId, WorkshopId};
-use pt4c_domain::offering::{Days, OfferFilter, TimeOfDay};
 use pt4c_tests::{referral, spawn_app, TestApp};
 use serde_json::{json, Value};
 
@@ -77,14 +77,15 @@ async fn listing(app: &TestApp, workshop: &str) -> Option<(String, String)> {
 
 #[tokio::test]
 async fn filters_narrow_the_choices_and_later_dates_page_through_them_ten_at_a_time() {
-    // Given 14 workshops on 12 days: mornings, one afternoon, one evening (London)
+    // Given 15 workshops on 13 days: mornings, one afternoon, one evening (London), the last
+    // after the court's date (2027-01-29)
     let app = spawn_app().await;
     eligible(&app, "CAF-OFF", "ZW26P901", [json!({}), json!({})]).await;
     let mut starts = Vec::new();
     for d in 1..=12 {
         starts.push(london(&app, d, 10));
     }
-    starts.extend([london(&app, 2, 14), london(&app, 3, 18)]);
+    starts.extend([london(&app, 2, 14), london(&app, 3, 18), "2027-02-08T10:00:00Z".parse().unwrap()]);
     starts.sort();
     let mut published = Vec::new();
     for s in &starts {
@@ -98,11 +99,17 @@ async fn filters_narrow_the_choices_and_later_dates_page_through_them_ten_at_a_t
     let later_url = first["laterUrl"].as_str().expect("later dates").to_owned();
     let later: Value = app.http.get(&later_url).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
 
-    // Then ten, then the other four, soonest first, each once
+    // Then ten, then the other five, soonest first, each once; only the last after the court date
     assert_eq!(ids(&first), all[..CHOICES_PER_SCREEN]);
     assert_eq!(ids(&later), all[CHOICES_PER_SCREEN..]);
     assert_eq!((&later["next"], &later["laterUrl"]), (&Value::Null, &Value::Null));
-    assert_eq!(first["workshops"][0]["afterCourtDate"], json!(false));
+    let marks: Vec<bool> = [&first, &later]
+        .iter()
+        .flat_map(|v| v["workshops"].as_array().unwrap().iter().map(|w| w["afterCourtDate"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(marks, [vec![false; 14], vec![true]].concat());
+    let later_html = app.http.get(&later_url).send().await.unwrap().text().await.unwrap();
+    assert!(later_html.contains("After your court date") && later_html.contains(">First dates</a>"), "{later_html}");
 
     // And each filter shows what it asks for, as the domain's London times say
     for (query, filter) in [
@@ -113,7 +120,10 @@ async fn filters_narrow_the_choices_and_later_dates_page_through_them_ten_at_a_t
     ] {
         let want: Vec<String> = published
             .iter()
-            .filter(|(_, s)| (filter.times.is_empty() || filter.times.contains(&TimeOfDay::of(*s))) && (filter.days.is_empty() || filter.days.contains(&Days::of(*s))))
+            .filter(|(_, s)| {
+                (filter.times.is_empty() || filter.times.contains(&TimeOfDay::of(*s)))
+                    && (filter.days.is_empty() || filter.days.contains(&Days::of(*s)))
+            })
             .map(|(id, _)| id.clone())
             .take(CHOICES_PER_SCREEN)
             .collect();
@@ -128,7 +138,8 @@ async fn filters_narrow_the_choices_and_later_dates_page_through_them_ten_at_a_t
     assert_eq!(page.status(), 400);
     let html = page.text().await.unwrap();
     assert!(html.contains("There is a problem") && html.contains("href=\"#time-morning\""), "{html}");
-    let html = app.http.get(app.api(&format!("/book/{}", app.link("CAF-OFF.A", Purpose::Booking)))).send().await.unwrap().text().await.unwrap();
+    let html =
+        app.http.get(app.api(&format!("/book/{}", app.link("CAF-OFF.A", Purpose::Booking)))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Week beginning ") && html.contains(">Later dates</a>") && html.contains(">Apply</button>"), "{html}");
 }
 
@@ -145,7 +156,7 @@ async fn a_full_workshop_leaves_the_bookable_index_and_comes_back_when_a_seat_fr
     // When its seat is booked, the workshop leaves the index and is not offered
     assert_eq!(app.book("CAF-IDX1.A", &one).await.status, 201);
     assert_eq!(listing(&app, &one).await, None, "full: unlisted");
-    assert_eq!(ids(&offered(&app, "CAF-IDX2.A", "").await), [two.clone()]);
+    assert_eq!(ids(&offered(&app, "CAF-IDX2.A", "").await), std::slice::from_ref(&two));
 
     // Then a cancellation gives the seat back and lists it again
     assert_eq!(app.cancel_booking("CAF-IDX1.A", Purpose::Booking).await.status, 200);
@@ -165,7 +176,9 @@ async fn a_full_workshop_leaves_the_bookable_index_and_comes_back_when_a_seat_fr
     // And an edit lists or unlists from the capacity: down to the seats taken, then up again
     assert_eq!(app.book("CAF-IDX2.A", &two).await.status, 201);
     let path = format!("/workshops/{two}");
-    let edit = |capacity: u32| app.send(reqwest::Method::PATCH, &path, Some("application/json"), serde_json::to_vec(&json!({"capacity": capacity})).unwrap());
+    let edit = |capacity: u32| {
+        app.send(reqwest::Method::PATCH, &path, Some("application/json"), serde_json::to_vec(&json!({"capacity": capacity})).unwrap())
+    };
     assert_eq!(edit(1).await.status, 200);
     assert_eq!(listing(&app, &two).await, None, "capacity down to the seats taken: unlisted");
     assert_eq!(edit(3).await.status, 200);

@@ -5,8 +5,9 @@
 //   PT4C_CONTROL_URL  the control plane (/mail), e.g. http://127.0.0.1:3001
 // Run: node --test tests/browser/
 //
-// The flow: a referral (parent A online), parent A's e-learning completed, an online workshop
-// published, the "book your workshop" email's /book/ link, the booking page, booking the
+// The flow: a referral (parent A online), parent A's e-learning completed, two online workshops
+// published (a morning and an evening), the "book your workshop" email's /book/ link, the booking
+// page, its filter narrowed to mornings (the evening workshop gone), booking the
 // workshop (303 back to the same page, now the confirmation), the confirmation email with its
 // calendar invitation.  The steps depend on each other; once one fails, the later ones are
 // skipped rather than failing for the same cause.
@@ -186,6 +187,7 @@ describe('Workshop booking in Chromium', () => {
   let page;
   let problems;
   let workshopId;
+  let eveningId;
   let link;
   let inviteMail;
 
@@ -239,19 +241,25 @@ describe('Workshop booking in Chromium', () => {
     }
   });
 
-  step('3. POST /workshops publishes an online workshop (201)', async () => {
-    const day = new Date(Date.now() + 10 * DAY_MS);
-    day.setUTCHours(9, 0, 0, 0);
-    const { res, text } = await postJson('/workshops', {
-      startsAt: rfc3339(day),
-      mode: 'online',
-      location: 'https://meet.pt4c.example/w/browser',
-      capacity: 6,
-      trainer: { name: 'Tess Trainer', email: 'tess.trainer@pt4c.example' },
-    });
-    assert.equal(res.status, 201, `POST /workshops answered ${res.status}: ${text}`);
-    workshopId = JSON.parse(text).workshopId;
-    assert.ok(typeof workshopId === 'string' && workshopId, `POST /workshops gave a workshopId: ${text}`);
+  step('3. POST /workshops publishes a morning and an evening online workshop (201 each)', async () => {
+    // 09:00 and 18:00 UTC are 9 or 10am and 6 or 7pm in London, whatever the season.
+    const publish = async (days, hour) => {
+      const day = new Date(Date.now() + days * DAY_MS);
+      day.setUTCHours(hour, 0, 0, 0);
+      const { res, text } = await postJson('/workshops', {
+        startsAt: rfc3339(day),
+        mode: 'online',
+        location: 'https://meet.pt4c.example/w/browser',
+        capacity: 6,
+        trainer: { name: 'Tess Trainer', email: 'tess.trainer@pt4c.example' },
+      });
+      assert.equal(res.status, 201, `POST /workshops answered ${res.status}: ${text}`);
+      const id = JSON.parse(text).workshopId;
+      assert.ok(typeof id === 'string' && id, `POST /workshops gave a workshopId: ${text}`);
+      return id;
+    };
+    workshopId = await publish(10, 9);
+    eveningId = await publish(10, 18);
   });
 
   step('4. the "book your workshop" email reaches parent A with a /book/ link', async () => {
@@ -272,10 +280,46 @@ describe('Workshop booking in Chromium', () => {
     await assertPageBasics(page, 'Book a workshop');
     const radio = page.locator(`input[type="radio"][value="${workshopId}"]`);
     assert.equal(await radio.count(), 1, `one radio input for workshop ${workshopId}`);
+    assert.equal(await page.locator(`input[type="radio"][value="${eveningId}"]`).count(), 1, 'the evening workshop is offered too');
+    assert.ok((await page.getByRole('heading', { name: /^Week beginning / }).count()) >= 1, 'workshops are grouped by week');
     await screenshot(page, 'booking.png');
     await assertNoAxeViolations(page, 'the booking page');
     assert.deepEqual(problems.splice(0), [], 'the booking page has failed subresources or errors');
     await assertCleanUnderCsp(link, 200);
+  });
+
+  step('5a. the filter: mornings only, applied with a GET; the evening workshop is not offered', async () => {
+    await page.getByLabel(/^Morning/).check();
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame()),
+      page.getByRole('button', { name: 'Apply' }).click(),
+    ]);
+    await page.waitForLoadState('load');
+    assert.equal(res.status(), 200, `GET ${res.url()}`);
+    const url = new URL(res.url());
+    assert.equal(url.pathname, new URL(link).pathname, 'the filter stays on the same /book/ page');
+    assert.deepEqual(url.searchParams.getAll('time'), ['morning'], `the filter is in the query: ${url.search}`);
+    await assertSecurityHeaders(res);
+    await page.waitForLoadState('networkidle').catch(() => {});
+    await assertPageBasics(page, 'Book a workshop');
+    assert.ok(await page.getByLabel(/^Morning/).isChecked(), 'the page shows the filter as chosen');
+    assert.equal(await page.locator(`input[type="radio"][value="${workshopId}"]`).count(), 1, 'the morning workshop is offered');
+    assert.equal(await page.locator(`input[type="radio"][value="${eveningId}"]`).count(), 0, 'the evening workshop is not');
+    await screenshot(page, 'booking-filtered.png');
+    await assertNoAxeViolations(page, 'the filtered booking page');
+    assert.deepEqual(problems.splice(0), [], 'the filtered booking page has failed subresources or errors');
+    await assertCleanUnderCsp(res.url(), 200);
+  });
+
+  step('5b. an unknown filter value: 400, the page with an error summary, accessible', async () => {
+    const bad = `${link}?time=midnight`;
+    const res = await page.goto(bad, { waitUntil: 'load' });
+    assert.equal(res?.status(), 400, `GET ${bad}`);
+    await page.waitForLoadState('networkidle').catch(() => {});
+    assert.equal(await page.locator('.govuk-error-summary').count(), 1, 'a GOV.UK error summary');
+    await assertNoAxeViolations(page, 'the booking page with an unknown filter');
+    assert.deepEqual(problems.splice(0), [], 'the page with an unknown filter has failed subresources or errors');
+    await page.goto(`${link}?time=morning`, { waitUntil: 'load' });
   });
 
   step('6. booking the workshop: 303 back to the page, now "Your workshop is booked"', async () => {

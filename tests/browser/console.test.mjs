@@ -1,7 +1,9 @@
 // The staff console in Chromium: a new coordinator's first sign-in (new password, authenticator
 // app set up with a real TOTP code), publishing and changing a workshop, booking a parent by phone
 // and moving them; a trainer who sees only their workshops records attendance, a follow-up call
-// and a concern; a Family Court Adviser sees their case and nothing else. axe-core on every page
+// and a concern; a Family Court Adviser sees their case and nothing else. The parent needs a Polish
+// interpreter: the coordinator records one on the workshop and marks the arrangement done from the
+// dashboard, where it is flagged (the workshop is within 72 hours). axe-core on every page
 // (WCAG 2.2 AA), each page also at 375 px wide; screenshots in tests/artifacts/console-*.png.
 // Needs a running local stack (scripts/test.sh starts one): PT4C_API_URL, PT4C_CONTROL_URL.
 
@@ -35,7 +37,8 @@ async function referral(id, fca) {
     familyCourtAdviser: { name: 'Sam Adviser', email: fca }, referredOn: new Date().toISOString().slice(0, 10), completeBy,
     safeguardingConcerns: false,
     parents: [
-      { parentRef: 'A', firstName: 'Alex', lastName: 'Console', email: `alex.${ts}@example.com`, phone: '+447700900123', workshopMode: 'online' },
+      { parentRef: 'A', firstName: 'Alex', lastName: 'Console', email: `alex.${ts}@example.com`, phone: '+447700900123', workshopMode: 'online',
+        interpreterLanguage: 'pl', adjustments: 'Step-free access' },
       { parentRef: 'B', firstName: 'Jo', lastName: 'Console', email: `jo.${ts}@example.com` },
     ],
   };
@@ -150,6 +153,7 @@ describe('The staff console in Chromium', () => {
     await page.fill('#location', 'https://meet.pt4c.example/w/console-2');
     await page.fill('#trainerName', 'Tess Trainer');
     await page.fill('#trainerEmail', trainer.email);
+    await page.fill('#interpreters', 'pl');
     await submit('Publish workshop');
     newWorkshop = new URL(page.url()).pathname.split('/').pop();
     await check('Workshop', 'workshop');
@@ -174,6 +178,21 @@ describe('The staff console in Chromium', () => {
     await page.check(`input[value="${newWorkshop}"]`);
     await submit('Move booking');
     assert.match(await page.locator('.govuk-notification-banner').innerText(), /Booking moved/);
+    // The booking's event opens the arrangement task a moment later: the dashboard lists it, flagged.
+    await page.goto(`${API}/console/`, { waitUntil: 'load' });
+    for (let tries = 0; tries < 50 && (await page.locator('#arrangements').count()) === 0; tries += 1) {
+      await page.reload({ waitUntil: 'load' });
+    }
+    await check('Dashboard', 'dashboard-tasks');
+    const tasks = await page.locator('main').innerText();
+    assert.match(tasks, /An interpreter for pl and adjustments/);
+    assert.match(tasks, /starts within 72 hours/i);
+    const arranged = page.getByRole('button', { name: /^Mark as arranged\s*: An interpreter for pl and adjustments for Alex Console$/ });
+    assert.equal(await arranged.count(), 1, 'one "Mark as arranged" button, naming the task');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), arranged.click()]);
+    assert.match(await page.locator('.govuk-notification-banner').innerText(), /Marked as arranged/);
+    await page.goto(`${API}/console/workshops/${newWorkshop}`, { waitUntil: 'load' });
+    assert.match(await page.locator('main').innerText(), /Interpreter for pl: booked/);
     await page.goto(`${API}/console/audit`, { waitUntil: 'load' });
     await check('Audit trail', 'audit');
     assert.match(await page.locator('main').innerText(), /booking\.move/);

@@ -3,7 +3,7 @@
 //! makes the parent's tasks agree with the booking they hold when it is delivered: the task for
 //! their current booking opened (once: a conditional put, itself conditioned on the parent still
 //! holding that booking), any other open task closed. Deliveries in any order, twice, or late
-//! converge on the same tasks. Coordinators mark tasks done; the sweep emails the coordinators
+//! converge on the same tasks. A workshop moved to another time moves its open tasks with it. Coordinators mark tasks done; the sweep emails the coordinators
 //! once per task still open `task_flag` before its workshop.
 
 use jiff::Timestamp;
@@ -21,6 +21,8 @@ use crate::App;
 pub struct Reconciled {
     pub opened: usize,
     pub closed: usize,
+    /// Open tasks whose workshop was moved to another time.
+    pub retimed: usize,
     /// The parent is not (or no longer) held: nothing to do.
     pub no_parent: bool,
 }
@@ -40,6 +42,14 @@ where
         if app.store.close_task(parent_id, &t.task_id, now).await? {
             tracing::info!(parent_id = %parent_id, task_id = %t.task_id, "arrangement task closed: its booking is no longer held");
             done.closed += 1;
+        }
+    }
+    for t in &tasks {
+        if let Some(starts_at) = t.retimed(&parent) {
+            if app.store.retime_task(parent_id, &t.task_id, starts_at).await? {
+                tracing::info!(parent_id = %parent_id, task_id = %t.task_id, "arrangement task moved to its workshop's new start");
+                done.retimed += 1;
+            }
         }
     }
     if let Some(task) = Task::for_current_booking(&parent, now) {

@@ -1,10 +1,10 @@
 //! Booking a workshop: what a parent is offered, taking a seat, and giving it back.
 
 use pt4c_domain::link::{LinkError, Purpose};
+use pt4c_domain::offering::{BookableCursor, OfferFilter};
 use pt4c_domain::parent::MoveDecision;
 use pt4c_domain::ports::{BookingOutcome, EventPublisher, Outbox, ParentRecord, ParentStore, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
-use pt4c_domain::offering::{BookableCursor, OfferFilter};
 use pt4c_domain::workshop::{Booking, BookingRefusal, Mode, Workshop};
 use pt4c_domain::{BookingDecision, ParentId};
 use serde::Serialize;
@@ -119,7 +119,11 @@ pub async fn booking_parent<S: ParentStore, B>(app: &App<S, B>, token: &str) -> 
 /// language, never a co-parent's) and the filter, at most [`CHOICES_PER_SCREEN`], each marked
 /// when it starts after the court's date. Reads pages of the bookable index sized to what is
 /// still needed, from the query's cursor: what a view reads grows with what it shows.
-pub async fn offer<S: ParentStore + WorkshopStore, B>(app: &App<S, B>, token: &str, query: &OfferQuery) -> Result<BookingView, BookRefusal> {
+pub async fn offer<S: ParentStore + WorkshopStore, B>(
+    app: &App<S, B>,
+    token: &str,
+    query: &OfferQuery,
+) -> Result<BookingView, BookRefusal> {
     let parent = booking_parent(app, token).await?;
     let now = app.now();
     let mut chosen = Choices::default();

@@ -119,9 +119,14 @@ pub struct Cancellation {
     pub left: usize,
 }
 
-pub async fn publish<S: WorkshopStore, B>(app: &App<S, B>, workshop: &Workshop) -> Result<(), PortError> {
-    app.store.create_workshop(workshop).await?;
+pub async fn publish<S: WorkshopStore + Outbox, B: EventPublisher>(app: &App<S, B>, workshop: &Workshop) -> Result<(), PortError> {
+    let event = app.event(pt4c_domain::events::DomainEvent::WorkshopPublished(pt4c_domain::events::WorkshopPublished {
+        workshop_id: workshop.workshop_id.clone(),
+        published_at: app.now(),
+    }));
+    app.store.create_workshop(workshop, &event).await?;
     tracing::info!(workshop_id = %workshop.workshop_id, "workshop published");
+    app.publish_committed(&event).await;
     Ok(())
 }
 

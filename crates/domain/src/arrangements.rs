@@ -109,6 +109,13 @@ impl Task {
                 .is_some_and(|b| !parent.closed() && b.workshop_id == self.workshop_id && b.booked_at == self.booked_at)
     }
 
+    /// The workshop's new start, when the booking is still this task's but its workshop was moved
+    /// to another time (the flag and the dashboard's order follow the start).
+    pub fn retimed(&self, parent: &ParentRecord) -> Option<Timestamp> {
+        let b = parent.booking.as_ref()?;
+        (self.is_open() && !self.outdated(parent) && b.starts_at != self.starts_at).then_some(b.starts_at)
+    }
+
     /// What to arrange, as a coordinator reads it: "an interpreter for pl and adjustments".
     pub fn what(&self) -> String {
         match (&self.interpreter_language, &self.adjustments) {
@@ -126,9 +133,7 @@ impl Task {
 
 /// Open tasks as the dashboard lists them: flagged first, then soonest workshop first.
 pub fn dashboard_order(tasks: &mut [Task], now: Timestamp, t: &Timings) {
-    tasks.sort_by(|a, b| {
-        b.flagged(now, t).cmp(&a.flagged(now, t)).then(a.starts_at.cmp(&b.starts_at)).then(a.parent_id.cmp(&b.parent_id))
-    });
+    tasks.sort_by(|a, b| b.flagged(now, t).cmp(&a.flagged(now, t)).then(a.starts_at.cmp(&b.starts_at)).then(a.parent_id.cmp(&b.parent_id)));
 }
 
 /// What marking a task done came to.

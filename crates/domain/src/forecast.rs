@@ -65,10 +65,7 @@ impl Candidate {
     }
 
     fn kind(&self) -> Kind {
-        Kind {
-            mode: self.workshop_mode,
-            language: primary_language(self.interpreter_language.as_deref().unwrap_or(COURSE_LANGUAGE)),
-        }
+        Kind { mode: self.workshop_mode, language: primary_language(self.interpreter_language.as_deref().unwrap_or(COURSE_LANGUAGE)) }
     }
 
     fn needs(&self) -> Needs {
@@ -140,7 +137,8 @@ impl Forecast {
 /// The window of workshops the forecast reads: from `now` to the end of its last week.
 pub fn window(now: Timestamp, t: &Timings) -> (Timestamp, Timestamp) {
     let today = crate::london_date(now);
-    let end = last_day(today, t).tomorrow().ok().and_then(deadline_of_day).unwrap_or(now + SignedDuration::from_hours(24 * 7 * t.forecast_weeks));
+    let end =
+        last_day(today, t).tomorrow().ok().and_then(deadline_of_day).unwrap_or(now + SignedDuration::from_hours(24 * 7 * t.forecast_weeks));
     (now, end)
 }
 
@@ -167,8 +165,7 @@ pub fn forecast(now: Timestamp, candidates: &[Candidate], workshops: &[Workshop]
             .then((a.workshop_mode == WorkshopMode::Either).cmp(&(b.workshop_mode == WorkshopMode::Either)))
             .then(a.parent_id.cmp(&b.parent_id))
     });
-    let mut open: Vec<(&Workshop, u32)> =
-        workshops.iter().filter(|w| w.bookable(now)).map(|w| (w, w.seats_left())).collect();
+    let mut open: Vec<(&Workshop, u32)> = workshops.iter().filter(|w| w.bookable(now)).map(|w| (w, w.seats_left())).collect();
     open.sort_by(|a, b| a.0.starts_at.cmp(&b.0.starts_at).then(a.0.workshop_id.cmp(&b.0.workshop_id)));
     let seats_before = |end: Date| -> u32 {
         let until = end.tomorrow().ok().and_then(deadline_of_day);

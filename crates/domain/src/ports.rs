@@ -189,7 +189,8 @@ pub trait ParentStore: Send + Sync {
 }
 
 pub trait WorkshopStore: Send + Sync {
-    fn create_workshop(&self, w: &crate::workshop::Workshop) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Publishes the workshop with its event (`WorkshopPublished`: its seats go to the waiting list).
+    fn create_workshop(&self, w: &crate::workshop::Workshop, event: &OutboxEvent) -> impl Future<Output = Result<(), PortError>> + Send;
     fn workshop(&self, id: &WorkshopId) -> impl Future<Output = Result<Option<crate::workshop::Workshop>, PortError>> + Send;
     /// Workshops starting in [from, to), soonest first.
     fn workshops(&self, from: Timestamp, to: Timestamp) -> impl Future<Output = Result<Vec<crate::workshop::Workshop>, PortError>> + Send;

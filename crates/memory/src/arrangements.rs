@@ -77,8 +77,7 @@ impl ArrangementStore for MemoryStore {
 
     async fn tasks_of(&self, parent: &ParentId) -> Result<Vec<Task>, PortError> {
         self.run(Op::Arrangements, |s| {
-            let mut tasks: Vec<Task> =
-                s.coordination.tasks.iter().filter(|((p, _), _)| p == parent).map(|(_, t)| t.clone()).collect();
+            let mut tasks: Vec<Task> = s.coordination.tasks.iter().filter(|((p, _), _)| p == parent).map(|(_, t)| t.clone()).collect();
             tasks.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.task_id.cmp(&b.task_id)));
             Ok(tasks)
         })
@@ -89,6 +88,16 @@ impl ArrangementStore for MemoryStore {
             Some(t) if t.is_open() => {
                 t.status = TaskStatus::Closed;
                 t.settled_at = Some(at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+    }
+
+    async fn retime_task(&self, parent: &ParentId, task_id: &str, starts_at: Timestamp) -> Result<bool, PortError> {
+        self.run(Op::Arrangements, |s| match s.coordination.tasks.get_mut(&(parent.clone(), task_id.to_owned())) {
+            Some(t) if t.is_open() => {
+                t.starts_at = starts_at;
                 Ok(true)
             }
             _ => Ok(false),

@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
+use pt4c_domain::offering::{BookableCursor, BookablePage};
 use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopStatus};
-use pt4c_domain::offering::{BookableCursor, BookablePage};
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
@@ -15,7 +15,7 @@ use crate::state::{due_key, RosterRec, WorkshopRec};
 use crate::{MemoryStore, Op};
 
 impl WorkshopStore for MemoryStore {
-    async fn create_workshop(&self, w: &Workshop) -> Result<(), PortError> {
+    async fn create_workshop(&self, w: &Workshop, event: &OutboxEvent) -> Result<(), PortError> {
         self.run(Op::CreateWorkshop, |s| {
             if s.workshops.contains_key(&w.workshop_id) {
                 return Err(PortError::Permanent("PutItem: ConditionalCheckFailedException (The conditional request failed)".into()));
@@ -23,6 +23,7 @@ impl WorkshopStore for MemoryStore {
             // As stored by DynamoDB: the booked cases start empty whatever `w` says.
             let stored = WorkshopRec { w: Workshop { booked_cases: Vec::new(), ..w.clone() }, cases: BTreeSet::new() };
             s.workshops.insert(w.workshop_id.clone(), stored);
+            s.put_event(event);
             Ok(())
         })
     }

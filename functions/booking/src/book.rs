@@ -116,7 +116,12 @@ async fn booking_page(State(deps): State<Deps>, Path(token): Path<String>, RawQu
             }
             return Problem {
                 errors,
-                ..Problem::new(StatusCode::BAD_REQUEST, "invalid-query", "The query is not one this page takes", "Use time=morning|afternoon|evening, days=weekday|weekend and the later-dates link as given.")
+                ..Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-query",
+                    "The query is not one this page takes",
+                    "Use time=morning|afternoon|evening, days=weekday|weekend and the later-dates link as given.",
+                )
             }
             .into_response();
         }

@@ -1,5 +1,5 @@
 //! Arrangement tasks kept in step with bookings: every booking event (booked, moved, cancelled, a
-//! workshop cancelled) reconciles the parent's tasks with the booking they hold when it is
+//! workshop cancelled or changed) reconciles the parent's tasks with the booking they hold when it is
 //! delivered (`pt4c_app::arrangements::reconcile`): idempotent, in any order. Ids only in logs.
 
 use pt4c_adapters::consumer::ConsumerError;
@@ -18,12 +18,24 @@ fn parents_of(event: &DomainEvent) -> Vec<&ParentId> {
     }
 }
 
-/// Reconciles the tasks of each parent the event names.
+/// Reconciles the tasks of each parent the event names (a workshop's edit: each parent on its
+/// roster, whose task follows the workshop's new start).
 pub(crate) async fn reconcile(deps: &Deps, event: &DomainEvent) -> Result<(), ConsumerError> {
-    for parent_id in parents_of(event) {
+    let mut parents: Vec<ParentId> = parents_of(event).into_iter().cloned().collect();
+    if let DomainEvent::WorkshopChanged(e) = event {
+        use pt4c_domain::ports::WorkshopStore;
+        parents.extend(deps.store.roster(&e.workshop_id).await?.into_iter().map(|(p, _)| p));
+    }
+    for parent_id in &parents {
         let done = pt4c_app::arrangements::reconcile(&deps.app, parent_id).await?;
-        if done.opened + done.closed > 0 {
-            tracing::info!(parent_id = %parent_id, opened = done.opened, closed = done.closed, "arrangement tasks reconciled");
+        if done.opened + done.closed + done.retimed > 0 {
+            tracing::info!(
+                parent_id = %parent_id,
+                opened = done.opened,
+                closed = done.closed,
+                retimed = done.retimed,
+                "arrangement tasks reconciled"
+            );
         }
     }
     Ok(())

@@ -107,6 +107,10 @@ async fn mark_done(
             );
         }
     }
-    let back = if fields.get("back") == "parent" { format!("/console/parents/{parent}?done=task.done") } else { "/console/?done=task.done".into() };
+    let back = if fields.get("back") == "parent" {
+        format!("/console/parents/{parent}?done=task.done")
+    } else {
+        "/console/?done=task.done".into()
+    };
     Redirect::to(&back).into_response()
 }

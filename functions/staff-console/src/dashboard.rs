@@ -10,16 +10,16 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 use jiff::SignedDuration;
-use pt4c_app::{arrangements, follow_ups, forecast};
 use pt4c_app::staff::About;
+use pt4c_app::{arrangements, follow_ups, forecast};
 use pt4c_domain::london;
 use pt4c_domain::ports::{FollowUpList, StaffStore};
 use pt4c_domain::staff::{Attention, StaffRole};
 
+use crate::arrangements::TaskRow;
 use crate::follow_ups::{mine, Call};
 use crate::pages::{self, Who};
 use crate::session::Staff;
-use crate::arrangements::TaskRow;
 use crate::workshops::{row, visible, Row};
 use crate::Shared;
 

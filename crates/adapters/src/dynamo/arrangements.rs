@@ -79,8 +79,11 @@ impl ArrangementStore for DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
             .build()
             .map_err(|e| PortError::Permanent(e.to_string()))?;
-        self.transact_decided(vec![self.put(item, Some("attribute_not_exists(pk)"))?, TransactWriteItem::builder().condition_check(holds).build()])
-            .await
+        self.transact_decided(vec![
+            self.put(item, Some("attribute_not_exists(pk)"))?,
+            TransactWriteItem::builder().condition_check(holds).build(),
+        ])
+        .await
     }
 
     async fn tasks_of(&self, parent: &ParentId) -> Result<Vec<Task>, PortError> {
@@ -109,11 +112,33 @@ impl ArrangementStore for DynamoStore {
         }
     }
 
+    async fn retime_task(&self, parent: &ParentId, task_id: &str, starts_at: Timestamp) -> Result<bool, PortError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(referral_pk(parent.referral_id())))
+            .key("sk", s(task_sk(parent, task_id)))
+            .update_expression("SET startsAt = :starts, dueAt = :due")
+            .condition_expression("#status = :open")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":open", s(status_name(TaskStatus::Open)))
+            .expression_attribute_values(":starts", s(starts_at.to_string()))
+            .expression_attribute_values(":due", s(due_key(starts_at)))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
     async fn mark_task_done(&self, parent: &ParentId, task_id: &str, by: &str, at: Timestamp) -> Result<Marking, PortError> {
         match self.settle(parent, task_id, TaskStatus::Done, at, Some(by)).await {
             Ok(task) => Ok(Marking::Done(task)),
             Err(Settled::NotOpen(None)) => Ok(Marking::NotFound),
-            Err(Settled::NotOpen(Some(t))) if t.status == TaskStatus::Done => Ok(Marking::AlreadyDone(t)),
+            Err(Settled::NotOpen(Some(t))) if t.status == TaskStatus::Done => Ok(Marking::AlreadyDone(*t)),
             Err(Settled::NotOpen(Some(_))) => Ok(Marking::Closed),
             Err(Settled::Failed(e)) => Err(e),
         }
@@ -149,7 +174,7 @@ impl ArrangementStore for DynamoStore {
 
 enum Settled {
     /// The task as it was (none: there is no such task).
-    NotOpen(Option<Task>),
+    NotOpen(Option<Box<Task>>),
     Failed(PortError),
 }
 
@@ -195,7 +220,7 @@ impl DynamoStore {
                     // Not every DynamoDB answers with the item: read it.
                     _ => self.get(referral_pk(parent.referral_id()), &task_sk(parent, task_id)).await.map_err(Settled::Failed)?,
                 };
-                Err(Settled::NotOpen(old.map(from_item::<TaskItem>).transpose().map_err(Settled::Failed)?.map(|t| t.task)))
+                Err(Settled::NotOpen(old.map(from_item::<TaskItem>).transpose().map_err(Settled::Failed)?.map(|t| Box::new(t.task))))
             }
             Err(e) => Err(Settled::Failed(sdk_error("UpdateItem", e))),
         }

@@ -44,14 +44,13 @@ impl ForecastStore for DynamoStore {
     }
 
     async fn save_forecast(&self, forecast: &Forecast) -> Result<(), PortError> {
-        let item = to_item(&ForecastItem { pk: "FORECAST".into(), sk: "LATEST".into(), item_type: "forecast".into(), forecast: forecast.clone() })?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| super::sdk_error("PutItem", e))?;
+        let item = to_item(&ForecastItem {
+            pk: "FORECAST".into(),
+            sk: "LATEST".into(),
+            item_type: "forecast".into(),
+            forecast: forecast.clone(),
+        })?;
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(|e| super::sdk_error("PutItem", e))?;
         Ok(())
     }
 

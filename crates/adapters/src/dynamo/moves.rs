@@ -35,6 +35,7 @@ impl DynamoStore {
             "#location = :location",
             "#capacity = :capacity",
             "trainer = :trainer",
+            "interpreters = :interpreters",
             "dueAt = :dueAt",
             "#sequence = :next",
         ];
@@ -45,6 +46,7 @@ impl DynamoStore {
             (":location", s(after.location.clone())),
             (":capacity", AttributeValue::N(after.capacity.to_string())),
             (":trainer", value(&after.trainer)?),
+            (":interpreters", value(&after.interpreters)?),
             (":dueAt", s(due_key(after.starts_at))),
             (":next", AttributeValue::N(after.sequence.to_string())),
             (":open", s("open")),

@@ -6,10 +6,10 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
+use pt4c_domain::offering::{BookableCursor, BookablePage};
 use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecord, ParentStore, PortError, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
-use pt4c_domain::offering::{BookableCursor, BookablePage};
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
@@ -133,18 +133,15 @@ impl DynamoStore {
 }
 
 impl WorkshopStore for DynamoStore {
-    async fn create_workshop(&self, w: &Workshop) -> Result<(), PortError> {
+    async fn create_workshop(&self, w: &Workshop, event: &OutboxEvent) -> Result<(), PortError> {
         let mut item = to_item(&WorkshopItem::new(w))?;
         bookable::list_item(&mut item, w);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| sdk_error("PutItem", e))?;
-        Ok(())
+        let writes = vec![self.put(item, Some("attribute_not_exists(pk)"))?, self.put(outbox_item(event)?, None)?];
+        if self.transact_decided(writes).await? {
+            Ok(())
+        } else {
+            Err(PortError::Permanent("the workshop id is taken".into()))
+        }
     }
 
     async fn workshop(&self, id: &WorkshopId) -> Result<Option<Workshop>, PortError> {

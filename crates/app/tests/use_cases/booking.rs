@@ -63,7 +63,10 @@ async fn given_six_seats_taken_when_a_seventh_parent_books_then_the_workshop_is_
     assert!(matches!(refused, Err(BookRefusal::Rule(BookingRefusal::WorkshopFull))), "{refused:?}");
     assert_eq!(t.store.workshop(&w.workshop_id).await.unwrap().unwrap().seats_taken, 6);
     assert_eq!(t.parent(&seventh).await.status, ParentStatus::ElearningCompleted);
-    assert!(booking::offer(&t, &t.booking_token(&seventh), &Default::default()).await.unwrap().workshops.is_empty(), "a full workshop is not offered");
+    assert!(
+        booking::offer(&t, &t.booking_token(&seventh), &Default::default()).await.unwrap().workshops.is_empty(),
+        "a full workshop is not offered"
+    );
 }
 
 #[tokio::test]

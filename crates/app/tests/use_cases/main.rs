@@ -3,10 +3,12 @@
 
 mod harness;
 
+mod arrangements;
 mod attendance;
 mod booking;
 mod concerns_and_follow_ups;
 mod elearning;
+mod forecast;
 mod hub;
 mod moves;
 mod notices;

@@ -114,7 +114,10 @@ fn an_open_task_is_flagged_from_72_hours_before_the_workshop_starts() {
 fn marking_done_changes_only_an_open_task() {
     let t = Task::for_current_booking(&parent(Some("pl"), None), at("2027-01-02T09:00:05Z")).unwrap();
     let done = t.done("sub-1", at("2027-01-05T09:00:00Z")).unwrap();
-    assert_eq!((done.status, done.done_by.as_deref(), done.settled_at), (TaskStatus::Done, Some("sub-1"), Some(at("2027-01-05T09:00:00Z"))));
+    assert_eq!(
+        (done.status, done.done_by.as_deref(), done.settled_at),
+        (TaskStatus::Done, Some("sub-1"), Some(at("2027-01-05T09:00:00Z")))
+    );
     assert_eq!(done.done("sub-2", at("2027-01-06T09:00:00Z")), None);
 }
 
@@ -134,4 +137,18 @@ fn the_dashboard_lists_flagged_tasks_first_then_the_soonest_workshop() {
     assert_eq!(order, vec![w(1), w(2), w(3)]);
     assert!(tasks[0].flagged(now, &Timings::default()) && tasks[1].flagged(now, &Timings::default()));
     assert!(!tasks[2].flagged(now, &Timings::default()));
+}
+
+#[test]
+fn an_open_task_follows_its_workshop_to_a_new_start_and_nothing_else_does() {
+    let p = parent(Some("pl"), None);
+    let t = Task::for_current_booking(&p, at("2027-01-02T09:00:05Z")).unwrap();
+    assert_eq!(t.retimed(&p), None, "unchanged");
+    let mut moved_start = p.clone();
+    moved_start.booking.as_mut().unwrap().starts_at = at("2027-01-21T18:00:00Z");
+    assert_eq!(t.retimed(&moved_start), Some(at("2027-01-21T18:00:00Z")));
+    let mut other_booking = p.clone();
+    other_booking.booking = Some(booking(2, "2027-01-22T10:00:00Z", "2027-01-03T09:00:00Z"));
+    assert_eq!(t.retimed(&other_booking), None, "another booking closes it instead");
+    assert_eq!(t.done("sub-1", at("2027-01-05T09:00:00Z")).unwrap().retimed(&moved_start), None, "a done task stays as it was");
 }

@@ -149,7 +149,10 @@ fn a_shortfall_21_days_ahead_alerts_and_22_days_ahead_does_not() {
     let t = Timings::default();
     let on_day_21 = forecast(now(), &[parent(1, date(2027, 1, 25), WorkshopMode::Online, None)], &[], &t);
     // Then the coordinators are alerted: one online English workshop, before 25 January
-    assert_eq!(on_day_21.to_add, vec![ToAdd { kind: kind(WorkshopMode::Online, "en"), parents: 1, workshops: 1, add_by: date(2027, 1, 25) }]);
+    assert_eq!(
+        on_day_21.to_add,
+        vec![ToAdd { kind: kind(WorkshopMode::Online, "en"), parents: 1, workshops: 1, add_by: date(2027, 1, 25) }]
+    );
     // Given instead a court date 22 days after today (Tue 26 Jan)
     let on_day_22 = forecast(now(), &[parent(1, date(2027, 1, 26), WorkshopMode::Online, None)], &[], &t);
     // Then there is no alert, though week 4 still shows the shortfall

@@ -22,6 +22,10 @@ pub trait ArrangementStore: Send + Sync {
     /// Closes an open task (its booking was cancelled or moved); false if it was not open.
     fn close_task(&self, parent: &ParentId, task_id: &str, at: Timestamp) -> impl Future<Output = Result<bool, PortError>> + Send;
 
+    /// Moves an open task to its workshop's new start (and its place in the due-index); false if
+    /// it was not open.
+    fn retime_task(&self, parent: &ParentId, task_id: &str, starts_at: Timestamp) -> impl Future<Output = Result<bool, PortError>> + Send;
+
     /// Marks an open task done by `by` (a staff account's id), conditioned on it being open.
     fn mark_task_done(
         &self,

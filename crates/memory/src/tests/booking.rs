@@ -178,5 +178,5 @@ async fn workshops_are_listed_soonest_first_and_only_uuids_name_one() {
     let listed = store.workshops(at("2027-01-01T00:00:00Z"), at("2027-02-01T00:00:00Z")).await.unwrap();
     assert_eq!(listed.iter().map(|w| &w.workshop_id).collect::<Vec<_>>(), vec![&sooner.workshop_id, &later.workshop_id]);
     assert!(store.workshop(&super::new_workshop_id()).await.unwrap().is_none(), "an id we never issued names nothing");
-    assert!(store.create_workshop(&sooner).await.is_err(), "a workshop id is taken once");
+    assert!(store.create_workshop(&sooner, &super::published(&sooner)).await.is_err(), "a workshop id is taken once");
 }

@@ -101,7 +101,7 @@ pub(crate) async fn ready_to_book(store: &MemoryStore, id: &str) -> ParentRecord
 /// A new open workshop, stored.
 pub(crate) async fn open_workshop(store: &MemoryStore, starts: &str, capacity: u32) -> Workshop {
     let w = workshop(starts, capacity);
-    store.create_workshop(&w).await.unwrap();
+    store.create_workshop(&w, &published(&w)).await.unwrap();
     w
 }
 
@@ -112,4 +112,16 @@ pub(crate) fn booking_time() -> Timestamp {
 
 pub(crate) fn new_workshop_id() -> pt4c_domain::WorkshopId {
     pt4c_domain::WorkshopId::parse(&uuid::Uuid::new_v4().to_string()).expect("a v4 UUID is a workshop id")
+}
+
+/// The event a workshop is published with.
+pub(crate) fn published(w: &Workshop) -> pt4c_domain::events::OutboxEvent {
+    pt4c_domain::events::OutboxEvent {
+        event_id: pt4c_domain::EventId::from_stored(format!("published-{}", w.workshop_id)),
+        created_at: w.starts_at,
+        event: pt4c_domain::events::DomainEvent::WorkshopPublished(pt4c_domain::events::WorkshopPublished {
+            workshop_id: w.workshop_id.clone(),
+            published_at: w.starts_at,
+        }),
+    }
 }

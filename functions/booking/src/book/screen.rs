@@ -140,7 +140,9 @@ pub(super) fn page_errors(errors: &[FieldError]) -> Vec<PageError> {
         .map(|e| match e.field.as_str() {
             "time" => PageError { anchor: "time-morning", message: "Choose morning, afternoon or evening".into() },
             "days" => PageError { anchor: "days-weekday", message: "Choose weekdays or weekends".into() },
-            "after" => PageError { anchor: "time-morning", message: "That link to later dates is not valid: here are the first dates".into() },
+            "after" => {
+                PageError { anchor: "time-morning", message: "That link to later dates is not valid: here are the first dates".into() }
+            }
             _ => PageError { anchor: "time-morning", message: "Choose the times that suit you".into() },
         })
         .collect()
@@ -174,10 +176,10 @@ pub(super) fn book_page<'a>(view: &'a BookingView, token: &str, errors: Vec<Page
     BookPage {
         first_name: &view.first_name,
         complete_by: long_date(view.complete_by),
-        booked: view.booking.as_ref().map(|b| BookedRow {
-            when: pt4c_adapters::emails::when(b.starts_at, b.ends_at),
-            place: booked_place(b.mode, &b.location),
-        }),
+        booked: view
+            .booking
+            .as_ref()
+            .map(|b| BookedRow { when: pt4c_adapters::emails::when(b.starts_at, b.ends_at), place: booked_place(b.mode, &b.location) }),
         book_action: path.clone(),
         cancel_action: format!("/book/{token}/cancel"),
         filter: FilterForm::of(&view.query.filter, token),

@@ -95,8 +95,12 @@ impl DynamoStore {
             cost.add(out.scanned_count.max(0) as u64, out.consumed_capacity.as_ref().and_then(|c| c.capacity_units).unwrap_or(0.0));
         }
         let more = out.last_evaluated_key.as_ref().is_some_and(|k| !k.is_empty());
-        let workshops =
-            out.items.unwrap_or_default().into_iter().map(|i| Ok(from_item::<WorkshopItem>(i)?.workshop())).collect::<Result<Vec<_>, _>>()?;
+        let workshops = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| Ok(from_item::<WorkshopItem>(i)?.workshop()))
+            .collect::<Result<Vec<_>, _>>()?;
         let next = if more { workshops.last().map(BookableCursor::at) } else { None };
         Ok(BookablePage { workshops, next })
     }
