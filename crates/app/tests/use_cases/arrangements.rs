@@ -164,3 +164,26 @@ async fn given_an_open_task_when_its_workshop_moves_to_another_time_then_the_tas
     let tasks = t.store.tasks(&a);
     assert_eq!((tasks.len(), tasks[0].status, tasks[0].starts_at), (1, TaskStatus::Open, t.now() + days(8)));
 }
+
+#[tokio::test]
+async fn given_a_task_and_its_email_when_the_referral_is_erased_then_both_go_with_it() {
+    let t = app();
+    let mailer = MemoryMailer::new();
+    let (a, _) = given_parents_with_needs(&t).await;
+    let w = t.given_a_workshop(days(2), 6).await;
+    t.given_booked(&a, &w).await;
+    arrangements::reconcile(&t, &a).await.expect("reconciled");
+    arrangements::flag(&t, &mailer, t.now(), email).await.expect("flagged");
+    let before = t.store.referral_items(&referral_id());
+
+    // When the referral is withdrawn and its retention ends
+    pt4c_app::referrals::withdraw(&t, &referral_id(), "case closed").await.expect("withdrawn");
+    let summary = pt4c_app::sweep::sweep(&t, t.now() + days(366), None).await.expect("swept");
+
+    // Then the task and the record of its email are erased with the rest of the referral
+    assert_eq!(summary.referrals_erased, 1);
+    assert!(before >= 5, "referral, parents, the task and its email's record: {before}");
+    assert!(t.store.tasks(&a).is_empty());
+    assert!(t.store.coordinator_notices_sent(NoticeKind::ArrangementDue).is_empty());
+    assert_eq!(t.store.referral_items(&referral_id()), 0);
+}
