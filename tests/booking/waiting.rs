@@ -92,7 +92,9 @@ async fn a_parent_on_the_waiting_list_is_held_a_freed_seat_emailed_and_books_it_
 async fn a_declined_seat_and_an_ended_hold_go_to_the_next_parent_and_the_list_order_is_the_court_date() {
     // Given three waiting parents, court dates in the order B, C, A, and a one-seat workshop published
     let app = pt4c_tests::spawn_app().await;
-    for (id, case, complete_by) in [("CAF-WLA", "ZW26W010", "2027-03-01"), ("CAF-WLB", "ZW26W011", "2027-01-20"), ("CAF-WLC", "ZW26W012", "2027-02-01")] {
+    for (id, case, complete_by) in
+        [("CAF-WLA", "ZW26W010", "2027-03-01"), ("CAF-WLB", "ZW26W011", "2027-01-20"), ("CAF-WLC", "ZW26W012", "2027-02-01")]
+    {
         let mut body = pt4c_tests::referral(id);
         body["caseNumber"] = case.into();
         body["completeBy"] = complete_by.into();
@@ -209,8 +211,12 @@ async fn thirty_waiting_parents_race_for_seats_freed_one_at_a_time_while_holds_a
         }
         // Invariants over the round: booked and held never above six, no parent offered this workshop twice.
         let detail = app.workshop(&w).await;
-        let offered: Vec<String> =
-            app.events("OfferMade").iter().filter(|e| e.detail["workshopId"] == w.as_str()).map(|e| e.detail["parentId"].to_string()).collect();
+        let offered: Vec<String> = app
+            .events("OfferMade")
+            .iter()
+            .filter(|e| e.detail["workshopId"] == w.as_str())
+            .map(|e| e.detail["parentId"].to_string())
+            .collect();
         let mut distinct = offered.clone();
         distinct.sort();
         distinct.dedup();

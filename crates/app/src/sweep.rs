@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use pt4c_domain::events::{DomainEvent, FollowUpOverdue, OutboxEvent, ParentNotCompleted, ReminderDue};
-use pt4c_domain::ports::{WaitingListStore, 
-    CourseStore, DuePage, DueParent, EventPublisher, Outbox, ParentStore, PortError, SweepChange, SweepStore, WorkshopStore,
+use pt4c_domain::ports::{
+    CourseStore, DuePage, DueParent, EventPublisher, Outbox, ParentStore, PortError, SweepChange, SweepStore, WaitingListStore,
+    WorkshopStore,
 };
 use pt4c_domain::sweep::{after_sweep, Owed, Reminder};
 use serde::Serialize;

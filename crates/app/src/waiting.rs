@@ -2,13 +2,13 @@
 //! for the waiting parent it suits with the earliest court date; the parent accepts or declines
 //! it, or its hold ends and it goes to the next.
 
+use jiff::Timestamp;
 use pt4c_domain::events::{DomainEvent, LeftBecause, OfferMade};
 use pt4c_domain::link::{LinkError, Purpose};
 use pt4c_domain::offering::{hold_until, AcceptOutcome, HeldOffer, HoldOutcome, TimeSlot, WaitingPlace};
 use pt4c_domain::parent::{AcceptDecision, OfferRefusal, OfferRelease, WaitingRefusal};
 use pt4c_domain::ports::{EventPublisher, Outbox, ParentRecord, ParentStore, PortError, WaitingListStore, WorkshopStore};
 use pt4c_domain::workshop::Booking;
-use jiff::Timestamp;
 use pt4c_domain::{OfferId, ParentId, WorkshopId};
 
 use crate::booking::booking_parent;
@@ -64,7 +64,10 @@ pub async fn join<S: ParentStore + WaitingListStore + Outbox, B: EventPublisher>
 }
 
 /// Leaves the list from a booking link, giving back any seat held. `false`: not on it.
-pub async fn leave<S: ParentStore + WaitingListStore + Outbox, B: EventPublisher>(app: &App<S, B>, token: &str) -> Result<bool, WaitingError> {
+pub async fn leave<S: ParentStore + WaitingListStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    token: &str,
+) -> Result<bool, WaitingError> {
     let parent = booking_parent(app, token).await?;
     Ok(leave_for(app, &parent, LeftBecause::Left).await?)
 }
@@ -234,7 +237,8 @@ pub async fn answer<S: ParentStore + WorkshopStore + WaitingListStore + Outbox, 
                 return Ok(Answered::Declined);
             }
         } else {
-            let workshop_id = parent.offer.as_ref().map(|o| o.workshop_id.clone()).or(parent.booking.as_ref().map(|b| b.workshop_id.clone()));
+            let workshop_id =
+                parent.offer.as_ref().map(|o| o.workshop_id.clone()).or(parent.booking.as_ref().map(|b| b.workshop_id.clone()));
             let Some(workshop_id) = workshop_id else { return Err(AnswerRefusal::Offer(OfferRefusal::Gone)) };
             let w = app.store.workshop(&workshop_id).await?.ok_or(AnswerRefusal::Offer(OfferRefusal::Gone))?;
             match parent.accept_offer(&offer_id, &w, now, app.timings()).map_err(AnswerRefusal::Offer)? {
@@ -257,7 +261,10 @@ pub async fn answer<S: ParentStore + WorkshopStore + WaitingListStore + Outbox, 
 
 /// Gives back every seat whose hold ended unanswered by `now` (each offered on by its event's
 /// consumer). Returns how many.
-pub async fn end_holds<S: ParentStore + WaitingListStore + Outbox, B: EventPublisher>(app: &App<S, B>, now: Timestamp) -> Result<usize, PortError> {
+pub async fn end_holds<S: ParentStore + WaitingListStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    now: Timestamp,
+) -> Result<usize, PortError> {
     let mut ended = 0;
     let mut page = None;
     loop {

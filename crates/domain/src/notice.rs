@@ -91,9 +91,14 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_through_their_names() {
-        for k in
-            [NoticeKind::Welcome, NoticeKind::NewLink, NoticeKind::FollowUpOverdue, NoticeKind::WorkshopChanged, NoticeKind::TrainerChanged, NoticeKind::SeatOffered]
-        {
+        for k in [
+            NoticeKind::Welcome,
+            NoticeKind::NewLink,
+            NoticeKind::FollowUpOverdue,
+            NoticeKind::WorkshopChanged,
+            NoticeKind::TrainerChanged,
+            NoticeKind::SeatOffered,
+        ] {
             assert_eq!(NoticeKind::parse(k.as_str()), Some(k));
         }
     }

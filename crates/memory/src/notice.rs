@@ -41,7 +41,14 @@ pub(crate) fn claim_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: K, kind:
     NoticeClaim::Claimed { claim_id }
 }
 
-pub(crate) fn mark_sent_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: &K, claim_id: &ClaimId, message_id: &str, at: Timestamp, order: u64) {
+pub(crate) fn mark_sent_in<K: Ord>(
+    notices: &mut BTreeMap<K, NoticeRec>,
+    k: &K,
+    claim_id: &ClaimId,
+    message_id: &str,
+    at: Timestamp,
+    order: u64,
+) {
     // Taken over after our lease ran out: the email went, the record says so already or will.
     if let Some(n) = notices.get_mut(k).filter(|n| &n.claim_id == claim_id) {
         n.state = NoticeState::Sent;

@@ -162,7 +162,10 @@ impl State {
             stored.w.seats_taken += 1;
             stored.cases.insert(case.to_owned());
         }
-        self.roster.insert((workshop_id.clone(), case.to_owned()), RosterRec { parent_id: parent.clone(), booked_at: now, attended: None, held: None });
+        self.roster.insert(
+            (workshop_id.clone(), case.to_owned()),
+            RosterRec { parent_id: parent.clone(), booked_at: now, attended: None, held: None },
+        );
     }
 
     pub fn give_seat_back(&mut self, workshop_id: &WorkshopId, case: &str) {

@@ -65,7 +65,14 @@ impl WaitingListStore for MemoryStore {
         })
     }
 
-    async fn hold_seat(&self, entry: &WaitingEntry, w: &Workshop, offer: &HeldOffer, now: Timestamp, event: &OutboxEvent) -> Result<HoldOutcome, PortError> {
+    async fn hold_seat(
+        &self,
+        entry: &WaitingEntry,
+        w: &Workshop,
+        offer: &HeldOffer,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> Result<HoldOutcome, PortError> {
         self.run(Op::Waiting, |s| {
             let seat = s.workshops.get(&w.workshop_id).is_some_and(|stored| {
                 stored.w.status == WorkshopStatus::Open && stored.w.seats_taken < stored.w.capacity && stored.w.starts_at > now
@@ -179,7 +186,12 @@ impl WaitingListStore for MemoryStore {
             let ended = s
                 .roster
                 .values()
-                .filter_map(|r| r.held.as_ref().filter(|(_, until)| *until <= now).map(|(o, until)| (*until, o.to_string(), (r.parent_id.clone(), o.clone()))))
+                .filter_map(|r| {
+                    r.held
+                        .as_ref()
+                        .filter(|(_, until)| *until <= now)
+                        .map(|(o, until)| (*until, o.to_string(), (r.parent_id.clone(), o.clone())))
+                })
                 .collect();
             page_of(ended, page, size)
         })

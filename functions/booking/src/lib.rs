@@ -13,8 +13,8 @@ use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 
 mod book;
-mod offers;
 mod hub;
+mod offers;
 mod pages;
 
 /// GOV.UK Frontend's stylesheet without the GDS Transport font (see build.rs).

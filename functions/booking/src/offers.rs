@@ -47,9 +47,10 @@ impl WaitingSection {
             join_action: format!("/book/{token}/waiting-list"),
             leave_action: format!("/book/{token}/waiting-list/leave"),
             on_list: view.waiting_list.as_ref().map(|w| (london_time(w.joined_at), times_in_words(w))),
-            held: view.offer.as_ref().map(|o| {
-                (london_time(o.starts_at), london_time(o.hold_until), o.accept_url.clone(), o.decline_url.clone())
-            }),
+            held: view
+                .offer
+                .as_ref()
+                .map(|o| (london_time(o.starts_at), london_time(o.hold_until), o.accept_url.clone(), o.decline_url.clone())),
             slots: TimeSlot::ALL.iter().map(|t| (t.as_str(), slot_label(*t))).collect(),
         }
     }
@@ -73,31 +74,32 @@ fn times_in_words(w: &WaitingPlace) -> String {
 
 /// The times a parent said suit them: the form's `times` fields, or JSON `{"times": [...]}`, or
 /// nothing (any time). An unknown time names the field.
-fn stated_times(headers: &HeaderMap, body: &[u8]) -> Result<Vec<TimeSlot>, Response> {
+fn stated_times(headers: &HeaderMap, body: &[u8]) -> Result<Vec<TimeSlot>, Problem> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let bad = || Problem::validation(vec![FieldError::new("times", "must be weekday-morning, weekday-afternoon, weekday-evening or weekend")]);
+    let bad =
+        || Problem::validation(vec![FieldError::new("times", "must be weekday-morning, weekday-afternoon, weekday-evening or weekend")]);
     if body.is_empty() {
         return Ok(vec![]);
     }
     let raw: Vec<String> = if content_type.starts_with("application/x-www-form-urlencoded") {
         // Each ticked box is its own `times` field.
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| bad().into_response())?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| bad())?;
         pairs.into_iter().filter(|(k, _)| k == "times").map(|(_, v)| v).collect()
     } else {
-        let value = decode_json(headers, body).map_err(IntoResponse::into_response)?;
+        let value = decode_json(headers, body)?;
         let unknown = unknown_keys(&value, &["times"]);
         if !unknown.is_empty() {
-            return Err(Problem::validation(unknown).into_response());
+            return Err(Problem::validation(unknown));
         }
         match value.get("times") {
             None | Some(serde_json::Value::Null) => vec![],
             Some(serde_json::Value::Array(a)) if a.iter().all(|v| v.is_string()) => {
                 a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
             }
-            Some(_) => return Err(bad().into_response()),
+            Some(_) => return Err(bad()),
         }
     };
-    raw.iter().map(|t| TimeSlot::parse(t).ok_or(())).collect::<Result<_, _>>().map_err(|_| bad().into_response())
+    raw.iter().map(|t| TimeSlot::parse(t).ok_or(())).collect::<Result<_, _>>().map_err(|_| bad())
 }
 
 fn json_asked(headers: &HeaderMap) -> bool {
@@ -136,8 +138,16 @@ async fn join(State(deps): State<Deps>, Path(token): Path<String>, headers: Head
     }
     let times = match stated_times(&headers, &body) {
         Ok(t) => t,
-        Err(problem) if json => return problem,
-        Err(_) => return message_with(StatusCode::UNPROCESSABLE_ENTITY, "Choose the times that suit you", vec!["Choose from the times listed."], None, Some(back(&token))),
+        Err(problem) if json => return problem.into_response(),
+        Err(_) => {
+            return message_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose the times that suit you",
+                vec!["Choose from the times listed."],
+                None,
+                Some(back(&token)),
+            )
+        }
     };
     match waiting::join(&deps.app, &token, times).await {
         Ok((place, new)) if json => {
@@ -204,7 +214,12 @@ async fn offer_page(deps: &Deps, token: &str, answer: Answer) -> Response {
         return answer_refused(false, AnswerRefusal::Offer(OfferRefusal::Gone));
     };
     let (heading, action, button, note) = match answer {
-        Answer::Accept => ("Take the workshop place held for you", "accept", "Take this place", "We will email you to confirm, with a calendar invitation."),
+        Answer::Accept => (
+            "Take the workshop place held for you",
+            "accept",
+            "Take this place",
+            "We will email you to confirm, with a calendar invitation.",
+        ),
         Answer::Decline => (
             "Let the place go to someone else",
             "decline",
@@ -213,7 +228,11 @@ async fn offer_page(deps: &Deps, token: &str, answer: Answer) -> Response {
         ),
     };
     let when = crate::pages::london_time(offer.starts_at);
-    page(StatusCode::OK, OfferPage { heading, when, until: london_time(offer.hold_until), action: format!("/offer/{token}/{action}"), button, note }.render())
+    page(
+        StatusCode::OK,
+        OfferPage { heading, when, until: london_time(offer.hold_until), action: format!("/offer/{token}/{action}"), button, note }
+            .render(),
+    )
 }
 
 async fn accept_page(State(deps): State<Deps>, Path(token): Path<String>) -> Response {
@@ -235,7 +254,10 @@ async fn accept(State(deps): State<Deps>, Path(token): Path<String>, headers: He
         Ok(Answered::Booked(b, _)) => message_with(
             StatusCode::OK,
             "You are booked on the workshop",
-            vec![&format!("Your workshop: {}.", london_time(b.starts_at)), "We have emailed you to confirm, with a calendar invitation and how to cancel."],
+            vec![
+                &format!("Your workshop: {}.", london_time(b.starts_at)),
+                "We have emailed you to confirm, with a calendar invitation and how to cancel.",
+            ],
             None,
             None,
         ),

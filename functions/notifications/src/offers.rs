@@ -83,5 +83,9 @@ async fn seat_offered(deps: &Deps, event: &OfferMade) -> Result<Summary, Consume
     })
     .map_err(ConsumerError::template("seat-offered"))?;
     let kind = NoticeKind::SeatOffered;
-    counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, offer.offer_id.as_str(), deps.now(), &email).await, &parent.parent_id, kind)
+    counted(
+        send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, offer.offer_id.as_str(), deps.now(), &email).await,
+        &parent.parent_id,
+        kind,
+    )
 }

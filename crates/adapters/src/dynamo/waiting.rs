@@ -127,7 +127,14 @@ impl WaitingListStore for DynamoStore {
         Ok(DuePage { items, next: p.next })
     }
 
-    async fn hold_seat(&self, entry: &WaitingEntry, w: &Workshop, offer: &HeldOffer, now: Timestamp, event: &OutboxEvent) -> Result<HoldOutcome, PortError> {
+    async fn hold_seat(
+        &self,
+        entry: &WaitingEntry,
+        w: &Workshop,
+        offer: &HeldOffer,
+        now: Timestamp,
+        event: &OutboxEvent,
+    ) -> Result<HoldOutcome, PortError> {
         let pid = &entry.parent_id;
         let case = &entry.needs.case_number;
         // The seat as a booking takes it (open, still to start, a seat free); the hold copies
@@ -254,8 +261,7 @@ impl WaitingListStore for DynamoStore {
             Some(o) => ("attribute_exists(waiting) AND offer.offerId = :offer", vec![(":offer", s(o.offer_id.as_str()))]),
             None => ("attribute_exists(waiting) AND attribute_not_exists(offer)", vec![]),
         };
-        let mut writes =
-            vec![self.update(referral_pk(pid.referral_id()), parent_sk(pid.parent_ref()), &expr, cond, &[], values)?];
+        let mut writes = vec![self.update(referral_pk(pid.referral_id()), parent_sk(pid.parent_ref()), &expr, cond, &[], values)?];
         if let Some(o) = &release.offer {
             let [seat, unguard] = self.seat_given_back(&o.workshop_id, &parent.case_number, pid, None)?;
             writes.extend([seat, unguard]);
@@ -263,7 +269,14 @@ impl WaitingListStore for DynamoStore {
         if release.leaves {
             writes.push(self.entry_delete(pid)?);
         } else {
-            writes.push(self.update(referral_pk(pid.referral_id()), waiting_sk(pid), "REMOVE entry.holding", "attribute_exists(pk)", &[], vec![])?);
+            writes.push(self.update(
+                referral_pk(pid.referral_id()),
+                waiting_sk(pid),
+                "REMOVE entry.holding",
+                "attribute_exists(pk)",
+                &[],
+                vec![],
+            )?);
         }
         self.transact_decided(self.with_events(writes, events)?).await
     }

@@ -12,9 +12,9 @@ mod staff;
 mod welcome;
 
 pub use booking::{booking_cancelled, booking_confirmed, workshop_cancelled, BookingCancelled, BookingConfirmed, WorkshopCancelled};
-pub use offers::{seat_offered, SeatOffered};
-pub use coordinators::{arrangement_due, capacity_shortfall, ArrangementDue, CapacityShortfall};
 pub use changes::{booking_moved, trainer_changed, workshop_changed, HeldWorkshop, TrainerChanged};
+pub use coordinators::{arrangement_due, capacity_shortfall, ArrangementDue, CapacityShortfall};
+pub use offers::{seat_offered, SeatOffered};
 pub use outcomes::{
     completed, did_not_attend, not_completed, referral_completed, Completed, DidNotAttend, NotCompleted, ParentFacts, ReferralCompleted,
 };

@@ -110,7 +110,13 @@ impl ParentRecord {
     }
 
     /// Accepts the seat held by `offer_id` on `workshop` (as read now): booked, off the list.
-    pub fn accept_offer(&self, offer_id: &OfferId, workshop: &Workshop, now: Timestamp, t: &Timings) -> Result<AcceptDecision, OfferRefusal> {
+    pub fn accept_offer(
+        &self,
+        offer_id: &OfferId,
+        workshop: &Workshop,
+        now: Timestamp,
+        t: &Timings,
+    ) -> Result<AcceptDecision, OfferRefusal> {
         if let Some(b) = self.booking.as_ref().filter(|b| b.workshop_id == workshop.workshop_id && self.offer.is_none()) {
             return Ok(AcceptDecision::Held(b.clone()));
         }
