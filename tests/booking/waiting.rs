@@ -139,6 +139,26 @@ async fn a_declined_seat_and_an_ended_hold_go_to_the_next_parent_and_the_list_or
 }
 
 #[tokio::test]
+async fn a_seat_held_on_a_workshop_that_is_cancelled_is_given_back_and_the_parent_stays_on_the_list() {
+    // Given a parent held a seat on a workshop
+    let app = pt4c_tests::spawn_app().await;
+    eligible_case(&app, "CAF-WLX", "ZW26W020").await;
+    assert_eq!(join(&app, "CAF-WLX.A", json!({})).await.status, 201);
+    let w = app.publish_workshop(NewWorkshop::online().capacity(1).in_days(10)).await;
+    assert!(app.eventually(|| async { booking_view(&app, "CAF-WLX.A").await["offer"]["workshopId"] == w.as_str() }).await);
+
+    // When a coordinator cancels the workshop
+    assert_eq!(app.cancel_workshop(&w, "Trainer unwell").await.status, 200);
+
+    // Then the hold is given back, and the parent is still waiting for the next seat
+    assert!(app.eventually(|| async { booking_view(&app, "CAF-WLX.A").await["offer"].is_null() }).await);
+    assert!(booking_view(&app, "CAF-WLX.A").await["waitingList"].is_object());
+    assert_eq!(app.workshop(&w).await.seats_left, 1);
+    let next = app.publish_workshop(NewWorkshop::online().capacity(1).in_days(11)).await;
+    assert!(app.eventually(|| async { booking_view(&app, "CAF-WLX.A").await["offer"]["workshopId"] == next.as_str() }).await);
+}
+
+#[tokio::test]
 async fn thirty_waiting_parents_race_for_seats_freed_one_at_a_time_while_holds_are_accepted_declined_and_ended() {
     let app = pt4c_tests::spawn_app().await;
     let cases: Vec<String> = (0..15).map(|i| format!("CAF-WRACE{i:02}")).collect();

@@ -180,6 +180,24 @@ pub async fn offer_seats<S: WorkshopStore + WaitingListStore + Outbox, B: EventP
     Ok(offered)
 }
 
+/// Gives back the seats held on a cancelled workshop (as its bookings are released): each parent
+/// stays on the list and is offered the next seat that suits them. Returns how many.
+pub async fn release_holds_on<S: ParentStore + WaitingListStore + Outbox, B: EventPublisher>(
+    app: &App<S, B>,
+    workshop_id: &WorkshopId,
+) -> Result<usize, PortError> {
+    let mut released = 0;
+    for (parent_id, offer_id) in app.store.holds_on(workshop_id).await? {
+        let Some(parent) = app.store.parent(&parent_id).await? else { continue };
+        let Some(release) = parent.lapse_offer(&offer_id, app.now()) else { continue };
+        if release_and_publish(app, &parent, &release).await? {
+            tracing::info!(parent_id = %parent_id, offer_id = %offer_id, workshop_id = %workshop_id, "hold on a cancelled workshop given back");
+            released += 1;
+        }
+    }
+    Ok(released)
+}
+
 /// A parent's answer to a held seat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {

@@ -449,6 +449,10 @@ pub trait WaitingListStore: Send + Sync {
 
     /// Drops a stale entry (the parent booked or left the course): the list's order only.
     fn drop_entry(&self, parent: &ParentId) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// The seats held on a workshop: (parent, offer), from its partition (a cancelled workshop's
+    /// holds are given back, as its bookings are).
+    fn holds_on(&self, workshop: &WorkshopId) -> impl Future<Output = Result<Vec<(ParentId, crate::OfferId)>, PortError>> + Send;
 }
 
 mod reporting;

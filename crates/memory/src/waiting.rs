@@ -197,6 +197,16 @@ impl WaitingListStore for MemoryStore {
         })
     }
 
+    async fn holds_on(&self, workshop: &pt4c_domain::WorkshopId) -> Result<Vec<(ParentId, OfferId)>, PortError> {
+        self.run(Op::Waiting, |s| {
+            Ok(s.roster
+                .iter()
+                .filter(|((w, _), _)| w == workshop)
+                .filter_map(|(_, r)| r.held.as_ref().map(|(o, _)| (r.parent_id.clone(), o.clone())))
+                .collect())
+        })
+    }
+
     async fn drop_entry(&self, parent: &ParentId) -> Result<(), PortError> {
         self.run(Op::Waiting, |s| {
             s.waiting.remove(parent);

@@ -45,6 +45,10 @@ fn concerns(event: &DomainEvent) -> (Vec<&WorkshopId>, Vec<&ParentId>) {
 
 pub(crate) async fn handle(deps: &Deps, event: &DomainEvent) -> Result<Summary, ConsumerError> {
     let (workshops, parents) = concerns(event);
+    // A cancelled workshop's held seats go back as its bookings do; each parent is offered on.
+    if let DomainEvent::WorkshopCancelled(e) = event {
+        waiting::release_holds_on(&deps.app, &e.workshop_id).await?;
+    }
     // Parents first: a seat a settled parent held is given back, and its own event offers it on.
     for p in parents {
         waiting::parent_settled(&deps.app, p).await?;

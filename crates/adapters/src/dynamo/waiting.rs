@@ -286,6 +286,17 @@ impl WaitingListStore for DynamoStore {
         Ok(DuePage { items: p.items.into_iter().map(|h| (h.parent_id, h.offer_id)).collect(), next: p.next })
     }
 
+    async fn holds_on(&self, workshop: &pt4c_domain::WorkshopId) -> Result<Vec<(ParentId, OfferId)>, PortError> {
+        let mut holds = Vec::new();
+        for item in self.partition(workshop_pk(workshop)).await? {
+            if item.get("itemType").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("hold") {
+                let h: HoldItem = from_item(item)?;
+                holds.push((h.parent_id, h.offer_id));
+            }
+        }
+        Ok(holds)
+    }
+
     async fn drop_entry(&self, parent: &ParentId) -> Result<(), PortError> {
         self.client
             .delete_item()

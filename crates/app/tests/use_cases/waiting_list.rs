@@ -203,3 +203,31 @@ async fn given_a_parent_holding_a_seat_when_they_book_elsewhere_then_the_hold_is
     assert!(matches!(&t.written("WaitingListLeft")[..], [DomainEvent::WaitingListLeft(l)] if l.reason == LeftBecause::Booked));
     assert_eq!(t.written("OfferDeclined").len(), 1);
 }
+
+#[tokio::test]
+async fn given_a_seat_held_on_a_workshop_when_it_is_cancelled_then_the_hold_is_given_back_and_the_parent_offered_the_next() {
+    let t = app();
+    let w = t.given_a_workshop(days(10), 1).await;
+    let other = t.given_a_workshop(days(11), 1).await;
+    let (a, _) = given_a_family(&t, 1, "2027-02-01").await;
+    let (b, _) = given_a_family(&t, 2, "2027-03-01").await;
+    given_waiting(&t, &a).await;
+    given_waiting(&t, &b).await;
+    waiting::offer_seats(&t, &w.workshop_id).await.expect("offered");
+    waiting::offer_seats(&t, &other.workshop_id).await.expect("offered");
+    assert_eq!(t.parent(&a).await.offer.expect("held").workshop_id, w.workshop_id);
+    assert_eq!(t.parent(&b).await.offer.expect("held").workshop_id, other.workshop_id);
+
+    pt4c_app::workshops::cancel(&t, &w.workshop_id, "Trainer unwell").await.expect("cancelled");
+    assert_eq!(waiting::release_holds_on(&t, &w.workshop_id).await.expect("released"), 1);
+    assert_eq!(waiting::release_holds_on(&t, &w.workshop_id).await.expect("again"), 0, "once");
+
+    let parent = t.parent(&a).await;
+    assert!(parent.offer.is_none() && parent.waiting.is_some(), "still waiting, holding nothing");
+    assert!(matches!(&t.written("OfferExpired")[..], [DomainEvent::OfferExpired(e)] if e.parent_id == a));
+    // When B declines the other workshop, A (the earlier court date) is offered it.
+    let token = offer_token(&t, &t.parent(&b).await);
+    waiting::answer(&t, &token, Answer::Decline).await.expect("declined");
+    waiting::offer_seats(&t, &other.workshop_id).await.expect("offered on");
+    assert_eq!(t.parent(&a).await.offer.expect("held").workshop_id, other.workshop_id);
+}

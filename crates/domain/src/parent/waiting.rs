@@ -153,6 +153,19 @@ impl ParentRecord {
         Ok(OfferRelease { offer: Some(offer.clone()), events: vec![self.declined(offer, now)], leaves: false })
     }
 
+    /// The seat held by `offer_id` is on a workshop that was cancelled: given back at once (the
+    /// hold ends now), the parent still on the list. `None`: not this parent's offer any more.
+    pub fn lapse_offer(&self, offer_id: &OfferId, now: Timestamp) -> Option<OfferRelease> {
+        let offer = self.holding(offer_id).ok()?;
+        let event = DomainEvent::OfferExpired(OfferExpired {
+            offer_id: offer.offer_id.clone(),
+            parent_id: self.parent_id.clone(),
+            workshop_id: offer.workshop_id.clone(),
+            expired_at: now.min(offer.hold_until),
+        });
+        Some(OfferRelease { offer: Some(offer.clone()), events: vec![event], leaves: false })
+    }
+
     /// The hold of `offer_id` has ended unanswered: given back, offered to the next. `None`: not
     /// this parent's offer any more, or not ended yet.
     pub fn expire_offer(&self, offer_id: &OfferId, now: Timestamp) -> Option<OfferRelease> {
