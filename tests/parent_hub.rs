@@ -231,3 +231,24 @@ async fn an_expired_booking_or_cancel_link_offers_a_new_link_that_works() {
     let fresh = hub_link(app.mail_to("alex.hartley@example.com").await.last().unwrap());
     assert_eq!(open(&app, fresh.trim_start_matches(&app.stack.api_url)).await.0, 200);
 }
+
+#[tokio::test]
+async fn every_parent_page_links_the_accessibility_statement_privacy_notice_and_contact_page_which_name_the_configured_service() {
+    // Given a parent's Hub
+    let app = spawn_app().await;
+    assert_eq!(app.post_referral(&referral("CAF-LEGAL")).await.status, 201);
+    let hub = format!("/hub/{}", app.link("CAF-LEGAL.A", Purpose::Hub));
+
+    // Then its footer links the three pages, each public and naming who runs the service
+    let (status, _, html) = open(&app, &hub).await;
+    assert_eq!(status, 200);
+    for path in ["/accessibility", "/privacy", "/contact"] {
+        assert!(html.contains(&format!("href=\"{path}\"")), "the Hub's footer links {path}");
+        let (status, headers, page) = open(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(headers.get("content-security-policy").is_some(), "{path} has the pages' headers");
+        assert!(page.contains("Action for Children") && page.contains("pt4c@pt4c.example"), "{path} names the configured service");
+    }
+    let (_, _, privacy) = open(&app, "/privacy").await;
+    assert!(privacy.contains("for 1 year after it closes"), "the retention period is the configured one");
+}

@@ -41,6 +41,45 @@ pub struct Config {
     pub claim_lease: std::time::Duration,
     /// The coordinators' shared address: arrangements due and capacity shortfalls.
     pub coordinators_email: String,
+    /// Who runs the service and how to reach them: the accessibility, privacy and contact pages.
+    pub service: ServiceInfo,
+}
+
+/// The organisations and addresses the public pages name (content as configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceInfo {
+    /// Who runs the course for Cafcass (`SERVICE_OPERATOR`).
+    pub operator: String,
+    /// Who decides what is done with parents' data (`DATA_CONTROLLER`).
+    pub controller: String,
+    /// Where parents write about the service, their data or the pages' accessibility (`SERVICE_CONTACT_EMAIL`).
+    pub contact_email: String,
+    /// A telephone line, if there is one (`SERVICE_CONTACT_PHONE`).
+    pub contact_phone: Option<String>,
+}
+
+impl Default for ServiceInfo {
+    fn default() -> Self {
+        Self {
+            operator: "Action for Children".into(),
+            controller: "Cafcass (the Children and Family Court Advisory and Support Service)".into(),
+            contact_email: "pt4c@pt4c.example".into(),
+            contact_phone: None,
+        }
+    }
+}
+
+impl ServiceInfo {
+    fn from_env() -> Self {
+        let d = Self::default();
+        let or = |name: &str, default: String| std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or(default);
+        Self {
+            operator: or("SERVICE_OPERATOR", d.operator),
+            controller: or("DATA_CONTROLLER", d.controller),
+            contact_email: or("SERVICE_CONTACT_EMAIL", d.contact_email),
+            contact_phone: std::env::var("SERVICE_CONTACT_PHONE").ok().filter(|v| !v.trim().is_empty()),
+        }
+    }
 }
 
 /// Where the coordinators' emails go when `COORDINATORS_EMAIL` is not set (the local stack).
@@ -91,6 +130,7 @@ impl Config {
             parenting_plan_url: std::env::var("PARENTING_PLAN_URL").unwrap_or_else(|_| DEFAULT_PARENTING_PLAN_URL.into()),
             claim_lease: std::time::Duration::from_secs(number("CLAIM_LEASE_SECONDS", 30)?.max(1) as u64),
             coordinators_email: std::env::var("COORDINATORS_EMAIL").unwrap_or_else(|_| DEFAULT_COORDINATORS_EMAIL.into()),
+            service: ServiceInfo::from_env(),
         })
     }
 }

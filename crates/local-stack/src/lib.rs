@@ -223,6 +223,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         // In-process handlers run for milliseconds and the runner retries after 2 s, then 4 s.
         claim_lease: std::time::Duration::from_secs(2),
         coordinators_email: pt4c_adapters::config::DEFAULT_COORDINATORS_EMAIL.into(),
+        service: pt4c_adapters::config::ServiceInfo::default(),
     };
     let links = LinkSigner::new(&cfg.link_key).context("link key")?;
     let pool = PoolSettings::new(REGION, &created.user_pool_id, &created.user_pool_client_id).with_jwks_url(format!(

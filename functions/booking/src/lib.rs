@@ -12,6 +12,7 @@ use axum::Router;
 use pt4c_adapters::problem::Problem;
 use pt4c_adapters::Deps;
 
+mod about;
 mod book;
 mod hub;
 mod offers;
@@ -27,6 +28,7 @@ pub fn router(deps: Deps) -> Router {
         .merge(hub::router())
         .merge(book::router())
         .merge(offers::router())
+        .merge(about::router())
         .route("/assets/{*file}", get(asset))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(deps)
