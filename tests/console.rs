@@ -93,6 +93,7 @@ async fn every_console_route_answers_each_role_as_the_role_matrix_says() {
         (format!("/console/parents/{}/booking", c.parent), vec![("workshopId", &c.theirs)], 403, 403),
         (format!("/console/parents/{}/booking/cancel", c.parent), vec![], 403, 403),
         (format!("/console/parents/{}/new-link", c.parent), vec![], 403, 403),
+        (format!("/console/parents/{}/email", c.parent), vec![("email", "someone.else@example.com")], 403, 403),
         (format!("/console/parents/{}/tasks/{}@1/done", c.parent, c.mine), vec![], 403, 403),
         (format!("/console/parents/{}/concerns", c.other_parent), vec![("summary", "x")], 403, 403),
         (format!("/console/parents/{}/concerns", c.parent), vec![("summary", "")], 422, 403),

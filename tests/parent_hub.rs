@@ -6,6 +6,8 @@ use pt4c_domain::ParentId;
 use pt4c_tests::views::{Catalogue, Completion, HubView, NoticeKind, ParentStatus};
 use pt4c_tests::{hub_link, referral, spawn_app, Answer, TestApp};
 
+mod new_link;
+
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }

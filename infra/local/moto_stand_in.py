@@ -14,7 +14,11 @@ Why a wrapper and not stock ``moto_server``:
 
   GET    /_pt4c/health                     -> {"ok": true}
   GET    /_pt4c/ses/messages?source=EMAIL  -> every email SES accepted, oldest first
+         (&recipientDomain=D: only those sent to someone at D)
   DELETE /_pt4c/ses/messages               -> forget them (moto's SES backends too)
+  GET    /_pt4c/sns/sms?to=NUMBER          -> every text SNS accepted (Publish to a phone
+         number), oldest first: [{"messageId", "to", "text", "sentAt"}] (to: only those to it)
+  DELETE /_pt4c/sns/sms                    -> forget them (moto's SNS backends too)
   POST   /_pt4c/faults                     -> register a canned answer (see below)
   GET    /_pt4c/faults                     -> the faults, with their remaining counts
   DELETE /_pt4c/faults                     -> clear all faults
@@ -128,6 +132,15 @@ SES_SEND_ACTIONS = {
 TRANSACT_WRITE = "DynamoDB_20120810.TransactWriteItems"
 CHAOS_SERVICES = ("dynamodb", "events", "ses")
 _SIGNING_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+def _sent_to_domain(message: Any, domain: str) -> bool:
+    """Was ``message`` addressed to anyone at ``domain`` (cheap: no MIME parsing)?"""
+    try:
+        addresses = _bare_addresses(getattr(message, "destinations", None) or [])
+    except Exception:
+        return False
+    return any(a.lower().endswith("@" + domain) for a in addresses)
+
 
 # (status line, headers, body) of an answer given instead of moto's
 Answer = tuple[str, list[tuple[str, str]], bytes]
@@ -550,6 +563,7 @@ class StandIn:
             maxlen=MAX_REQUEST_LOG
         )
         self.ses_sent_at: dict[str, str] = {}
+        self.sms_sent_at: dict[str, str] = {}
 
     # ---------------------------------------------------------------- WSGI
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -605,6 +619,8 @@ class StandIn:
             if action in SES_SEND_ACTIONS or "outbound-email" in action:
                 if status[:1] == "2":
                     self._stamp_new_ses_messages()
+            if action == "Publish" and status[:1] == "2":
+                self._stamp_new_texts()
         start_response(status, captured.get("headers", []))
         return chunks
 
@@ -619,9 +635,20 @@ class StandIn:
 
         if route == "ses/messages":
             if method == "GET":
-                return _json_response(start_response, 200, self._ses_messages(query.get("source")))
+                return _json_response(
+                    start_response,
+                    200,
+                    self._ses_messages(query.get("source"), query.get("recipientDomain")),
+                )
             if method == "DELETE":
                 self._ses_clear()
+                return _json_response(start_response, 200, {"ok": True})
+
+        if route == "sns/sms":
+            if method == "GET":
+                return _json_response(start_response, 200, self._sms_messages(query.get("to")))
+            if method == "DELETE":
+                self._sms_clear()
                 return _json_response(start_response, 200, {"ok": True})
 
         if route == "faults":
@@ -686,6 +713,47 @@ class StandIn:
             start_response, 404, {"error": f"no such stand-in endpoint: {method} {path}"}
         )
 
+    # ------------------------------------------------------------------ SNS SMS
+    @staticmethod
+    def _sns_backends() -> Iterable[Any]:
+        from moto.sns.models import sns_backends
+
+        for account_backends in list(dict.values(sns_backends)):
+            for backend in list(dict.values(account_backends)):
+                yield backend
+
+    def _sms_messages(self, to: str | None) -> list[dict[str, Any]]:
+        want = (to or "").strip()
+        with self.moto_lock:
+            texts = [(i, t) for b in self._sns_backends() for i, t in list(b.sms_messages.items())]
+        now = _now_rfc3339()
+        out: list[dict[str, Any]] = []
+        for message_id, (number, text) in texts:
+            if want and number != want:
+                continue
+            with self.state_lock:
+                sent_at = self.sms_sent_at.setdefault(message_id, now)
+            out.append({"messageId": message_id, "to": number, "text": text, "sentAt": sent_at})
+        # oldest first (stable: equal stamps keep moto's order, which is send order)
+        out.sort(key=lambda m: m["sentAt"])
+        return out
+
+    def _stamp_new_texts(self) -> None:
+        """Stamp texts when SNS accepts them (called under moto_lock)."""
+        now = _now_rfc3339()
+        with self.state_lock:
+            for backend in self._sns_backends():
+                for message_id in list(backend.sms_messages):
+                    self.sms_sent_at.setdefault(message_id, now)
+
+    def _sms_clear(self) -> None:
+        with self.moto_lock:
+            for backend in self._sns_backends():
+                backend.sms_messages.clear()
+                getattr(backend, "sms_message_objects", {}).clear()
+        with self.state_lock:
+            self.sms_sent_at.clear()
+
     # ------------------------------------------------------------------ SES
     @staticmethod
     def _ses_backends() -> Iterable[Any]:
@@ -715,14 +783,19 @@ class StandIn:
         with self.state_lock:
             self.ses_sent_at.clear()
 
-    def _ses_messages(self, source: str | None) -> list[dict[str, Any]]:
+    def _ses_messages(
+        self, source: str | None, recipient_domain: str | None = None
+    ) -> list[dict[str, Any]]:
         want = (source or "").strip()
         want_addr = email.utils.parseaddr(want)[1].lower() if want else ""
+        domain = (recipient_domain or "").strip().lower()
         out: list[dict[str, Any]] = []
         with self.moto_lock:
             messages = [m for b in self._ses_backends() for m in list(b.sent_messages)]
         now = _now_rfc3339()
         for message in messages:
+            if domain and not _sent_to_domain(message, domain):
+                continue
             try:
                 item = self._describe_ses(message)
             except Exception:

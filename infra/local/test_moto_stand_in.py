@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from email.message import EmailMessage
@@ -261,6 +262,47 @@ def test_ses_raw_email_is_listed(endpoint):
     _, listed = call(endpoint, "GET", f"/_pt4c/ses/messages?source={sender}")
     assert len(listed) == 3 and listed[2]["destinations"] == ["fca@example.com"]
     assert "text body" in listed[2]["raw"]
+
+
+def test_ses_messages_filtered_by_recipient_domain(endpoint):
+    ses = client(endpoint, "ses")
+    sender = f"noreply-{uuid.uuid4().hex[:6]}@pt4c.test"
+    ses.verify_email_identity(EmailAddress=sender)
+    ses.send_raw_email(RawMessage={"Data": _raw_email(sender, "parent@example.com", "ordinary")})
+    bounced = ses.send_raw_email(
+        RawMessage={"Data": _raw_email(sender, "bounce@simulator.amazonses.com", "to the simulator")}
+    )
+    status, listed = call(
+        endpoint, "GET", f"/_pt4c/ses/messages?source={sender}&recipientDomain=simulator.amazonses.com"
+    )
+    assert status == 200
+    assert [m["messageId"] for m in listed] == [bounced["MessageId"]]
+    assert listed[0]["destinations"] == ["bounce@simulator.amazonses.com"]
+
+
+def test_sns_texts_are_listed_filtered_and_forgotten(endpoint):
+    sns = client(endpoint, "sns")
+    mobile = "+4477009" + uuid.uuid4().hex[:5].translate(str.maketrans("abcdef", "123456"))
+    other = "+447700900111"
+    first = sns.publish(PhoneNumber=mobile, Message="Planning Together for Children: first")
+    sns.publish(PhoneNumber=other, Message="someone else")
+    second = sns.publish(
+        PhoneNumber=mobile,
+        Message="second",
+        MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+    )
+    status, listed = call(endpoint, "GET", f"/_pt4c/sns/sms?to={urllib.parse.quote(mobile)}")
+    assert status == 200
+    assert [m["messageId"] for m in listed] == [first["MessageId"], second["MessageId"]]
+    assert listed[0]["to"] == mobile and listed[0]["text"] == "Planning Together for Children: first"
+    assert listed[0]["sentAt"].endswith("Z") and listed[0]["sentAt"] <= listed[1]["sentAt"]
+    # moto's rule for opted-out numbers (ending in 99), which the texter asks before sending
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+447700900199")["isOptedOut"] is True
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber=mobile)["isOptedOut"] is False
+    _, everything = call(endpoint, "GET", "/_pt4c/sns/sms")
+    assert {first["MessageId"], second["MessageId"]} <= {m["messageId"] for m in everything}
+    assert call(endpoint, "DELETE", "/_pt4c/sns/sms")[0] == 200
+    assert call(endpoint, "GET", f"/_pt4c/sns/sms?to={urllib.parse.quote(mobile)}")[1] == []
 
 
 def _bus_with_queue(endpoint: str):

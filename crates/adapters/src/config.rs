@@ -23,6 +23,9 @@ pub struct Config {
     pub table_name: String,
     pub event_bus_name: String,
     pub sender_email: String,
+    /// The SES configuration set every email goes through, whose events (delivered, bounced,
+    /// complained, rejected, delayed) reach the delivery-status function (`SES_CONFIGURATION_SET`).
+    pub ses_configuration_set: Option<String>,
     /// Links in emails are absolute, built on this.
     pub public_base_url: String,
     pub timings: Timings,
@@ -43,6 +46,8 @@ pub struct Config {
     pub coordinators_email: String,
     /// Who runs the service and how to reach them: the accessibility, privacy and contact pages.
     pub service: ServiceInfo,
+    /// Which notices also go by text to a parent's UK mobile (`SMS_KINDS`, comma-separated kind names; `none`: no texts).
+    pub sms_kinds: pt4c_domain::sms::SmsKinds,
 }
 
 /// The organisations and addresses the public pages name (content as configuration).
@@ -102,6 +107,7 @@ impl Config {
             table_name: var("TABLE_NAME")?,
             event_bus_name: var("EVENT_BUS_NAME")?,
             sender_email: var("SENDER_EMAIL")?,
+            ses_configuration_set: std::env::var("SES_CONFIGURATION_SET").ok().filter(|s| !s.trim().is_empty()),
             public_base_url: var("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
             timings: Timings {
                 activation_link: SignedDuration::from_hours(number("ACTIVATION_LINK_HOURS", 72)?),
@@ -119,6 +125,9 @@ impl Config {
                 task_flag: SignedDuration::from_hours(number("TASK_FLAG_HOURS", 72)?),
                 forecast_weeks: number("FORECAST_WEEKS", 8)?,
                 forecast_alert_days: number("FORECAST_ALERT_DAYS", 21)?,
+                new_link_requests_per_address: number("NEW_LINK_REQUESTS_PER_ADDRESS", 3)?.max(1) as u32,
+                new_link_requests_per_client: number("NEW_LINK_REQUESTS_PER_CLIENT_HOUR", 20)?.max(1) as u32,
+                new_link_answer_floor: SignedDuration::from_millis(number("NEW_LINK_ANSWER_FLOOR_MS", 300)?.max(0)),
             },
             outbox_grace: SignedDuration::from_secs(number("OUTBOX_GRACE_SECONDS", 60)?),
             catalogue: match std::env::var("ELEARNING_MODULES") {
@@ -131,6 +140,10 @@ impl Config {
             claim_lease: std::time::Duration::from_secs(number("CLAIM_LEASE_SECONDS", 30)?.max(1) as u64),
             coordinators_email: std::env::var("COORDINATORS_EMAIL").unwrap_or_else(|_| DEFAULT_COORDINATORS_EMAIL.into()),
             service: ServiceInfo::from_env(),
+            sms_kinds: match std::env::var("SMS_KINDS") {
+                Ok(v) => pt4c_domain::sms::SmsKinds::parse(&v).map_err(|e| ConfigError::Invalid("SMS_KINDS", e))?,
+                Err(_) => pt4c_domain::sms::SmsKinds::default(),
+            },
         })
     }
 }

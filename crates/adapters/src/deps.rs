@@ -22,6 +22,8 @@ pub type AwsApp = App<DynamoStore, EventBridgeBus>;
 pub struct Deps {
     pub app: AwsApp,
     pub mailer: SesMailer,
+    /// Texts to parents' UK mobiles (SNS).
+    pub texter: crate::texter::SnsTexter,
     pub config: Arc<Config>,
 }
 
@@ -50,7 +52,13 @@ impl Deps {
             clock,
             settings: Arc::new(settings),
         };
-        Self { app, mailer: SesMailer::new(aws_sdk_ses::Client::new(sdk), &config.sender_email), config: Arc::new(config) }
+        Self {
+            app,
+            mailer: SesMailer::new(aws_sdk_ses::Client::new(sdk), &config.sender_email)
+                .with_configuration_set(config.ses_configuration_set.clone()),
+            texter: crate::texter::SnsTexter::new(aws_sdk_sns::Client::new(sdk)),
+            config: Arc::new(config),
+        }
     }
 
     /// As in Lambda: configuration from the environment, the region's clients, the real clock.

@@ -14,6 +14,7 @@ pub mod mailer;
 pub mod problem;
 pub mod retry;
 pub mod telemetry;
+pub mod texter;
 
 pub use config::Config;
 pub use deps::Deps;

@@ -11,13 +11,20 @@ use pt4c_domain::ports::{Mailer, PortError};
 pub struct SesMailer {
     client: Client,
     sender: String,
+    /// Every email goes through it, so SES reports what became of each.
+    configuration_set: Option<String>,
 }
 
 const SENDER_NAME: &str = "Planning Together for Children";
 
 impl SesMailer {
     pub fn new(client: Client, sender: impl Into<String>) -> Self {
-        Self { client, sender: sender.into() }
+        Self { client, sender: sender.into(), configuration_set: None }
+    }
+
+    pub fn with_configuration_set(mut self, name: Option<String>) -> Self {
+        self.configuration_set = name;
+        self
     }
 
     pub fn mime(&self, email: &Email) -> Result<Vec<u8>, PortError> {
@@ -41,6 +48,7 @@ impl Mailer for SesMailer {
             .client
             .send_raw_email()
             .source(&self.sender)
+            .set_configuration_set_name(self.configuration_set.clone())
             .set_destinations(Some(email.to.clone()))
             .raw_message(RawMessage::builder().data(Blob::new(raw)).build().map_err(|e| PortError::Permanent(e.to_string()))?)
             .send()

@@ -103,6 +103,7 @@ fn fresh_record(r: &NewReferral) -> ProgressRecord {
                 completed_at: None,
                 follow_up: None,
                 notices: vec![],
+                reachable: true,
             })
             .collect(),
     }

@@ -214,7 +214,7 @@ pub fn may_see_workshop(member: &StaffMember, workshop: &Workshop) -> bool {
     match member.role {
         StaffRole::Coordinator => true,
         StaffRole::Trainer => member.is(workshop.trainer.email.as_str()),
-        StaffRole::Cafcass => false,
+        StaffRole::Cafcass | StaffRole::Public => false,
     }
 }
 

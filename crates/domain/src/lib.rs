@@ -4,6 +4,7 @@
 pub mod arrangements;
 pub mod clock;
 pub mod course;
+pub mod delivery;
 pub mod elearning;
 pub mod events;
 pub mod forecast;
@@ -15,8 +16,10 @@ pub mod outcomes;
 pub mod parent;
 pub mod ports;
 pub mod progress;
+pub mod recovery;
 pub mod referral;
 pub mod reporting;
+pub mod sms;
 pub mod staff;
 pub mod sweep;
 pub mod text;

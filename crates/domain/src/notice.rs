@@ -14,6 +14,9 @@ pub enum NoticeKind {
     BookingConfirmed,
     BookingCancelled,
     WorkshopReminder,
+    /// By text only: the workshop starts within 2 hours (the sweep's frequent run).
+    #[serde(rename = "workshop-reminder-2h")]
+    WorkshopReminder2h,
     WorkshopCancelled,
     DidNotAttend,
     DeadlineWarning,
@@ -46,6 +49,7 @@ impl NoticeKind {
             Self::BookingConfirmed => "booking-confirmed",
             Self::BookingCancelled => "booking-cancelled",
             Self::WorkshopReminder => "workshop-reminder",
+            Self::WorkshopReminder2h => "workshop-reminder-2h",
             Self::WorkshopCancelled => "workshop-cancelled",
             Self::DidNotAttend => "did-not-attend",
             Self::DeadlineWarning => "deadline-warning",
@@ -65,6 +69,20 @@ impl NoticeKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+
+    /// Is this email written to the parent (not to the court, the adviser, a trainer or the coordinators)?
+    pub fn to_parent(self) -> bool {
+        !matches!(
+            self,
+            Self::NotCompleted
+                | Self::ReferralCompleted
+                | Self::ConcernRaised
+                | Self::FollowUpOverdue
+                | Self::TrainerChanged
+                | Self::ArrangementDue
+                | Self::CapacityShortfall
+        )
     }
 }
 
@@ -98,6 +116,7 @@ mod tests {
             NoticeKind::WorkshopChanged,
             NoticeKind::TrainerChanged,
             NoticeKind::SeatOffered,
+            NoticeKind::WorkshopReminder2h,
         ] {
             assert_eq!(NoticeKind::parse(k.as_str()), Some(k));
         }

@@ -50,6 +50,9 @@ pub struct ParentRecord {
     pub attended: Option<bool>,
     pub last_workshop: Option<crate::workshop::Booking>,
     pub completed_at: Option<Timestamp>,
+    /// The address on file failed (a permanent bounce or a complaint): nothing more is emailed
+    /// to it until a coordinator corrects it.
+    pub unreachable: Option<crate::delivery::Unreachable>,
 }
 
 impl ParentRecord {
@@ -361,6 +364,7 @@ impl crate::progress::ParentProgress {
             completed_at: p.completed_at,
             follow_up,
             notices: sent,
+            reachable: p.unreachable.is_none(),
         }
     }
 }

@@ -54,6 +54,14 @@ pub struct ParentProgress {
     pub completed_at: Option<Timestamp>,
     pub follow_up: Option<FollowUp>,
     pub notices: Vec<NoticeSent>,
+    /// False once an email to the address on file bounced permanently or was complained of,
+    /// until a coordinator corrects the address.
+    #[serde(default = "reachable_by_default")]
+    pub reachable: bool,
+}
+
+fn reachable_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,4 +101,30 @@ pub struct FollowUp {
 pub struct NoticeSent {
     pub kind: NoticeKind,
     pub sent_at: Timestamp,
+    /// `email` or `sms`.
+    #[serde(default)]
+    pub channel: NoticeChannel,
+    /// What became of it, from the provider's reports.
+    #[serde(default)]
+    pub status: crate::delivery::DeliveryStatus,
+}
+
+/// How a notice went: by email, or by text (its ledger subject ends in `sms::SMS_SUBJECT_SUFFIX`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeChannel {
+    #[default]
+    Email,
+    Sms,
+}
+
+impl NoticeChannel {
+    /// The channel of a notice from its ledger subject.
+    pub fn of_subject(subject: &str) -> Self {
+        if subject.ends_with(crate::sms::SMS_SUBJECT_SUFFIX) {
+            Self::Sms
+        } else {
+            Self::Email
+        }
+    }
 }

@@ -13,6 +13,9 @@ pub enum StaffRole {
     Trainer,
     /// A Family Court Adviser: read-only, the referrals they advise on.
     Cafcass,
+    /// Not staff: someone on a public page (a parent asking for a new link by email address).
+    /// Only audit entries name it; it is no group, so nobody signs in with it.
+    Public,
 }
 
 impl StaffRole {
@@ -24,6 +27,7 @@ impl StaffRole {
             StaffRole::Coordinator => "coordinator",
             StaffRole::Trainer => "trainer",
             StaffRole::Cafcass => "cafcass",
+            StaffRole::Public => "public",
         }
     }
 
@@ -238,6 +242,7 @@ pub fn may_view_parent(member: &StaffMember, trainers_of_parent: &[&str], advise
         StaffRole::Coordinator => true,
         StaffRole::Trainer => trainers_of_parent.iter().any(|t| member.is(t)),
         StaffRole::Cafcass => member.is(adviser_email),
+        StaffRole::Public => false,
     }
 }
 

@@ -34,6 +34,14 @@ pub struct Timings {
     pub forecast_weeks: i64,
     /// ...and tells coordinators of a shortfall within this many days.
     pub forecast_alert_days: i64,
+    /// Requests for a new link by email address (`/new-link`) one address may make in a day
+    /// (Europe/London), known or not.
+    pub new_link_requests_per_address: u32,
+    /// ...and one client (its IP address) in an hour.
+    pub new_link_requests_per_client: u32,
+    /// The answer to such a request is given no sooner than this after it began, so a known
+    /// and an unknown address take the same time.
+    pub new_link_answer_floor: SignedDuration,
 }
 
 impl Default for Timings {
@@ -54,6 +62,9 @@ impl Default for Timings {
             task_flag: SignedDuration::from_hours(72),
             forecast_weeks: 8,
             forecast_alert_days: 21,
+            new_link_requests_per_address: 3,
+            new_link_requests_per_client: 20,
+            new_link_answer_floor: SignedDuration::from_millis(300),
         }
     }
 }

@@ -23,6 +23,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/2015-03-31/functions/{function}/invocations", post(invoke_function))
         .route("/mail", get(mail))
+        .route("/sms", get(sms))
+        .route("/sms/inbound", post(sms_inbound))
         .route("/clock", put(set_clock).delete(reset_clock).get(read_clock))
         .route("/events", get(events))
         .route("/staff-users", post(create_staff_user))
@@ -65,8 +67,41 @@ fn wants_json(headers: &HeaderMap) -> bool {
 async fn mail(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     match mailbox::fetch(&shared.http, &shared.moto_endpoint, &shared.created.sender).await {
         Ok(mails) if wants_json(&headers) => Json(mails).into_response(),
-        Ok(mails) => Html(mailbox::page(&mails)).into_response(),
+        Ok(mails) => {
+            let texts = mailbox::fetch_texts(&shared.http, &shared.moto_endpoint, None).await.unwrap_or_default();
+            Html(mailbox::page_with_texts(&mails, &texts)).into_response()
+        }
         Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SmsQuery {
+    to: Option<String>,
+}
+
+/// The texts SNS accepted (`?to=+447…`: only those to that number), oldest first.
+async fn sms(State(shared): State<Arc<Shared>>, axum::extract::Query(q): axum::extract::Query<SmsQuery>) -> Response {
+    match mailbox::fetch_texts(&shared.http, &shared.moto_endpoint, q.to.as_deref()).await {
+        Ok(texts) => Json(texts).into_response(),
+        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct InboundBody {
+    from: String,
+    body: String,
+}
+
+/// A parent's reply by text, as End User Messaging's topic would deliver it to `SmsInboundFunction`.
+async fn sms_inbound(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let Ok(InboundBody { from, body }) = serde_json::from_slice(&body) else {
+        return (StatusCode::BAD_REQUEST, "expected {\"from\": \"+447…\", \"body\": \"STOP\"}").into_response();
+    };
+    match invoke(&shared, "SmsInboundFunction", sms_inbound::sns_event(&from, "+447700900000", &body)).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
 

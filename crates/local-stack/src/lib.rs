@@ -12,6 +12,7 @@ pub mod control;
 pub mod mailbox;
 pub mod resources;
 pub mod runner;
+pub mod ses_events;
 pub mod staff;
 pub mod template;
 pub mod template_pool;
@@ -213,6 +214,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         table_name: created.table.clone(),
         event_bus_name: created.bus.clone(),
         sender_email: created.sender.clone(),
+        ses_configuration_set: Some(created.configuration_set.clone()),
         public_base_url: cfg.public_base_url.clone().unwrap_or_else(|| api_url.clone()),
         timings: cfg.timings,
         outbox_grace: cfg.outbox_grace,
@@ -224,6 +226,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         claim_lease: std::time::Duration::from_secs(2),
         coordinators_email: pt4c_adapters::config::DEFAULT_COORDINATORS_EMAIL.into(),
         service: pt4c_adapters::config::ServiceInfo::default(),
+        sms_kinds: pt4c_domain::sms::SmsKinds::default(),
     };
     let links = LinkSigner::new(&cfg.link_key).context("link key")?;
     let pool = PoolSettings::new(REGION, &created.user_pool_id, &created.user_pool_client_id).with_jwks_url(format!(
@@ -264,6 +267,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         }
     }));
     tasks.extend(runner::spawn(shared.clone(), cfg.poll_every, cfg.relay_every));
+    tasks.push(ses_events::spawn(shared.clone(), cfg.poll_every.max(std::time::Duration::from_millis(250))));
     if cfg.scheduled_sweep {
         tasks.extend(runner::spawn_daily_sweep(shared.clone())?);
     }

@@ -121,3 +121,50 @@ pub fn page(mails: &[Mail]) -> String {
     html.push_str("</body></html>");
     html
 }
+
+/// The mailbox page with its texts after the emails.
+pub fn page_with_texts(mails: &[Mail], texts: &[Text]) -> String {
+    let html = page(mails);
+    match html.strip_suffix("</body></html>") {
+        Some(body) => format!("{body}{}</body></html>", texts_section(texts)),
+        None => html,
+    }
+}
+
+/// A text SNS (moto) accepted: `GET /sms` on the control plane, and the mailbox page's last section.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Text {
+    pub message_id: String,
+    pub to: String,
+    pub text: String,
+    pub sent_at: String,
+}
+
+/// Every text the stand-in's SNS accepted, oldest first (SNS keeps no sender: a stand-in shared
+/// by several stacks lists theirs too; `to` narrows it to one number).
+pub async fn fetch_texts(http: &reqwest::Client, moto: &str, to: Option<&str>) -> anyhow::Result<Vec<Text>> {
+    let mut request = http.get(format!("{moto}/_pt4c/sns/sms"));
+    if let Some(to) = to {
+        request = request.query(&[("to", to)]);
+    }
+    Ok(request.send().await.context("the AWS stand-in did not answer")?.error_for_status()?.json().await?)
+}
+
+/// The mailbox page's section of texts, newest first.
+pub fn texts_section(texts: &[Text]) -> String {
+    let mut html = format!(
+        "<section><h1>Text messages</h1><p>{} texts. JSON: <code>GET /sms</code>; a reply: <code>POST /sms/inbound {{\"from\", \"body\"}}</code>.</p>",
+        texts.len()
+    );
+    for t in texts.iter().rev() {
+        html.push_str(&format!(
+            "<article><dl><dt>To</dt><dd>{}</dd><dt>Sent</dt><dd>{}</dd></dl><p>{}</p></article>",
+            escape(&t.to),
+            escape(&t.sent_at),
+            escape(&t.text)
+        ));
+    }
+    html.push_str("</section>");
+    html
+}

@@ -15,6 +15,8 @@ pub struct Created {
     pub table: String,
     pub bus: String,
     pub sender: String,
+    /// The SES configuration set every email goes through (its events: `ses_events`).
+    pub configuration_set: String,
     /// Per rule (function, event id): the queue its events arrive in.
     pub rule_queues: Vec<RuleQueue>,
     /// Dead-letter queue logical id → queue URL.
@@ -156,6 +158,17 @@ pub async fn create(sdk: &aws_config::SdkConfig, template: &Template, prefix: &s
 
     let sender = format!("no-reply@{prefix}.pt4c.local");
     ses.verify_email_identity().email_address(&sender).send().await.context("verify the SES sender")?;
+    let configuration_set = format!("{prefix}-delivery");
+    if let Err(e) = ses
+        .create_configuration_set()
+        .configuration_set(aws_sdk_ses::types::ConfigurationSet::builder().name(&configuration_set).build()?)
+        .send()
+        .await
+    {
+        if !e.as_service_error().map(|s| s.is_configuration_set_already_exists_exception()).unwrap_or(false) {
+            return Err(anyhow::anyhow!(aws_sdk_ses::error::DisplayErrorContext(e))).context("create the SES configuration set");
+        }
+    }
 
     let pool = crate::staff::create_pool(sdk, &template.staff_pool, prefix).await.context("create the staff user pool")?;
 
@@ -163,6 +176,7 @@ pub async fn create(sdk: &aws_config::SdkConfig, template: &Template, prefix: &s
         table,
         bus,
         sender,
+        configuration_set,
         rule_queues,
         dead_letter_queues,
         audit_queue,

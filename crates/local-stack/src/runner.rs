@@ -54,6 +54,14 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
                 reporting::handle(deps, &dead_letters(shared, function)?, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
+        "DeliveryStatusFunction" => {
+            let event: EventBridgeEvent =
+                serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let summary = delivery_status::handle(deps, &dead_letters(shared, function)?, event)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
+            Ok(serde_json::to_value(summary).unwrap_or_default())
+        }
         "DeadlineSweepFunction" => {
             let run: deadline_sweep::ScheduledRun =
                 serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
@@ -61,6 +69,12 @@ pub async fn invoke(shared: &Shared, function: &str, payload: serde_json::Value)
             let summary =
                 if run.holds_only() { deadline_sweep::end_holds(deps, at).await } else { deadline_sweep::sweep(deps, at, None).await };
             let summary = summary.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            Ok(serde_json::to_value(summary).unwrap_or_default())
+        }
+        "SmsInboundFunction" => {
+            let event: sms_inbound::SnsEvent =
+                serde_json::from_value(payload).map_err(|e| InvokeError::BadPayload(function.into(), e.to_string()))?;
+            let summary = sms_inbound::handle(deps, event).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             Ok(serde_json::to_value(summary).unwrap_or_default())
         }
         "ReferralIntakeFunction" | "BookingFunction" | "CourseAdminFunction" | "StaffConsoleFunction" => {

@@ -22,13 +22,16 @@ use pt4c_domain::WorkshopId;
 
 mod arrangements;
 mod course;
+mod delivery;
 mod forecast;
 mod gateways;
 mod notice;
 mod outbox;
 mod parent;
+mod recovery;
 mod referral;
 mod reporting;
+mod sms;
 mod staff;
 mod state;
 mod sweep;
@@ -39,6 +42,7 @@ mod workshop;
 mod tests;
 
 pub use gateways::{MemoryBus, MemoryMailer};
+pub use sms::MemoryTexter;
 
 use state::State;
 
@@ -100,6 +104,10 @@ pub enum Op {
     Forecast,
     /// Every `ReportingStore` call.
     Reporting,
+    /// Every `LinkRecoveryStore` call (parents by email address, request counters).
+    Recovery,
+    /// Every `DeliveryLedger` call.
+    Delivery,
 }
 
 /// When an injected fault strikes.

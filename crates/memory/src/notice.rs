@@ -36,6 +36,7 @@ pub(crate) fn claim_in<K: Ord>(notices: &mut BTreeMap<K, NoticeRec>, k: K, kind:
             message_id: None,
             sent_order: 0,
             lease_until: Some(Instant::now() + lease),
+            delivery: None,
         },
     );
     NoticeClaim::Claimed { claim_id }

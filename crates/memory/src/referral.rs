@@ -25,10 +25,18 @@ pub(crate) fn progress_of(s: &State, id: &ReferralId) -> Option<ProgressRecord> 
                 .notices
                 .iter()
                 .filter(|((pid, _, _), n)| pid == &p.parent_id && n.state == NoticeState::Sent)
-                .filter_map(|(_, n)| n.sent_at.map(|at| (at, n.sent_order, n.kind)))
+                .filter_map(|((_, _, subject), n)| n.sent_at.map(|at| (at, n.sent_order, n.kind, n.delivery, subject)))
                 .collect();
-            mine.sort_by_key(|(at, order, _)| (*at, *order));
-            let sent: Vec<NoticeSent> = mine.into_iter().map(|(sent_at, _, kind)| NoticeSent { kind, sent_at }).collect();
+            mine.sort_by_key(|(at, order, _, _, _)| (*at, *order));
+            let sent: Vec<NoticeSent> = mine
+                .into_iter()
+                .map(|(sent_at, _, kind, status, subject)| NoticeSent {
+                    kind,
+                    sent_at,
+                    status: status.unwrap_or_default(),
+                    channel: pt4c_domain::progress::NoticeChannel::of_subject(subject),
+                })
+                .collect();
             let follow_up = s.follow_ups.get(&p.parent_id).map(|f| FollowUp {
                 due_by: f.entry.due_by,
                 completed_at: f.entry.completed_at,
@@ -102,6 +110,7 @@ impl ReferralStore for MemoryStore {
                         attended: None,
                         rostered_on: BTreeSet::new(),
                         last_workshop: None,
+                        unreachable: None,
                     },
                 );
             }

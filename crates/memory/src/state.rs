@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub workshop_notices: BTreeMap<(WorkshopId, &'static str, String), NoticeRec>,
     /// Requests for a fresh link, per parent and day.
     pub link_requests: BTreeMap<(ParentId, Date), u32>,
+    /// Requests for a new link by email address, per (counter key, window).
+    pub rate_counters: BTreeMap<(String, String), u32>,
     pub follow_ups: BTreeMap<ParentId, FollowUpRec>,
     pub concerns: BTreeMap<(ParentId, pt4c_domain::ConcernId), Concern>,
     pub workshops: BTreeMap<WorkshopId, WorkshopRec>,
@@ -57,6 +59,8 @@ pub(crate) struct State {
     pub reporting: crate::reporting::Ledger,
     /// Arrangement tasks, the coordinators' emails and the capacity forecast.
     pub coordination: crate::arrangements::Coordination,
+    /// Texts' opt-outs (`crate::sms`).
+    pub sms: crate::sms::SmsState,
 }
 
 impl State {
@@ -112,6 +116,7 @@ impl State {
             attended: p.attended,
             last_workshop: p.last_workshop.clone(),
             completed_at: p.completed_at,
+            unreachable: p.unreachable.clone(),
         })
     }
 
@@ -231,6 +236,7 @@ pub(crate) struct ParentRec {
     /// Every workshop the parent was booked on: where erasure finds their roster places.
     pub rostered_on: BTreeSet<WorkshopId>,
     pub last_workshop: Option<Booking>,
+    pub unreachable: Option<pt4c_domain::delivery::Unreachable>,
 }
 
 impl ParentRec {
@@ -267,6 +273,8 @@ pub(crate) struct NoticeRec {
     pub sent_order: u64,
     /// While sending: after this moment another delivery may take the claim over.
     pub lease_until: Option<std::time::Instant>,
+    /// What the provider reported of it since.
+    pub delivery: Option<pt4c_domain::delivery::DeliveryStatus>,
 }
 
 /// Where a follow-up call sits in the due-index.

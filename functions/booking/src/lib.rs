@@ -15,6 +15,7 @@ use pt4c_adapters::Deps;
 mod about;
 mod book;
 mod hub;
+mod new_link;
 mod offers;
 mod pages;
 
@@ -29,6 +30,7 @@ pub fn router(deps: Deps) -> Router {
         .merge(book::router())
         .merge(offers::router())
         .merge(about::router())
+        .merge(new_link::router())
         .route("/assets/{*file}", get(asset))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(deps)

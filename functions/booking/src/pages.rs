@@ -65,6 +65,11 @@ pub(crate) fn booked_place(mode: Mode, location: &str) -> String {
     }
 }
 
+/// Where a parent with no link that works asks for one by email address: (label, url).
+fn new_link_page() -> (String, String) {
+    ("Get a new link to your Parent Hub".to_owned(), "/new-link".to_owned())
+}
+
 /// One place where a link that leads nowhere becomes a page or problem details.
 pub(crate) fn link_refused(json: bool, r: LinkRefusal) -> Response {
     match r {
@@ -72,24 +77,26 @@ pub(crate) fn link_refused(json: bool, r: LinkRefusal) -> Response {
             Problem::new(StatusCode::FORBIDDEN, "invalid-link", "This link is not valid", "Use the latest link we emailed you.")
                 .into_response()
         }
-        LinkRefusal::InvalidLink => message(
+        LinkRefusal::InvalidLink => message_with(
             StatusCode::FORBIDDEN,
             "This link is not valid",
             vec!["Check that you copied the whole link from your email, or use the latest email we sent you."],
             None,
+            Some(new_link_page()),
         ),
         LinkRefusal::Expired { .. } if json => {
             Problem::new(StatusCode::GONE, "link-expired", "This link has expired", "Ask for a new link with POST /hub/{token}/new-link.")
                 .into_response()
         }
-        LinkRefusal::Expired { token } => message(
+        LinkRefusal::Expired { token } => message_with(
             StatusCode::GONE,
             "This link has expired",
             vec![
                 "Links to your Parent Hub only work for a limited time, to keep your information safe.",
                 "We can email you a new link. We will send it to the email address the court gave us for you.",
             ],
-            Some(format!("/hub/{token}/new-link")),
+            Some((format!("/hub/{token}/new-link"), "Email me a new link".to_owned())),
+            Some(new_link_page()),
         ),
         LinkRefusal::NotFound if json => Problem::not_found("parent").into_response(),
         LinkRefusal::NotFound => {

@@ -24,6 +24,8 @@ pub struct Report {
     /// (the parents on the course and the workshops in its window).
     pub forecast: pt4c_app::forecast::ForecastRun,
     pub forecast_items_read: u64,
+    /// The frequent run's texts to parents whose workshop starts within 2 hours.
+    pub soon_reminded: pt4c_app::texting::SoonReminded,
 }
 
 /// The part of a scheduled event (EventBridge Scheduler's envelope, or a rule's) the sweep reads.
@@ -90,14 +92,19 @@ pub async fn sweep(deps: &Deps, at: Timestamp, stop_by: Option<std::time::Instan
         arrangements,
         forecast,
         forecast_items_read,
+        soon_reminded: Default::default(),
     })
 }
 
-/// Gives back the seats whose hold ended by `at` (the frequent run: nothing else).
+/// The frequent run (every 15 minutes): gives back the seats whose hold ended by `at`, and texts
+/// the 2-hour workshop reminders (`pt4c_app::texting::remind_soon`, each once).
 pub async fn end_holds(deps: &Deps, at: Timestamp) -> Result<Report, SweepError> {
     let (store, cost) = deps.store.metered();
     let app = pt4c_app::App { store, ..deps.app.clone() };
     let holds_ended = pt4c_app::waiting::end_holds(&app, at).await?;
+    let soon_reminded = pt4c_app::texting::remind_soon(&deps.app, &deps.texter, &deps.config.sms_kinds, at).await?;
+    tracing::info!(workshops = soon_reminded.workshops, sent = soon_reminded.sent, already_sent = soon_reminded.already_sent,
+        opted_out = soon_reminded.opted_out, "2-hour reminders texted");
     let summary = Summary { swept_at: Some(at), holds_ended, finished: true, ..Summary::default() };
     Ok(Report {
         summary,
@@ -106,5 +113,6 @@ pub async fn end_holds(deps: &Deps, at: Timestamp) -> Result<Report, SweepError>
         arrangements: Default::default(),
         forecast: Default::default(),
         forecast_items_read: 0,
+        soon_reminded,
     })
 }

@@ -11,7 +11,7 @@ use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::ParentRecord;
 use pt4c_domain::workshop::WorkshopStatus;
 
-use crate::{calendar, counted, open_parent, parent, skipped, workshop, Summary};
+use crate::{and_text, calendar, counted, open_parent, parent, skipped, workshop, Summary};
 use pt4c_adapters::ics::Method;
 
 pub(crate) async fn book_workshop(deps: &Deps, event: &ELearningCompleted) -> Result<Summary, ConsumerError> {
@@ -58,7 +58,9 @@ pub(crate) async fn booking_confirmed(deps: &Deps, event: &WorkshopBooked) -> Re
     .map_err(ConsumerError::template("booking-confirmed"))?;
     let kind = NoticeKind::BookingConfirmed;
     let subject = format!("{}@{}", event.workshop_id, event.booked_at.as_second());
-    counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject, deps.now(), &email).await, &parent.parent_id, kind)
+    let emailed =
+        counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject, deps.now(), &email).await, &parent.parent_id, kind);
+    and_text(deps, emailed, &parent, kind, &subject, pt4c_domain::sms::texts::booking_confirmed(w.starts_at)).await
 }
 
 pub(crate) async fn booking_cancelled(deps: &Deps, event: &BookingCancelled) -> Result<Summary, ConsumerError> {

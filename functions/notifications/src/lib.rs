@@ -76,6 +76,22 @@ fn counted(result: Result<Sending, PortError>, parent: &ParentId, kind: NoticeKi
     }
 }
 
+/// After its email went (or had gone), the notice's text, once: a failed text fails the delivery,
+/// whose retry finds the email sent and sends only the text.
+async fn and_text(
+    deps: &Deps,
+    emailed: Result<Summary, ConsumerError>,
+    parent: &ParentRecord,
+    kind: NoticeKind,
+    subject: &str,
+    text: String,
+) -> Result<Summary, ConsumerError> {
+    let summary = emailed?;
+    let t = pt4c_app::texting::Text { parent: &parent.parent_id, phone: parent.phone.as_deref(), kind, subject, text };
+    deps.text(t).await?;
+    Ok(summary)
+}
+
 fn skipped() -> Summary {
     Summary { skipped: 1, ..Summary::default() }
 }

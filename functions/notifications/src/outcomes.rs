@@ -10,7 +10,7 @@ use pt4c_domain::link::Purpose;
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::progress::ParentStatus;
 
-use crate::{case_file, counted, open_parent, parent, skipped, Summary};
+use crate::{and_text, case_file, counted, open_parent, parent, skipped, Summary};
 
 /// The parent attended: they have completed the course; introduce the online parenting plan.
 pub(crate) async fn completed(deps: &Deps, event: &WorkshopAttended) -> Result<Summary, ConsumerError> {
@@ -43,11 +43,12 @@ pub(crate) async fn did_not_attend(deps: &Deps, event: &WorkshopMissed) -> Resul
         booking_url: &booking_url,
     })
     .map_err(ConsumerError::template(kind.as_str()))?;
-    counted(
+    let emailed = counted(
         send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, event.workshop_id.as_str(), deps.now(), &email).await,
         &parent.parent_id,
         kind,
-    )
+    );
+    and_text(deps, emailed, &parent, kind, event.workshop_id.as_str(), pt4c_domain::sms::texts::did_not_attend()).await
 }
 
 /// The court's date passed and the parent had not completed: the FCA and the court are told what was done.

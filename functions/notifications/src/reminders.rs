@@ -11,7 +11,8 @@ use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::sweep::Reminder;
 use pt4c_domain::workshop::WorkshopStatus;
 
-use crate::{counted, open_parent, skipped, Summary};
+use crate::{and_text, counted, open_parent, skipped, Summary};
+use pt4c_domain::sms;
 
 /// Whether the parent has done since what the reminder asks.
 fn moot(parent: &ParentRecord, event: &ReminderDue) -> bool {
@@ -77,5 +78,16 @@ pub(crate) async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary
     }
     .map_err(ConsumerError::template(kind.as_str()))?;
     let subject_key = event.reminder.subject(event.workshop_id.as_ref().map(|w| w.as_str()).zip(event.booked_at));
-    counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject_key, deps.now(), &email).await, &parent.parent_id, kind)
+    let emailed =
+        counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject_key, deps.now(), &email).await, &parent.parent_id, kind);
+    // The 48-hour workshop reminder and the deadline warning go by text too (as configured).
+    let text = match event.reminder {
+        Reminder::WorkshopReminder => parent.booking.as_ref().map(|b| sms::texts::workshop_reminder(b.starts_at)),
+        Reminder::DeadlineWarning => Some(sms::texts::deadline_warning(parent.complete_by)),
+        _ => None,
+    };
+    match text {
+        Some(text) => and_text(deps, emailed, &parent, kind, &subject_key, text).await,
+        None => emailed,
+    }
 }

@@ -44,8 +44,22 @@ struct Page {
     show_parent: bool,
     /// The capacity forecast's shortfall, when the latest forecast has one.
     forecast: Option<Banner>,
+    /// Parents whose address failed (coordinators): correct it from their page.
+    unreachable: Vec<Unreachable>,
     notice: Option<&'static str>,
 }
+
+/// A parent the coordinators cannot email, with who else knows them.
+pub struct Unreachable {
+    pub parent_id: String,
+    pub name: String,
+    pub email: String,
+    pub adviser: String,
+    pub why: String,
+}
+
+/// Unreachable parents the dashboard lists at most.
+const UNREACHABLE_LIMIT: usize = 100;
 
 /// The forecast's banner: which workshops to add, and when it was computed.
 pub struct Banner {
@@ -137,6 +151,7 @@ async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>, 
             back: "dashboard",
             show_parent: true,
             forecast: None,
+            unreachable: vec![],
             notice: None,
         };
         return pages::render(StatusCode::OK, page.render());
@@ -174,6 +189,23 @@ async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>, 
     } else {
         (vec![], None)
     };
+    let unreachable = if is_coordinator {
+        match pt4c_app::delivery::unreachable(&c.deps.app, UNREACHABLE_LIMIT).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|u| Unreachable {
+                    parent_id: u.parent_id.to_string(),
+                    name: u.name,
+                    email: u.email,
+                    adviser: u.adviser,
+                    why: crate::parents::describe_unreachable(&u.unreachable),
+                })
+                .collect(),
+            Err(_) => return pages::unavailable(),
+        }
+    } else {
+        vec![]
+    };
     let notice = (q.done.as_deref() == Some("task.done")).then_some("Marked as arranged.");
     let page = Page {
         who,
@@ -187,6 +219,7 @@ async fn dashboard(State(c): State<Shared>, Extension(staff): Extension<Staff>, 
         back: "dashboard",
         show_parent: true,
         forecast,
+        unreachable,
         notice,
     };
     pages::render(StatusCode::OK, page.render())

@@ -28,6 +28,7 @@ impl Who {
             StaffRole::Coordinator => "Coordinator",
             StaffRole::Trainer => "Trainer",
             StaffRole::Cafcass => "Family Court Adviser",
+            StaffRole::Public => "Member of the public",
         }
     }
     /// (href, label, section) of the navigation this role has.

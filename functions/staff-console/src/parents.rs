@@ -25,11 +25,14 @@ use crate::session::{Fields, Staff};
 use crate::workshops::access;
 use crate::{Console, Shared};
 
+mod address;
 mod find;
+
+pub(crate) use address::describe as describe_unreachable;
 
 const EVERYONE: &[StaffRole] = &[StaffRole::Coordinator, StaffRole::Trainer, StaffRole::Cafcass];
 const STAFF: &[StaffRole] = &[StaffRole::Coordinator, StaffRole::Trainer];
-const COORDINATOR: &[StaffRole] = &[StaffRole::Coordinator];
+pub(crate) const COORDINATOR: &[StaffRole] = &[StaffRole::Coordinator];
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -38,6 +41,7 @@ pub fn router() -> Router<Shared> {
         .route("/console/parents/{id}/booking", post(book))
         .route("/console/parents/{id}/booking/cancel", post(cancel_booking))
         .route("/console/parents/{id}/new-link", post(new_link))
+        .route("/console/parents/{id}/email", post(address::correct))
         .route("/console/parents/{id}/concerns", post(raise_concern))
         .route("/console/parents/{id}/follow-up", post(follow_up))
 }
@@ -90,7 +94,11 @@ fn timeline(p: &ParentPage) -> Vec<Moment> {
     }
     if let Some(progress) = &p.progress {
         for n in &progress.notices {
-            t.push(moment(n.sent_at, format!("Email sent: {}", n.kind.as_str().replace('-', " ")), None, None));
+            let how = match n.status {
+                pt4c_domain::delivery::DeliveryStatus::Sent => String::new(),
+                s => format!(" ({})", s.as_str()),
+            };
+            t.push(moment(n.sent_at, format!("Email sent: {}{how}", n.kind.as_str().replace('-', " ")), None, None));
         }
         if let Some(f) = &progress.follow_up {
             if let Some(at) = f.completed_at {
@@ -121,6 +129,8 @@ struct ShowPage {
     id: String,
     name: String,
     email: String,
+    /// Why the address on file is no longer written to, and since when.
+    unreachable: Option<String>,
     phone: String,
     status: &'static str,
     complete_by: String,
@@ -162,7 +172,7 @@ async fn show(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(
 }
 
 /// The parent's page, after `action` was checked (the view itself is audited as `parent.view`).
-async fn render_parent(
+pub(crate) async fn render_parent(
     c: &Console,
     staff: &Staff,
     id: &str,
@@ -221,6 +231,7 @@ async fn render_parent(
         id: id.to_string(),
         name: format!("{} {}", p.record.first_name, p.record.last_name),
         email: p.record.email.as_str().to_owned(),
+        unreachable: p.record.unreachable.as_ref().map(address::describe),
         phone: p.record.phone.clone().unwrap_or_else(|| "None given".into()),
         status: status_label(p.record.status),
         complete_by: pages::day(p.record.complete_by),
@@ -250,7 +261,7 @@ fn mode_text(m: pt4c_domain::workshop::Mode) -> &'static str {
 }
 
 /// The parent an action is for, if this member may see them (else the answer to give).
-async fn acting_on(c: &Console, staff: &Staff, id: &str, action: &str, roles: &[StaffRole]) -> Result<ParentPage, Response> {
+pub(crate) async fn acting_on(c: &Console, staff: &Staff, id: &str, action: &str, roles: &[StaffRole]) -> Result<ParentPage, Response> {
     let parsed = ParentId::parse(id).ok();
     staff.allow(c, action, roles, parsed.as_ref().map(About::parent).unwrap_or_default()).await?;
     let Some(id) = parsed else { return Err(pages::not_found(staff, "Parent")) };
@@ -259,7 +270,7 @@ async fn acting_on(c: &Console, staff: &Staff, id: &str, action: &str, roles: &[
 
 /// Audits an action's outcome; shows the refusal on the parent's page, or goes back to it (303)
 /// saying what was done.
-async fn done(c: &Console, staff: &Staff, action: &str, about: About, id: &str, outcome: Result<(), FieldError>) -> Response {
+pub(crate) async fn done(c: &Console, staff: &Staff, action: &str, about: About, id: &str, outcome: Result<(), FieldError>) -> Response {
     let audited = if outcome.is_err() { AuditOutcome::Refused } else { AuditOutcome::Done };
     staff.audited(c, action, audited, about).await;
     match outcome {
@@ -278,6 +289,7 @@ fn done_notice(action: &str) -> Option<&'static str> {
         "concern.raise" => "Concern raised. The Family Court Adviser has been emailed.",
         "follow_up.record" => "Follow-up call recorded.",
         "task.done" => "Marked as arranged.",
+        "parent.email" => "Email address corrected. A fresh Parent Hub link has been sent to it.",
         _ => return None,
     })
 }

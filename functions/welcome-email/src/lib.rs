@@ -10,7 +10,7 @@ use pt4c_app::notices::{send_once, Sending};
 use pt4c_domain::events::{DomainEvent, LinkRequested, ReferralReceived};
 use pt4c_domain::link::Purpose;
 use pt4c_domain::notice::NoticeKind;
-use pt4c_domain::ports::{PortError, ReferralStore};
+use pt4c_domain::ports::{ParentStore, PortError, ReferralStore};
 use pt4c_domain::{london_date, ParentId};
 use serde::Serialize;
 
@@ -68,7 +68,9 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Consu
         .map_err(|e| PortError::Permanent(format!("welcome template: {e}")))?;
         let result = send_once(&deps.store, &deps.mailer, &parent.parent_id, NoticeKind::Welcome, "referral", now, &email).await;
         log_sending(&parent.parent_id, NoticeKind::Welcome, &result);
-        result
+        let sending = result?;
+        welcome_text(deps, &parent.parent_id).await?;
+        Ok::<_, PortError>(sending)
     });
     summary.skipped = referral.parents.iter().filter(|p| p.withdrawn).count();
     let mut failure = None;
@@ -88,6 +90,23 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Consu
     }
 }
 
+/// After the welcome email, its text to the parent's UK mobile, once (a separate claim: a failed
+/// text fails the delivery, whose retry finds the email sent and sends only the text).
+async fn welcome_text(deps: &Deps, parent_id: &ParentId) -> Result<(), PortError> {
+    if !deps.config.sms_kinds.allows(NoticeKind::Welcome) {
+        return Ok(());
+    }
+    let Some(parent) = deps.store.parent(parent_id).await? else { return Ok(()) };
+    let text = pt4c_app::texting::Text {
+        parent: parent_id,
+        phone: parent.phone.as_deref(),
+        kind: NoticeKind::Welcome,
+        subject: "referral",
+        text: pt4c_domain::sms::texts::welcome(),
+    };
+    deps.text(text).await.map(|_| ())
+}
+
 async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, ConsumerError> {
     let Some(referral) = deps.store.contacts(event.parent_id.referral_id()).await? else {
         return Err(ConsumerError::permanent(format!("no referral for parent {}", event.parent_id)));
@@ -101,6 +120,13 @@ async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, Consume
         return Ok(summary);
     }
     let now = deps.now();
+    if event.request_id.starts_with(pt4c_app::delivery::ADDRESS_CORRECTED) {
+        // A corrected address: a parent who never set up their Hub gets the welcome again there.
+        let record = pt4c_domain::ports::ParentStore::parent(&deps.store, &parent.parent_id).await?;
+        if record.is_some_and(|r| r.activated_at.is_none()) {
+            return welcome_again(deps, parent, referral.complete_by, &event.request_id).await;
+        }
+    }
     let expires = now + deps.config.timings.link_validity;
     let token = deps.links()?.sign(&parent.parent_id, Purpose::Hub, expires);
     let hub_url = deps.link_url("hub", &token);
@@ -113,6 +139,35 @@ async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, Consume
     .map_err(ConsumerError::template("new-link"))?;
     let result = send_once(&deps.store, &deps.mailer, &parent.parent_id, NoticeKind::NewLink, &event.request_id, now, &email).await;
     log_sending(&parent.parent_id, NoticeKind::NewLink, &result);
+    match result? {
+        Sending::Sent { .. } => summary.sent = 1,
+        Sending::AlreadySent => summary.already_sent = 1,
+    }
+    Ok(summary)
+}
+
+/// The welcome, sent again to a corrected address (once per correction).
+async fn welcome_again(
+    deps: &Deps,
+    parent: &pt4c_domain::ports::ParentContact,
+    complete_by: jiff::civil::Date,
+    correction: &str,
+) -> Result<Summary, ConsumerError> {
+    let now = deps.now();
+    let expires = now + deps.config.timings.activation_link;
+    let token = deps.links()?.sign(&parent.parent_id, Purpose::Hub, expires);
+    let hub_url = deps.link_url("hub", &token);
+    let email = emails::welcome(&Welcome {
+        to: parent.email.as_str(),
+        first_name: &parent.first_name,
+        hub_url: &hub_url,
+        complete_by,
+        link_hours: deps.config.timings.activation_link.as_hours(),
+    })
+    .map_err(ConsumerError::template("welcome"))?;
+    let result = send_once(&deps.store, &deps.mailer, &parent.parent_id, NoticeKind::Welcome, correction, now, &email).await;
+    log_sending(&parent.parent_id, NoticeKind::Welcome, &result);
+    let mut summary = Summary::default();
     match result? {
         Sending::Sent { .. } => summary.sent = 1,
         Sending::AlreadySent => summary.already_sent = 1,

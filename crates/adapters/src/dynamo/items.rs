@@ -94,6 +94,9 @@ pub(super) struct ParentItem {
     /// A workshop the parent missed (kept for the record once the booking is given up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) last_workshop: Option<Booking>,
+    /// Set when the address on file failed; removed when a coordinator corrects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) unreachable: Option<pt4c_domain::delivery::Unreachable>,
 }
 
 impl ParentItem {
@@ -273,6 +276,9 @@ pub(super) struct NoticeItem {
     /// the process, and the local stack's clock may stand still.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) lease_until: Option<u64>,
+    /// What the provider reported of it since (SES's events); absent: nothing heard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) delivery_status: Option<pt4c_domain::delivery::DeliveryStatus>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -333,6 +339,7 @@ pub(super) fn parent_record(parent: ParentItem, referral: &ReferralItem) -> Pare
         attended: parent.attended,
         last_workshop: parent.last_workshop,
         completed_at: parent.completed_at,
+        unreachable: parent.unreachable,
     }
 }
 
@@ -360,7 +367,17 @@ pub(super) fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, Po
         .map(|(parent_ref, p)| {
             let mut mine: Vec<&NoticeItem> = notices.iter().filter(|n| n.parent_ref == parent_ref && n.state == "sent").collect();
             mine.sort_by_key(|n| (n.sent_at, n.sent_order));
-            let sent: Vec<NoticeSent> = mine.iter().filter_map(|n| n.sent_at.map(|at| NoticeSent { kind: n.kind, sent_at: at })).collect();
+            let sent: Vec<NoticeSent> = mine
+                .iter()
+                .filter_map(|n| {
+                    n.sent_at.map(|at| NoticeSent {
+                        kind: n.kind,
+                        sent_at: at,
+                        status: n.delivery_status.unwrap_or_default(),
+                        channel: pt4c_domain::progress::NoticeChannel::of_subject(&n.subject),
+                    })
+                })
+                .collect();
             let follow_up = follow_ups.iter().find(|f| f.parent_id == p.parent_id).map(|f| FollowUp {
                 due_by: f.due_by,
                 completed_at: f.completed_at,

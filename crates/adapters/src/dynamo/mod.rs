@@ -12,7 +12,13 @@
 //! | roster place (co-parent guard) | `WORKSHOP#{workshopId}` | `CASE#{caseNumber}` |
 //! | case lookup (its referrals; `referralId` only, erased with the referral) | `CASENO#{normalised caseNumber}` | `REFERRAL#{referralId}` |
 //! | name lookup (a surname's parents; `parentId` only, erased with the referral) | `PNAME#{referral::surname_key(lastName)}` | `PARENT#{parentId}` |
+//! | new-link request counter (`/new-link`; expires) | `NEWLINK#ADDRESS#{sha256(email_key)}`, `NEWLINK#CLIENT#{sha256(ip)}` | `DAY#{date}`, `HOUR#{n}` |
+//! | text notice (a text, once; `state` sent or opted-out) | `REFERRAL#{referralId}` | `NOTICE#{parentRef}#{kind}#{subject}#sms` |
+//! | a number that said STOP (no number kept) | `SMSOPTOUT#{sha256 of the E.164 number}` | `SMSOPTOUT` |
 //! | management information (month summaries, counted-event markers, seat counts; see `reporting`) | `REPORT#…`, `REPORTED#…` | |
+//!
+//! Parent items carry `emailKey` (`recovery::email_key` of the address on file): the sparse
+//! `email-index` (keys only) finds a parent by the address they type, with one Query.
 //!
 //! Parents open on the course sit in the due-index under `duePk = PARENT` at the moment
 //! something may next be owed to them (`pt4c_domain::sweep`); the sweep reads only those due.
@@ -38,6 +44,7 @@ use serde::Deserialize;
 
 mod arrangements;
 mod course;
+mod delivery;
 mod forecast;
 mod items;
 mod keys;
@@ -45,14 +52,17 @@ mod moves;
 mod notice;
 mod outbox;
 mod parent;
+mod recovery;
 mod referral;
 mod reporting;
+mod sms;
 mod staff;
 mod sweep;
 mod waiting;
 mod workshop;
 
 pub use keys::{due_key, DUE_INDEX};
+pub use recovery::{email_key_attribute, EMAIL_INDEX, EMAIL_KEY};
 
 use items::{from_item, outbox_item};
 

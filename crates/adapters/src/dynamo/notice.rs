@@ -32,6 +32,7 @@ impl NoticeLedger for DynamoStore {
             message_id: None,
             sent_order: 0,
             lease_until: Some(wall_clock_millis() + self.claim_lease.as_millis() as u64),
+            delivery_status: None,
         })?;
         self.claim_item(item, claim_id, referral_pk(parent.referral_id()), notice_sk(parent.parent_ref(), kind, subject), now).await
     }
@@ -176,6 +177,8 @@ impl DynamoStore {
         message_id: &str,
         sent_at: Timestamp,
     ) -> Result<(), PortError> {
+        // First where SES's reports will find the notice, so a notice marked sent can be.
+        self.remember_message(message_id, &pk, &sk).await?;
         let out = self
             .client
             .update_item()

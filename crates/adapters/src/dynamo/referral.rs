@@ -51,33 +51,35 @@ impl ReferralStore for DynamoStore {
             Some("attribute_not_exists(pk)"),
         )?];
         for (details, parent_id) in referral.parents.iter().zip(referral.parent_ids()) {
-            writes.push(self.put(
-                to_item(&ParentItem {
-                    pk: pk.clone(),
-                    sk: parent_sk(&details.parent_ref),
-                    item_type: "parent".into(),
-                    parent_id,
-                    case_number: referral.case_number.to_string(),
-                    details: details.clone(),
-                    status: ParentStatus::Invited,
-                    activated_at: None,
-                    completed_at: None,
-                    module_times: BTreeMap::new(),
-                    elearning_completed_at: None,
-                    booking: None,
-                    waiting: None,
-                    offer: None,
-                    received_at: now,
-                    complete_by: referral.complete_by,
-                    due_pk: first_due.map(|_| PARENT_DUE_PK.to_owned()),
-                    due_at: first_due.map(due_key),
-                    rev: 0,
-                    attended: None,
-                    rostered_on: Vec::new(),
-                    last_workshop: None,
-                })?,
-                Some("attribute_not_exists(pk)"),
-            )?);
+            let mut parent_item = to_item(&ParentItem {
+                pk: pk.clone(),
+                sk: parent_sk(&details.parent_ref),
+                item_type: "parent".into(),
+                parent_id,
+                case_number: referral.case_number.to_string(),
+                details: details.clone(),
+                status: ParentStatus::Invited,
+                activated_at: None,
+                completed_at: None,
+                module_times: BTreeMap::new(),
+                elearning_completed_at: None,
+                booking: None,
+                waiting: None,
+                offer: None,
+                received_at: now,
+                complete_by: referral.complete_by,
+                due_pk: first_due.map(|_| PARENT_DUE_PK.to_owned()),
+                due_at: first_due.map(due_key),
+                rev: 0,
+                attended: None,
+                rostered_on: Vec::new(),
+                last_workshop: None,
+                unreachable: None,
+            })?;
+            // In the sparse email index, so `/new-link` finds the parent by the address they type.
+            let (name, value) = super::email_key_attribute(details.email.as_str());
+            parent_item.insert(name, value);
+            writes.push(self.put(parent_item, Some("attribute_not_exists(pk)"))?);
         }
         // The case's lookup: the referral id only (the case number is its key), so staff find a
         // case's referrals with one Query. Unconditional: the referral's own condition decides.

@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 use pt4c_domain::notice::Email;
-use pt4c_domain::progress::ParentProgress;
+use pt4c_domain::progress::{NoticeChannel, ParentProgress};
 use pt4c_domain::ReferralId;
 
 use super::{at_london, email_templates, long_date};
@@ -61,6 +61,8 @@ enum Fact {
     AttendanceNotRecorded(String),
     NotBooked,
     CourseCompleted(String),
+    /// Emails to the parent that did not reach them: (which email, when sent, what became of it).
+    EmailsFailed(Vec<(String, String, &'static str)>),
 }
 
 impl ParentFacts<'_> {
@@ -86,6 +88,16 @@ impl ParentFacts<'_> {
         ];
         if let Some(t) = p.completed_at {
             facts.push(Fact::CourseCompleted(at_london(t)));
+        }
+        // The court is told plainly when the parent may never have been reached.
+        let failed: Vec<_> = p
+            .notices
+            .iter()
+            .filter(|n| n.channel == NoticeChannel::Email && n.kind.to_parent() && n.status.failed())
+            .map(|n| (n.kind.as_str().replace('-', " "), at_london(n.sent_at), n.status.as_str()))
+            .collect();
+        if !failed.is_empty() {
+            facts.push(Fact::EmailsFailed(failed));
         }
         facts
     }

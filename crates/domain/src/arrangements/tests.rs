@@ -51,6 +51,7 @@ fn parent(interpreter: Option<&str>, adjustments: Option<&str>) -> ParentRecord 
         attended: None,
         last_workshop: None,
         completed_at: None,
+        unreachable: None,
     }
 }
 

@@ -36,6 +36,7 @@ fn parent(status: ParentStatus) -> ParentRecord {
         attended: None,
         last_workshop: None,
         completed_at: None,
+        unreachable: None,
     }
 }
 
