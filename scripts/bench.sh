@@ -4,7 +4,9 @@
 # - arm64 Lambda bootstrap sizes (cargo lambda build --release --arm64, scripts/lambda-build.sh);
 # - start-up and peak memory of each function's release binary against a local Lambda Runtime API
 #   (scripts/bench/lambda_startup.py), AWS clients built as in production;
-# - AWS calls and DynamoDB capacity per operation, cost per 1,000 referrals (tests/benches/aws_calls.rs);
+# - AWS calls and DynamoDB capacity per operation, cost per 1,000 referrals (tests/benches/aws_calls.rs),
+#   with the texts of SMS_KINDS at US$0.045 per UK transactional SMS part (an estimate: AWS's UK row at
+#   https://aws.amazon.com/end-user-messaging/pricing/ could not be read on 2026-11-28; PT4C_SMS_PRICE_USD overrides it);
 # - sweep scaling with what is stored (tests/benches/sweep_scaling.rs);
 # - the Parent Hub page and booking under contention on the local stack;
 # - the staff console's dashboard and a workshop roster page on the local stack (tests/benches/console_pages.rs);

@@ -23,6 +23,9 @@ async fn a_referral_is_taken_and_each_parent_is_welcomed() {
     to.sort();
     assert_eq!(to, vec!["alex.hartley@example.com", "morgan.quill@example.com"]);
 
+    // The ledger records each send just after SES takes it: wait for both records.
+    let recorded = app.eventually(|| async { app.progress("CAF-2026-000123").await.parents.iter().all(|p| !p.notices.is_empty()) }).await;
+    assert!(recorded, "each welcome recorded");
     let record = app.progress("CAF-2026-000123").await;
     for p in &record.parents {
         assert_eq!(p.status, ParentStatus::Invited);
@@ -129,9 +132,10 @@ async fn twenty_concurrent_posts_make_one_referral() {
     app.quiet().await;
     assert_eq!(app.mail().await.len(), 2, "one welcome per parent");
     assert_eq!(app.events("ReferralReceived").len(), 1);
-    // one referral, two parents, its case lookup, the parents' two name lookups, two welcome notices,
-    // and the management information's month and its mark that the event was counted (once)
-    assert_eq!(app.stored_items().await, 10);
+    // one referral, two parents, its case lookup, the parents' two name lookups, two welcome notices
+    // and their SES message-id lookups, two welcome texts' notices (both parents have UK mobiles), and
+    // the management information's month and its mark that the event was counted (once)
+    assert_eq!(app.stored_items().await, 14);
 }
 
 #[tokio::test]
@@ -161,8 +165,8 @@ async fn an_event_the_bus_refused_is_delivered_later_from_the_outbox() {
     assert_eq!(answer.status, 201, "the referral is taken even though the bus refused its event");
     let mail = app.wait_for_mail(2).await;
     assert_eq!(mail.len(), 2, "the relay delivered the event, and each parent was welcomed");
-    // (8 items, as above, and the management information's two)
-    assert!(app.eventually(|| async { app.stored_items().await == 10 }).await, "the outbox item is gone once delivered");
+    // (12 items, as above, and the management information's two)
+    assert!(app.eventually(|| async { app.stored_items().await == 14 }).await, "the outbox item is gone once delivered");
     assert_eq!(app.events("ReferralReceived").len(), 1);
 }
 

@@ -77,6 +77,21 @@ async fn a_parent_with_a_uk_mobile_gets_the_welcome_text_once_even_when_the_even
     let notices = progress["parents"][0]["notices"].as_array().cloned().unwrap_or_default();
     assert_eq!(notices.iter().filter(|n| n["kind"] == "welcome" && n["channel"] == "sms").count(), 1, "{notices:?}");
     assert_eq!(notices.iter().filter(|n| n["kind"] == "welcome" && n["channel"] == "email").count(), 1, "{notices:?}");
+    let page = app.http.get(format!("{}/mail", app.stack.control_url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Text messages") && page.contains(&mobile), "the mailbox page lists the texts");
+}
+
+#[tokio::test]
+async fn a_number_sns_holds_as_opted_out_gets_no_text_and_the_ledger_says_so() {
+    let app = spawn_app().await;
+    // moto holds numbers ending in 99 as opted out (as SNS does a number that replied STOP to it)
+    let opted_out = format!("{}99", &fresh_mobile()[..11]);
+    app.post_referral(&referral_with("CAF-SMS-OPTEDOUT", &opted_out, None)).await;
+
+    assert!(app.eventually(|| async { text_states(&app, "CAF-SMS-OPTEDOUT", "A", "welcome").await == ["opted-out"] }).await);
+    app.quiet().await;
+    assert_eq!(app.mail_to("alex.hartley@example.com").await.len(), 1, "the email still goes");
+    assert!(texts_to(&app, &opted_out).await.is_empty());
 }
 
 #[tokio::test]

@@ -101,8 +101,13 @@ async fn a_requested_link_is_sent_once_per_request() {
     let verified = app.stack.links().verify(&token, Purpose::Hub, Timestamp::now()).unwrap();
     assert!(verified.expires_at > Timestamp::now() + SignedDuration::from_hours(29 * 24), "a fresh link lasts 30 days");
     let record = app.get_referral("CAF-LINK").await.body;
-    let kinds: Vec<_> =
-        record["parents"][1]["notices"].as_array().unwrap().iter().filter(|n| n["channel"] == "email").map(|n| n["kind"].as_str().unwrap().to_owned()).collect();
+    let kinds: Vec<_> = record["parents"][1]["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["channel"] == "email")
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(kinds, vec!["welcome", "new-link", "new-link"], "the emails (the welcome went by text too)");
 }
 

@@ -32,6 +32,57 @@ mod price {
     pub const EMAIL: f64 = 0.10 / 1000.0;
     /// API Gateway HTTP API requests (first 300 million a month).
     pub const HTTP_REQUEST: f64 = 1.11 / 1e6;
+    /// A transactional SMS (one message part: every text is under 160 GSM characters) to a UK
+    /// mobile through SNS / AWS End User Messaging SMS, USD. AWS publishes it per country at
+    /// https://aws.amazon.com/end-user-messaging/pricing/ and changes it often; the UK row could not
+    /// be read from here on 2026-11-28 (no network; the search of stored AWS pages found none), so
+    /// this is an estimate within the US$0.04-0.05 a UK part has cost: `PT4C_SMS_PRICE_USD` overrides it.
+    pub const SMS_UK: f64 = 0.045;
+}
+
+/// The price of one text: `PT4C_SMS_PRICE_USD`, or `price::SMS_UK`.
+fn sms_price() -> f64 {
+    std::env::var("PT4C_SMS_PRICE_USD").ok().and_then(|v| v.parse().ok()).unwrap_or(price::SMS_UK)
+}
+
+/// Texts per referral (2 parents, each with a UK mobile) by notice kind, for a course run once:
+/// (kind, texts, when). The rarer kinds are counted as if every parent got them: an upper bound.
+const TEXTS_PER_REFERRAL: [(&str, f64, &str); 6] = [
+    ("welcome", 2.0, "every parent"),
+    ("booking-confirmed", 2.0, "every booking"),
+    ("workshop-reminder", 2.0, "48 h before each workshop"),
+    ("workshop-reminder-2h", 2.0, "2 h before each workshop (the 15-minute run)"),
+    ("did-not-attend", 2.0, "only a parent who missed their workshop (upper bound)"),
+    ("deadline-warning", 2.0, "only a parent not booked 14 days before the court's date (upper bound)"),
+];
+
+/// The SMS section of the cost: each kind's price per 1,000 referrals, and what `SMS_KINDS` (as
+/// configured here, else the template's default) adds to the total.
+fn sms_costs(aws_total: f64) -> String {
+    let kinds = std::env::var("SMS_KINDS").unwrap_or_else(|_| pt4c_domain::sms::DEFAULT_SMS_KINDS.into());
+    let chosen: Vec<&str> = kinds.split(',').map(str::trim).collect();
+    let price = sms_price();
+    let mut out = String::from("\n## Texts (SMS) per 1,000 referrals\n\n");
+    out.push_str(&format!(
+        "Each text is one message part (under 160 GSM characters) at US${price} to a UK mobile (transactional); every parent is assumed to have a UK mobile (landlines and foreign numbers get none). `SMS_KINDS` (template parameter `SmsKinds`) chooses the kinds.\n\n"
+    ));
+    out.push_str("| kind | texts per referral | USD per 1,000 referrals | in `SMS_KINDS` here |\n|---|---|---|---|\n");
+    let mut chosen_total = 0.0;
+    for (kind, texts, when) in TEXTS_PER_REFERRAL {
+        let usd = texts * 1000.0 * price;
+        let on = chosen.contains(&kind);
+        if on {
+            chosen_total += usd;
+        }
+        out.push_str(&format!("| {kind} ({when}) | {texts} | {usd:.2} | {} |\n", if on { "yes" } else { "no" }));
+    }
+    out.push_str(&format!(
+        "| **the configured kinds** | | **{chosen_total:.2}** | |\n\nWith texts, 1,000 referrals cost about US${:.2} ({:.4} without): the texts are {:.1} % of it. The 2-hour reminder needs the sweep's 15-minute run, which already gives back ended seat holds: 96 invocations a day, about 2,900 a month (Lambda requests US$0.0006 and, at 128 MB and about 50 ms each, 18 GB-s or US$0.0002; Scheduler US$0.003 before its free tier), whatever the number of referrals.\n",
+        aws_total + chosen_total,
+        aws_total,
+        100.0 * chosen_total / (aws_total + chosen_total).max(f64::MIN_POSITIVE)
+    ));
+    out
 }
 
 /// Calls by action, and the items they named (fractions once divided per parent).
@@ -381,6 +432,7 @@ async fn main() {
     out.push_str("DynamoDB on demand $0.7425 per million write units and $0.1485 per million read units; EventBridge custom events $1.00 per million; ");
     out.push_str("EventBridge Scheduler $1.00 per million invocations (one sweep a day, shared by every referral); SES $0.10 per 1,000 emails; API Gateway HTTP API $1.11 per million requests. ");
     out.push_str("Storage, logs and free tiers are left out.\n");
+    out.push_str(&sms_costs(total));
     println!("{out}");
     let dir = pt4c_tests::pt4c_local::workspace_file("target/bench");
     std::fs::create_dir_all(&dir).unwrap();

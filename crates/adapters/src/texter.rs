@@ -73,7 +73,9 @@ impl crate::Deps {
         let (parent, kind) = (t.parent.clone(), t.kind);
         let result = pt4c_app::texting::text_once(&self.store, &self.texter, &self.config.sms_kinds, t, self.now()).await;
         match &result {
-            Ok(Texting::Sent { message_id }) => tracing::info!(parent_id = %parent, kind = kind.as_str(), message_id = %message_id, "text sent"),
+            Ok(Texting::Sent { message_id }) => {
+                tracing::info!(parent_id = %parent, kind = kind.as_str(), message_id = %message_id, "text sent")
+            }
             Ok(Texting::AlreadySent) => tracing::info!(parent_id = %parent, kind = kind.as_str(), "text already sent"),
             Ok(Texting::OptedOut) => tracing::info!(parent_id = %parent, kind = kind.as_str(), "text not sent: the number opted out"),
             Ok(Texting::NotTexted) => {}

@@ -26,7 +26,14 @@ fn key(parent: &ParentId, kind: NoticeKind, subject: &str) -> NoticeKey {
 }
 
 impl SmsLedger for MemoryStore {
-    async fn claim_sms(&self, parent: &ParentId, kind: NoticeKind, subject: &str, to: &UkMobile, _now: Timestamp) -> Result<SmsClaim, PortError> {
+    async fn claim_sms(
+        &self,
+        parent: &ParentId,
+        kind: NoticeKind,
+        subject: &str,
+        to: &UkMobile,
+        _now: Timestamp,
+    ) -> Result<SmsClaim, PortError> {
         let lease = self.claim_lease;
         self.run(Op::Claim, |s| {
             let k = key(parent, kind, subject);
@@ -102,7 +109,12 @@ impl MemoryStore {
     /// The texts recorded as not sent because the number opted out, as (kind, subject).
     pub fn texts_opted_out(&self, parent: &ParentId) -> Vec<(NoticeKind, String)> {
         let s = self.lock();
-        s.sms.not_sent.iter().filter(|(p, _, _)| p == parent).filter_map(|(_, k, subj)| NoticeKind::parse(k).map(|k| (k, subj.clone()))).collect()
+        s.sms
+            .not_sent
+            .iter()
+            .filter(|(p, _, _)| p == parent)
+            .filter_map(|(_, k, subj)| NoticeKind::parse(k).map(|k| (k, subj.clone())))
+            .collect()
     }
 }
 

@@ -103,8 +103,13 @@ pub async fn end_holds(deps: &Deps, at: Timestamp) -> Result<Report, SweepError>
     let app = pt4c_app::App { store, ..deps.app.clone() };
     let holds_ended = pt4c_app::waiting::end_holds(&app, at).await?;
     let soon_reminded = pt4c_app::texting::remind_soon(&deps.app, &deps.texter, &deps.config.sms_kinds, at).await?;
-    tracing::info!(workshops = soon_reminded.workshops, sent = soon_reminded.sent, already_sent = soon_reminded.already_sent,
-        opted_out = soon_reminded.opted_out, "2-hour reminders texted");
+    tracing::info!(
+        workshops = soon_reminded.workshops,
+        sent = soon_reminded.sent,
+        already_sent = soon_reminded.already_sent,
+        opted_out = soon_reminded.opted_out,
+        "2-hour reminders texted"
+    );
     let summary = Summary { swept_at: Some(at), holds_ended, finished: true, ..Summary::default() };
     Ok(Report {
         summary,

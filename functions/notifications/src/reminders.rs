@@ -78,8 +78,11 @@ pub(crate) async fn reminder(deps: &Deps, event: &ReminderDue) -> Result<Summary
     }
     .map_err(ConsumerError::template(kind.as_str()))?;
     let subject_key = event.reminder.subject(event.workshop_id.as_ref().map(|w| w.as_str()).zip(event.booked_at));
-    let emailed =
-        counted(send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject_key, deps.now(), &email).await, &parent.parent_id, kind);
+    let emailed = counted(
+        send_once(&deps.store, &deps.mailer, &parent.parent_id, kind, &subject_key, deps.now(), &email).await,
+        &parent.parent_id,
+        kind,
+    );
     // The 48-hour workshop reminder and the deadline warning go by text too (as configured).
     let text = match event.reminder {
         Reminder::WorkshopReminder => parent.booking.as_ref().map(|b| sms::texts::workshop_reminder(b.starts_at)),

@@ -114,13 +114,7 @@ async fn given_the_provider_holds_the_number_opted_out_then_later_texts_are_refu
     texter.opted_out_at_provider(&UkMobile::parse(MOBILE).unwrap());
 
     let got = text_once(&t.store, &texter, &SmsKinds::default(), welcome(&a, Some(MOBILE)), t.now()).await.unwrap();
-    let confirmation = Text {
-        parent: &a,
-        phone: Some(MOBILE),
-        kind: NoticeKind::BookingConfirmed,
-        subject: "w@1",
-        text: "booked".into(),
-    };
+    let confirmation = Text { parent: &a, phone: Some(MOBILE), kind: NoticeKind::BookingConfirmed, subject: "w@1", text: "booked".into() };
     let next = text_once(&t.store, &texter, &SmsKinds::default(), confirmation, t.now()).await.unwrap();
 
     assert_eq!(got, Texting::OptedOut);

@@ -89,6 +89,12 @@ fn texts_carry_no_links_say_how_to_stop_and_name_the_time() {
         assert!(t.len() <= 160 * 2, "{t}");
     }
     assert!(all[1].contains("Friday 8 January at 10:00am"), "{}", all[1]);
+    // One message part each (160 GSM characters), with the longest date there is.
+    let longest: Timestamp = "2027-09-29T11:30:00Z".parse().unwrap();
+    let deadline = texts::deadline_warning(jiff::civil::date(2027, 9, 29));
+    for t in [texts::welcome(), texts::booking_confirmed(longest), texts::workshop_reminder(longest), texts::did_not_attend(), deadline] {
+        assert!(t.chars().count() <= 160 && t.is_ascii(), "{} characters: {t}", t.chars().count());
+    }
     assert!(all[3].contains("today at 10:00am"), "{}", all[3]);
     assert!(all[5].contains("1 February 2027"), "{}", all[5]);
 }
