@@ -36,8 +36,16 @@ pub fn simulate(message_id: &str, source: &str, destinations: &[String], sent_at
         "destination": destinations,
         "tags": {"ses:configuration-set": [configuration_set]},
     });
+    // As SES's simulator does, `bounce+label@…` is `bounce@…` (so one test can use several).
     let at_simulator = |local: &str| -> Vec<&String> {
-        destinations.iter().filter(|d| d.to_lowercase() == format!("{local}@{SIMULATOR_DOMAIN}")).collect()
+        destinations
+            .iter()
+            .filter(|d| {
+                let d = d.to_lowercase();
+                let Some((user, domain)) = d.split_once('@') else { return false };
+                domain == SIMULATOR_DOMAIN && user.split('+').next() == Some(local)
+            })
+            .collect()
     };
     let recipients = |rs: &[&String]| rs.iter().map(|r| json!({"emailAddress": r})).collect::<Vec<_>>();
     let mut events = Vec::new();
@@ -141,6 +149,8 @@ mod tests {
         assert_eq!(types("complaint@simulator.amazonses.com"), ["Email Delivered", "Email Complaint Received"]);
         assert_eq!(types("suppressionlist@simulator.amazonses.com"), ["Email Bounced"]);
         assert!(types("alex@example.com").is_empty());
+        assert_eq!(types("bounce+parent-a@simulator.amazonses.com"), ["Email Bounced"], "a label is allowed");
+        assert!(types("bouncer@simulator.amazonses.com").is_empty());
     }
 
     #[test]
