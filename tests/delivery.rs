@@ -74,6 +74,8 @@ async fn a_bounced_welcome_marks_the_parent_unreachable_until_a_coordinator_corr
     // When the coordinator corrects the address (twice: the second changes nothing)
     let page = coordinator.get("/console/parents/CAF-2026-000801.A").await;
     assert!(page.body.contains("Emails to this address cannot be delivered"), "{}", page.body);
+    // The timeline tells the email (and what became of it) from the text.
+    assert!(page.body.contains("Email sent: welcome (bounced)") && page.body.contains("Text sent: welcome"), "{}", page.body);
     let bad = coordinator.post("/console/parents/CAF-2026-000801.A/email", &[("email", "not an address")]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("Enter an email address in the correct format"));

@@ -185,30 +185,35 @@ async fn send_claimed<C: Claims, M: pt4c_domain::ports::Mailer>(
     };
     match mailer.send(email).await {
         Ok(message_id) => {
-            // The email is with the provider: only the record is left. It is tried here a few
-            // times, since a retry of the whole delivery could send the email again.
-            let mut attempt = 0;
-            loop {
-                match claims.mark_sent(kind, subject, &claim_id, &message_id, now).await {
-                    Ok(()) => return Ok(Sending::Sent { message_id }),
-                    Err(e) if attempt >= RECORD_ATTEMPTS => return Err(e),
-                    Err(_) => {
-                        attempt += 1;
-                        pause(attempt).await;
-                    }
-                }
-            }
+            // The email is with the provider: only the record is left.
+            recorded(|| claims.mark_sent(kind, subject, &claim_id, &message_id, now)).await?;
+            Ok(Sending::Sent { message_id })
         }
         Err(e) => {
             // Given back so the retry sends at once; if even that fails, the claim's lease runs
             // out before the retry comes, so the email is never lost.
-            for attempt in 0..=RECORD_ATTEMPTS {
-                if claims.release(kind, subject, &claim_id).await.is_ok() {
-                    break;
-                }
-                pause(attempt + 1).await;
-            }
+            let _ = recorded(|| claims.release(kind, subject, &claim_id)).await;
             Err(e)
+        }
+    }
+}
+
+/// A ledger write after the provider's answer (an email's or a text's), tried a few times in
+/// place, since a retry of the whole delivery could send the message again.
+pub(crate) async fn recorded<F, Fut>(write: F) -> Result<(), PortError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), PortError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match write().await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt >= RECORD_ATTEMPTS => return Err(e),
+            Err(_) => {
+                attempt += 1;
+                pause(attempt).await;
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use pt4c_domain::workshop::WorkshopStatus;
 use pt4c_domain::ParentId;
 use serde::Serialize;
 
+use crate::notices::recorded;
 use crate::App;
 
 /// How one text went.
@@ -68,26 +69,6 @@ pub async fn text_once<L: SmsLedger, T: Texter>(
             // Given back so the retry sends at once; failing that, the claim's lease runs out first.
             let _ = recorded(|| ledger.release_sms(t.parent, t.kind, &subject, &claim_id)).await;
             Err(e)
-        }
-    }
-}
-
-/// A ledger write after the provider's answer, tried a few times in place (a retry of the whole
-/// delivery could send the text again).
-async fn recorded<F, Fut>(write: F) -> Result<(), PortError>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<(), PortError>>,
-{
-    let mut attempt = 0u32;
-    loop {
-        match write().await {
-            Ok(()) => return Ok(()),
-            Err(e) if attempt >= 4 => return Err(e),
-            Err(_) => {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(50u64 << attempt)).await;
-            }
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct ParentContact {
     pub parent_id: ParentId,
     pub first_name: String,
     pub email: crate::referral::EmailAddress,
+    /// As given at referral (the welcome's text goes to it if it is a UK mobile).
+    pub phone: Option<String>,
     pub withdrawn: bool,
 }
 

@@ -12,7 +12,7 @@ use pt4c_domain::{ClaimId, ParentId, WorkshopId};
 use crate::state::{NoticeKey, NoticeRec, NoticeState};
 use crate::{MemoryStore, Op};
 
-fn key(parent: &ParentId, kind: NoticeKind, subject: &str) -> NoticeKey {
+pub(crate) fn key(parent: &ParentId, kind: NoticeKind, subject: &str) -> NoticeKey {
     (parent.clone(), kind.as_str(), subject.to_owned())
 }
 

@@ -212,6 +212,7 @@ impl ReferralStore for MemoryStore {
                     parent_id: p.parent_id.clone(),
                     first_name: p.details.first_name.clone(),
                     email: p.details.email.clone(),
+                    phone: p.details.phone.as_ref().map(|ph| ph.as_str().to_owned()),
                     withdrawn: p.status == ParentStatus::Withdrawn,
                 })
                 .collect();

@@ -10,7 +10,7 @@ use pt4c_domain::ports::{NoticeClaim, PortError, SmsLedger, Texter};
 use pt4c_domain::sms::{Sms, SmsClaim, SmsSent, UkMobile};
 use pt4c_domain::{ClaimId, ParentId};
 
-use crate::notice::{claim_in, mark_sent_in, release_in};
+use crate::notice::{claim_in, key, mark_sent_in, release_in};
 use crate::state::NoticeKey;
 use crate::{MemoryStore, Op};
 
@@ -19,10 +19,6 @@ use crate::{MemoryStore, Op};
 pub(crate) struct SmsState {
     opted_out: BTreeSet<UkMobile>,
     not_sent: BTreeSet<NoticeKey>,
-}
-
-fn key(parent: &ParentId, kind: NoticeKind, subject: &str) -> NoticeKey {
-    (parent.clone(), kind.as_str(), subject.to_owned())
 }
 
 impl SmsLedger for MemoryStore {

@@ -98,7 +98,11 @@ fn timeline(p: &ParentPage) -> Vec<Moment> {
                 pt4c_domain::delivery::DeliveryStatus::Sent => String::new(),
                 s => format!(" ({})", s.as_str()),
             };
-            t.push(moment(n.sent_at, format!("Email sent: {}{how}", n.kind.as_str().replace('-', " ")), None, None));
+            let what = match n.channel {
+                pt4c_domain::progress::NoticeChannel::Email => "Email",
+                pt4c_domain::progress::NoticeChannel::Sms => "Text",
+            };
+            t.push(moment(n.sent_at, format!("{what} sent: {}{how}", n.kind.as_str().replace('-', " ")), None, None));
         }
         if let Some(f) = &progress.follow_up {
             if let Some(at) = f.completed_at {

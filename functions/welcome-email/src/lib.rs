@@ -69,7 +69,7 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Consu
         let result = send_once(&deps.store, &deps.mailer, &parent.parent_id, NoticeKind::Welcome, "referral", now, &email).await;
         log_sending(&parent.parent_id, NoticeKind::Welcome, &result);
         let sending = result?;
-        welcome_text(deps, &parent.parent_id).await?;
+        welcome_text(deps, parent).await?;
         Ok::<_, PortError>(sending)
     });
     summary.skipped = referral.parents.iter().filter(|p| p.withdrawn).count();
@@ -92,13 +92,9 @@ async fn welcome(deps: &Deps, event: &ReferralReceived) -> Result<Summary, Consu
 
 /// After the welcome email, its text to the parent's UK mobile, once (a separate claim: a failed
 /// text fails the delivery, whose retry finds the email sent and sends only the text).
-async fn welcome_text(deps: &Deps, parent_id: &ParentId) -> Result<(), PortError> {
-    if !deps.config.sms_kinds.allows(NoticeKind::Welcome) {
-        return Ok(());
-    }
-    let Some(parent) = deps.store.parent(parent_id).await? else { return Ok(()) };
+async fn welcome_text(deps: &Deps, parent: &pt4c_domain::ports::ParentContact) -> Result<(), PortError> {
     let text = pt4c_app::texting::Text {
-        parent: parent_id,
+        parent: &parent.parent_id,
         phone: parent.phone.as_deref(),
         kind: NoticeKind::Welcome,
         subject: "referral",
@@ -122,7 +118,7 @@ async fn new_link(deps: &Deps, event: &LinkRequested) -> Result<Summary, Consume
     let now = deps.now();
     if event.request_id.starts_with(pt4c_app::delivery::ADDRESS_CORRECTED) {
         // A corrected address: a parent who never set up their Hub gets the welcome again there.
-        let record = pt4c_domain::ports::ParentStore::parent(&deps.store, &parent.parent_id).await?;
+        let record = deps.store.parent(&parent.parent_id).await?;
         if record.is_some_and(|r| r.activated_at.is_none()) {
             return welcome_again(deps, parent, referral.complete_by, &event.request_id).await;
         }

@@ -15,6 +15,19 @@ use super::{s, sdk_error, wall_clock_millis, wall_clock_nanos, DynamoStore};
 /// Claims written before leases were timed by `leaseUntil`: taken over after this.
 const LEGACY_CLAIM_LEASE: SignedDuration = SignedDuration::from_secs(300);
 
+/// A notice may be claimed when it is new, or when its claimant's lease ran out (it is surely gone).
+pub(super) const CLAIM_CONDITION: &str =
+    "attribute_not_exists(pk) OR (#state = :sending AND (leaseUntil < :wall OR (attribute_not_exists(leaseUntil) AND claimedAt < :stale)))";
+
+/// The names and values [`CLAIM_CONDITION`] uses, as of `now`.
+pub(super) fn claim_condition_values(now: Timestamp) -> [(&'static str, AttributeValue); 3] {
+    [
+        (":sending", s("sending")),
+        (":wall", AttributeValue::N(wall_clock_millis().to_string())),
+        (":stale", s((now - LEGACY_CLAIM_LEASE).to_string())),
+    ]
+}
+
 impl NoticeLedger for DynamoStore {
     async fn claim(&self, parent: &ParentId, kind: NoticeKind, subject: &str, now: Timestamp) -> Result<NoticeClaim, PortError> {
         let claim_id = uuid::Uuid::new_v4().to_string();
@@ -132,21 +145,18 @@ impl DynamoStore {
         sk: String,
         now: Timestamp,
     ) -> Result<NoticeClaim, PortError> {
-        let out = self
+        let mut put = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression(
-                "attribute_not_exists(pk) OR (#state = :sending AND (leaseUntil < :wall OR (attribute_not_exists(leaseUntil) AND claimedAt < :stale)))",
-            )
+            .condition_expression(CLAIM_CONDITION)
             .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":sending", s("sending"))
-            .expression_attribute_values(":wall", AttributeValue::N(wall_clock_millis().to_string()))
-            .expression_attribute_values(":stale", s((now - LEGACY_CLAIM_LEASE).to_string()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (k, v) in claim_condition_values(now) {
+            put = put.expression_attribute_values(k, v);
+        }
+        let out = put.send().await;
         match out {
             Ok(_) => Ok(NoticeClaim::Claimed { claim_id: pt4c_domain::ClaimId::from_stored(claim_id) }),
             Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => {
@@ -179,6 +189,18 @@ impl DynamoStore {
     ) -> Result<(), PortError> {
         // First where SES's reports will find the notice, so a notice marked sent can be.
         self.remember_message(message_id, &pk, &sk).await?;
+        self.record_sent(pk, sk, claim_id, message_id, sent_at).await
+    }
+
+    /// The notice (an email's or a text's) marked sent by the claim that sent it.
+    pub(super) async fn record_sent(
+        &self,
+        pk: String,
+        sk: String,
+        claim_id: &pt4c_domain::ClaimId,
+        message_id: &str,
+        sent_at: Timestamp,
+    ) -> Result<(), PortError> {
         let out = self
             .client
             .update_item()

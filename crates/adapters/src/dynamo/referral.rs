@@ -262,6 +262,7 @@ impl ReferralStore for DynamoStore {
                         parent_id: p.parent_id,
                         first_name: p.details.first_name,
                         email: p.details.email.clone(),
+                        phone: p.details.phone.map(|ph| ph.as_str().to_owned()),
                         withdrawn: p.status == ParentStatus::Withdrawn,
                     })
                 }

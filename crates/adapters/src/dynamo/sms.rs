@@ -3,8 +3,8 @@
 //! opted out; the numbers that said STOP as `SMSOPTOUT#{sha256 of the number}` (no number kept,
 //! never erased: a STOP outlives any one referral).
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
-use jiff::{SignedDuration, Timestamp};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use jiff::Timestamp;
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{PortError, SmsLedger};
 use pt4c_domain::sms::{SmsClaim, UkMobile};
@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use super::items::to_item;
 use super::keys::{notice_sk, referral_pk};
-use super::{cancellation, s, sdk_error, wall_clock_millis, wall_clock_nanos, Cancelled, DynamoStore};
+use super::notice::{claim_condition_values, CLAIM_CONDITION};
+use super::{cancellation, s, sdk_error, wall_clock_millis, Cancelled, DynamoStore};
 
 /// A text's ledger item: read back as a notice (`itemType = notice`) by the progress record.
 #[derive(Debug, Serialize)]
@@ -36,9 +37,6 @@ struct SmsNoticeItem {
 fn opt_out_key(number: &UkMobile) -> (String, String) {
     (format!("SMSOPTOUT#{}", number.digest()), "SMSOPTOUT".to_owned())
 }
-
-/// Claims written before leases were timed by `leaseUntil`: as `notice::LEGACY_CLAIM_LEASE`.
-const LEGACY_CLAIM_LEASE: SignedDuration = SignedDuration::from_secs(300);
 
 impl DynamoStore {
     fn sms_item(
@@ -81,11 +79,16 @@ impl SmsLedger for DynamoStore {
     ) -> Result<SmsClaim, PortError> {
         const CLAIM: usize = 0;
         let claim_id = uuid::Uuid::new_v4().to_string();
-        let claim = self.put(
-            self.sms_item(parent, kind, subject, "sending", &claim_id, now)?,
-            Some("attribute_not_exists(pk) OR (#state = :sending AND (leaseUntil < :wall OR (attribute_not_exists(leaseUntil) AND claimedAt < :stale)))"),
-        )?;
-        let claim = claim_values(claim, now);
+        let mut claim = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.sms_item(parent, kind, subject, "sending", &claim_id, now)?))
+            .condition_expression(CLAIM_CONDITION)
+            .expression_attribute_names("#state", "state")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (k, v) in claim_condition_values(now) {
+            claim = claim.expression_attribute_values(k, v);
+        }
+        let claim = TransactWriteItem::builder().put(claim.build().map_err(|e| PortError::Permanent(e.to_string()))?).build();
         let (opt_pk, opt_sk) = opt_out_key(to);
         let not_opted_out = ConditionCheck::builder()
             .table_name(&self.table)
@@ -144,28 +147,8 @@ impl SmsLedger for DynamoStore {
         message_id: &str,
         at: Timestamp,
     ) -> Result<(), PortError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(referral_pk(parent.referral_id())))
-            .key("sk", s(notice_sk(parent.parent_ref(), kind, subject)))
-            .update_expression("SET #state = :sent, sentAt = :at, messageId = :mid, sentOrder = :order REMOVE leaseUntil")
-            .condition_expression("claimId = :claim")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":sent", s("sent"))
-            .expression_attribute_values(":at", s(at.to_string()))
-            .expression_attribute_values(":mid", s(message_id))
-            .expression_attribute_values(":order", AttributeValue::N(wall_clock_nanos().to_string()))
-            .expression_attribute_values(":claim", s(claim_id))
-            .send()
-            .await;
-        match out {
-            Ok(_) => Ok(()),
-            // Taken over after our lease ran out: the text went, the record says so already or will.
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => Ok(()),
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        // As an email's record, without the SES message lookup (SNS reports nothing back to it).
+        self.record_sent(referral_pk(parent.referral_id()), notice_sk(parent.parent_ref(), kind, subject), claim_id, message_id, at).await
     }
 
     async fn mark_sms_opted_out(
@@ -218,24 +201,5 @@ impl SmsLedger for DynamoStore {
             .await
             .map_err(|e| sdk_error("UpdateItem", e))?;
         Ok(())
-    }
-}
-
-/// The claim's condition values (`put` takes the condition only).
-fn claim_values(write: TransactWriteItem, now: Timestamp) -> TransactWriteItem {
-    let Some(put) = write.put().cloned() else { return write };
-    let put = aws_sdk_dynamodb::types::Put::builder()
-        .table_name(put.table_name())
-        .set_item(Some(put.item().clone()))
-        .set_condition_expression(put.condition_expression().map(str::to_owned))
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":sending", s("sending"))
-        .expression_attribute_values(":wall", AttributeValue::N(wall_clock_millis().to_string()))
-        .expression_attribute_values(":stale", s((now - LEGACY_CLAIM_LEASE).to_string()))
-        .set_return_values_on_condition_check_failure(put.return_values_on_condition_check_failure().cloned())
-        .build();
-    match put {
-        Ok(p) => TransactWriteItem::builder().put(p).build(),
-        Err(_) => write,
     }
 }
