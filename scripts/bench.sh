@@ -14,7 +14,7 @@
 # - the capacity forecast's items read with 1,000 and 10,000 parents on the course (tests/benches/forecast_capacity.rs).
 # Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}. Takes long on a small machine: two
 # release builds (arm64 for Lambda, this machine's for start-up times) and 100,000 stored referrals.
-# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages console booking forecast chaos"); the report is always
+# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages console booking forecast chaos heavy"); the report is always
 # rebuilt from the latest figures of every step in target/bench/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +24,7 @@ OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
 FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep staff-console)
 log() { printf 'bench: %s\n' "$*" >&2; }
-STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages console booking forecast chaos} "
+STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages console booking forecast chaos heavy} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 
 # --- sizes: arm64 bootstraps, as deployed ------------------------------------------------
@@ -103,10 +103,30 @@ if step booking; then cargo bench --profile dev -p pt4c-tests --bench booking_pa
 if step forecast; then cargo bench --profile dev -p pt4c-tests --bench forecast_capacity; fi
 
 # --- chaos: the whole course while one AWS call in ten is refused (tests/chaos.rs) ----------
+# Full size here (PT4C_FULL_SIZE=1: 20 referrals); the test command runs 10.
 if step chaos; then
     log "chaos run: 20 referrals, 10 % of AWS calls refused"
-    cargo nextest run -p pt4c-tests --no-capture -E 'test(twenty_referrals_run_the_whole_course)' 2>&1 \
+    PT4C_FULL_SIZE=1 cargo nextest run -p pt4c-tests --no-capture -E 'test(chaos::referrals_run_the_whole_course)' 2>&1 \
         | grep 'chaos figures' | tee "$OUT/chaos.txt"
+fi
+
+# --- heavy: the full-size race and sweep the test command runs small (PT4C_FULL_SIZE=1) ---------
+# The waiting-list race (30 parents, 20 rounds; 3 in the test command) and the sweep over 10,000
+# stored referrals (1,000 in the test command): each checks what it checks at both sizes.
+if step heavy; then
+    : > "$OUT/heavy.txt"
+    for t in 'booking::waiting::thirty_waiting_parents_race' 'deadlines::with_thousands_of_referrals_stored'; do
+        log "full size: $t"
+        t0=$SECONDS
+        if PT4C_FULL_SIZE=1 cargo nextest run -p pt4c-tests --no-capture -E "test($t)" > "$OUT/heavy-run.log" 2>&1; then
+            result=passed
+        else
+            result=FAILED
+            tail -n 30 "$OUT/heavy-run.log" >&2
+        fi
+        echo "$t: $result in $((SECONDS - t0)) s (full size, with the build's check)" | tee -a "$OUT/heavy.txt"
+        grep -h 'sweep over' "$OUT/heavy-run.log" | tee -a "$OUT/heavy.txt" || true
+    done
 fi
 
 # --- the report ---------------------------------------------------------------------------
@@ -148,6 +168,14 @@ fi
         echo
         echo '```'
         cat "$OUT/chaos.txt"
+        echo '```'
+    fi
+    if [ -f "$OUT/heavy.txt" ]; then
+        echo
+        echo "## Full-size race and sweep (local stack; the test command runs them small)"
+        echo
+        echo '```'
+        cat "$OUT/heavy.txt"
         echo '```'
     fi
     # What a reader needs beyond the figures (which steps ran at which commit, what was cut short): written by hand.

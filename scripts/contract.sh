@@ -79,7 +79,7 @@ stack_log="$STATE/stack.log"
 log "starting $bin: API $api, control plane $control, AWS stand-in $PT4C_MOTO_ENDPOINT, log $stack_log"
 env -u PUBLIC_BASE_URL \
     PT4C_API_ADDR="127.0.0.1:$api_port" PT4C_CONTROL_ADDR="127.0.0.1:$control_port" \
-    PT4C_PREFIX="pt4c-contract-$$" \
+    PT4C_PREFIX="pt4c-contract-$$" ${PT4C_TEST_NOW:+PT4C_CLOCK_START="$PT4C_TEST_NOW"} \
     setsid "$bin" </dev/null >"$stack_log" 2>&1 &
 STACK_PID=$!
 
@@ -109,6 +109,8 @@ until api_answers; do
     sleep 0.25
 done
 
+# the hooks read the stack's clock (started at PT4C_TEST_NOW by scripts/test.sh)
+export PT4C_CONTRACT_CONTROL="$control"
 log "seeding (scripts/contract/seed.py)"
 seed="$("$VENV_BIN/python" "$ROOT/scripts/contract/seed.py" "$api" "$control")"
 while IFS= read -r line; do

@@ -20,21 +20,30 @@ cd "$ROOT"
 
 PASSED=()
 FAILED=()
+TIMES=()
+STARTED=$SECONDS
 step() {
     local name="$1"
     shift
     printf '\n==> %s\n' "$name"
+    local t0=$SECONDS
     if "$@"; then
         PASSED+=("$name")
+        TIMES+=("$(printf '%-16s %5d s  ok' "$name" $((SECONDS - t0)))")
     else
         local rc=$?
         printf '==> %s FAILED (exit %s)\n' "$name" "$rc"
         FAILED+=("$name")
+        TIMES+=("$(printf '%-16s %5d s  FAILED' "$name" $((SECONDS - t0)))")
     fi
 }
 
 summary() {
+    slowest_tests
     echo
+    echo "each step's time:"
+    printf '  %s\n' "${TIMES[@]}"
+    printf '  %-16s %5d s\n' "total" $((SECONDS - STARTED))
     if ((${#FAILED[@]} == 0)); then
         echo "test.sh: every step succeeded (${PASSED[*]})"
     else
@@ -42,7 +51,9 @@ summary() {
     fi
 }
 
+t_setup=$SECONDS
 "$ROOT/scripts/setup.sh"
+TIMES+=("$(printf '%-16s %5d s  ok' setup $((SECONDS - t_setup)))")
 VENV_BIN="$ROOT/.venv/bin"
 
 # The tests only ever talk to the stand-in: dummy credentials, fixed region.
@@ -51,6 +62,9 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=eu-west-2 AWS_DEFAULT_REGION=eu-west-2
 export AWS_EC2_METADATA_DISABLED=true
 export SAM_CLI_TELEMETRY=0
+# Where every test stack's clock starts (then runs on): no test reads the real date. The default
+# (as tests/support/lib.rs's DEFAULT_TEST_NOW) is 23:58 London time on the last day of a month.
+export PT4C_TEST_NOW="${PT4C_TEST_NOW:-2026-11-30T23:58:00Z}"
 
 template_exists() {
     [[ -f template.yaml ]] || { echo "template.yaml is missing"; return 1; }
@@ -78,7 +92,12 @@ free_port() {
     "$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# The AWS stand-in, shared by the nextest and browser steps: started by the first that needs it.
+# The AWS stand-ins: one per nextest slot (each test talks to the one of its slot,
+# NEXTEST_TEST_GLOBAL_SLOT, through PT4C_MOTO_ENDPOINTS), so two tests never queue behind one
+# stand-in's lock; the first also serves the contract and browser steps. Started by the first step
+# that needs them.
+TEST_THREADS="${PT4C_TEST_THREADS:-2}"
+MOTO_PORTS=()
 MOTO_PORT=""
 MOTO_STATE="" # "", up or failed
 ensure_moto() {
@@ -86,15 +105,23 @@ ensure_moto() {
     up) return 0 ;;
     failed) echo "the AWS stand-in did not start (see above)"; return 1 ;;
     esac
-    MOTO_PORT="${PT4C_TEST_MOTO_PORT:-5055}"
-    # a stand-in left over from an earlier run of ours would carry its state over
-    "$ROOT/scripts/moto.sh" stop "$MOTO_PORT"
-    if ! port_free "$MOTO_PORT"; then
-        local busy="$MOTO_PORT"
-        MOTO_PORT="$(free_port)"
-        echo "port $busy is taken; using $MOTO_PORT for the AWS stand-in"
-    fi
-    if "$ROOT/scripts/moto.sh" start "$MOTO_PORT"; then
+    local first="${PT4C_TEST_MOTO_PORT:-5055}" port i
+    for ((i = 0; i < TEST_THREADS; i++)); do
+        port=$((first + i))
+        # a stand-in left over from an earlier run of ours would carry its state over
+        "$ROOT/scripts/moto.sh" stop "$port"
+        if ! port_free "$port"; then
+            local busy="$port"
+            port="$(free_port)"
+            echo "port $busy is taken; using $port for an AWS stand-in"
+        fi
+        MOTO_PORTS+=("$port")
+        "$ROOT/scripts/moto.sh" start "$port" &
+    done
+    local rc=0
+    wait || rc=$?
+    MOTO_PORT="${MOTO_PORTS[0]}"
+    if ((rc == 0)); then
         MOTO_STATE=up
     else
         MOTO_STATE=failed
@@ -102,15 +129,36 @@ ensure_moto() {
     fi
 }
 stop_moto() {
-    if [[ -n "$MOTO_PORT" ]]; then
-        "$ROOT/scripts/moto.sh" stop "$MOTO_PORT" || true
-    fi
+    local port
+    for port in "${MOTO_PORTS[@]}"; do
+        "$ROOT/scripts/moto.sh" stop "$port" || true
+    done
+}
+moto_endpoints() {
+    local port out=""
+    for port in "${MOTO_PORTS[@]}"; do out+="${out:+,}http://127.0.0.1:$port"; done
+    printf '%s\n' "$out"
 }
 
 rust_tests() {
     ensure_moto || return 1
-    PT4C_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
-        cargo nextest run --workspace --no-fail-fast "$@"
+    rm -f "$JUNIT"
+    PT4C_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" PT4C_MOTO_ENDPOINTS="$(moto_endpoints)" \
+        cargo nextest run --workspace --no-fail-fast --test-threads "$TEST_THREADS" "$@"
+}
+
+# The ten slowest tests of the nextest step (its JUnit report, .config/nextest.toml).
+JUNIT="${CARGO_TARGET_DIR:-$ROOT/target}/nextest/default/junit.xml"
+slowest_tests() {
+    [[ -f "$JUNIT" ]] || return 0
+    echo
+    echo "the ten slowest tests:"
+    "$VENV_BIN/python" - "$JUNIT" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+cases = [(float(c.get("time", 0)), c.get("name", "?")) for c in ET.parse(sys.argv[1]).iter("testcase")]
+for t, name in sorted(cases, reverse=True)[:10]:
+    print(f"  {t:8.1f} s  {name}")
+PYEOF
 }
 
 # openapi.yaml against its own local stack over the same stand-in (scripts/contract.sh).
@@ -165,7 +213,7 @@ browser_tests() {
     env -u PUBLIC_BASE_URL \
         PT4C_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
         PT4C_API_ADDR="127.0.0.1:$api_port" PT4C_CONTROL_ADDR="127.0.0.1:$control_port" \
-        PT4C_PREFIX="pt4c-browser-$$" \
+        PT4C_PREFIX="pt4c-browser-$$" PT4C_CLOCK_START="$PT4C_TEST_NOW" \
         setsid "$bin" </dev/null >"$log" 2>&1 &
     STACK_PID=$!
     local deadline=$((SECONDS + 60))

@@ -375,7 +375,7 @@ async fn a_booking_request_is_judged_link_first_then_its_body() {
     let expired = app.stack.links().sign(
         &ParentId::parse("CAF-ORDER.A").unwrap(),
         Purpose::Booking,
-        Timestamp::now() - SignedDuration::from_hours(1),
+        app.now() - SignedDuration::from_hours(1),
     );
     assert_eq!(send(&app, format!("/book/{expired}"), Some("text/plain"), b"x").await.status, 410);
     let wrong_type = send(&app, good.clone(), Some("text/plain"), b"{}").await;
@@ -405,14 +405,14 @@ async fn a_cancellation_cut_short_answers_the_truth_and_the_sweep_finishes_it() 
     assert!(answer.problem().detail.starts_with("The workshop is cancelled. 1 booking"), "{:?}", answer.body);
     assert_eq!(app.workshop(&w).await.status, WorkshopStatus::Cancelled);
     // And the next sweep releases it; the parent is told once
-    let summary = app.sweep(Timestamp::now()).await;
+    let summary = app.sweep(app.now()).await;
     assert_eq!(summary.cancellations_finished, 1, "{summary}");
     assert_eq!(app.workshop(&w).await.seats_left, 6);
     assert_eq!(app.progress("CAF-CUT").await.parents[0].workshop, None);
     let told =
         || async { app.mail_to("a.caf-cut@example.com").await.iter().filter(|m| m.subject == "Your workshop has been cancelled").count() };
     assert!(app.eventually(|| async { told().await == 1 }).await);
-    let again = app.sweep(Timestamp::now()).await;
+    let again = app.sweep(app.now()).await;
     assert_eq!(again.cancellations_finished, 0, "nothing left: {again}");
     app.quiet().await;
     assert_eq!(told().await, 1);

@@ -1,6 +1,6 @@
 //! The welcome-email function: content, signed links, exactly-once sending, retries, dead letters.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use pt4c_domain::link::Purpose;
 use pt4c_tests::{eventbridge, hub_link, referral, spawn_app};
 use serde_json::json;
@@ -8,7 +8,7 @@ use serde_json::json;
 #[tokio::test]
 async fn the_welcome_email_carries_the_name_the_stages_the_date_and_a_link_that_verifies() {
     let app = spawn_app().await;
-    let before = Timestamp::now() - SignedDuration::from_secs(2);
+    let before = app.now() - SignedDuration::from_secs(2);
     app.post_referral(&referral("CAF-CONTENT")).await;
 
     let mail = app.wait_for_mail(2).await;
@@ -26,11 +26,11 @@ async fn the_welcome_email_carries_the_name_the_stages_the_date_and_a_link_that_
     assert!(link.starts_with(&format!("{}/hub/", app.stack.api_url)));
     assert!(alex.html.contains(&link));
     let token = link.rsplit('/').next().unwrap();
-    let verified = app.stack.links().verify(token, Purpose::Hub, Timestamp::now()).expect("the link verifies");
+    let verified = app.stack.links().verify(token, Purpose::Hub, app.now()).expect("the link verifies");
     assert_eq!(verified.parent.to_string(), "CAF-CONTENT.A");
     let validity = verified.expires_at.duration_since(before);
     assert!(validity >= SignedDuration::from_hours(72) && validity <= SignedDuration::from_hours(72) + SignedDuration::from_secs(30));
-    assert!(app.stack.links().verify(token, Purpose::Booking, Timestamp::now()).is_err(), "a hub link books nothing");
+    assert!(app.stack.links().verify(token, Purpose::Booking, app.now()).is_err(), "a hub link books nothing");
     assert!(app.stack.links().verify(token, Purpose::Hub, verified.expires_at).is_err(), "expired after 72 hours");
 }
 
@@ -98,8 +98,8 @@ async fn a_requested_link_is_sent_once_per_request() {
         app.mail_to("morgan.quill@example.com").await.into_iter().filter(|m| m.subject.contains("new Parent Hub link")).collect();
     assert_eq!(links.len(), 2);
     let token = hub_link(&links[0]).rsplit('/').next().unwrap().to_owned();
-    let verified = app.stack.links().verify(&token, Purpose::Hub, Timestamp::now()).unwrap();
-    assert!(verified.expires_at > Timestamp::now() + SignedDuration::from_hours(29 * 24), "a fresh link lasts 30 days");
+    let verified = app.stack.links().verify(&token, Purpose::Hub, app.now()).unwrap();
+    assert!(verified.expires_at > app.now() + SignedDuration::from_hours(29 * 24), "a fresh link lasts 30 days");
     let record = app.get_referral("CAF-LINK").await.body;
     let kinds: Vec<_> = record["parents"][1]["notices"]
         .as_array()

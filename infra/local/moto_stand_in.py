@@ -950,10 +950,132 @@ def patch_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def patch_queries() -> None:
+    """Makes a DynamoDB Query read what it returns, not the whole table.
+
+    moto answers every Query (on the table or a GSI) by sorting every item of the
+    table and filtering them (``Table.all_items`` in moto/dynamodb/models/table.py),
+    so a query costs time in proportion to everything stored.  Here a query on the
+    table reads the items of its partition, and one on a global secondary index
+    with a single hash attribute reads the items an index kept per GSI holds for
+    its hash value (built on the table's first such query, then kept in step by
+    every put, update and delete).  moto's own code does the rest (key conditions,
+    sort order, paging, filters, projections), so the answers are the same.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "_pt4c_patched", False):
+        return
+    original_query = Table.query
+    original_put = Table.put_item
+    original_delete = Table.delete_item
+    original_update = DynamoDBBackend.update_item
+
+    def item_key(item: Any) -> tuple[Any, Any]:
+        return (item.hash_key, item.range_key)
+
+    def single_hash(index: Any) -> str | None:
+        hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+        return hashes[0] if len(hashes) == 1 else None
+
+    class GsiIndex:
+        """Items by (index name, hash value), and each item's entries to undo them."""
+
+        def __init__(self, table: Any):
+            self.attrs = {i.name: single_hash(i) for i in (table.global_indexes or [])}
+            self.by_value: dict[str, dict[Any, dict[Any, Any]]] = {n: {} for n in self.attrs}
+            self.entries: dict[Any, list[tuple[str, Any]]] = {}
+            for item in table.all_items():
+                self.add(item)
+
+        def remove(self, key: Any) -> None:
+            for name, value in self.entries.pop(key, []):
+                bucket = self.by_value[name].get(value)
+                if bucket is not None:
+                    bucket.pop(key, None)
+                    if not bucket:
+                        del self.by_value[name][value]
+
+        def add(self, item: Any) -> None:
+            key = item_key(item)
+            self.remove(key)
+            entries = []
+            for name, attr in self.attrs.items():
+                value = item.attrs.get(attr) if attr else None
+                if value is not None:
+                    self.by_value[name].setdefault(value, {})[key] = item
+                    entries.append((name, value))
+            self.entries[key] = entries
+
+    def index_of(table: Any) -> GsiIndex:
+        index = table.__dict__.get("_pt4c_gsi")
+        if index is None:
+            index = GsiIndex(table)
+            table._pt4c_gsi = index
+        return index
+
+    def candidates(table: Any, hash_key: Any, index_name: str | None, hash_conditions: Any) -> list[Any] | None:
+        if not index_name:
+            bucket = table.items.get(hash_key) if hash_key is not None else None
+            if bucket is None:
+                return []
+            return list(bucket.values()) if table.range_key_attr else [bucket]
+        index = index_of(table)
+        attr = index.attrs.get(index_name)
+        if not attr:
+            return None  # an LSI, or a GSI keyed on several attributes: moto's own walk
+        value = next((v for a, v in (hash_conditions or []) if a == attr), hash_key)
+        if value is None:
+            return None
+        found = index.by_value[index_name].get(value, {}).values()
+        # in all_items' order, so ties in the index's sort key come out as moto's walk gives them
+        return sorted(found, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        found = candidates(self, hash_key, index_name, kwargs.get("hash_key_conditions"))
+        if found is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        self.all_items = lambda: found  # moto's query walks this instead of the table
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_put(self, *args, **kwargs)
+        index = self.__dict__.get("_pt4c_gsi")
+        if index is not None and item is not None:
+            index.add(item)
+        return item
+
+    def delete_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_delete(self, *args, **kwargs)
+        index = self.__dict__.get("_pt4c_gsi")
+        if index is not None and item is not None:
+            index.remove(item_key(item))
+        return item
+
+    def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        item = original_update(self, table_name, *args, **kwargs)  # changes the stored item in place
+        index = self.get_table(table_name).__dict__.get("_pt4c_gsi")
+        if index is not None and item is not None:
+            index.add(item)
+        return item
+
+    query._pt4c_patched = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+    Table.put_item = put_item  # type: ignore[method-assign]
+    Table.delete_item = delete_item  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
 def build_app() -> StandIn:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     patch_transactions()
+    patch_queries()
     return StandIn(DomainDispatcherApplication(create_backend_app))
 
 

@@ -641,3 +641,90 @@ def test_faults_come_before_chaos(endpoint):
     assert _one_of_each(w, 0)["transact"] == "TransactionCanceledException"
     figures = call(endpoint, "GET", "/_pt4c/chaos")[1]
     assert figures["on"] and figures["byService"]["dynamodb"]["seen"] == 1  # the put drew; the transaction did not
+
+
+def test_queries_on_the_table_and_a_sparse_gsi_answer_what_a_walk_of_every_item_would(endpoint):
+    """The per-partition and per-GSI reads (patch_queries) against a model of the table, through
+    random puts, updates that move an item into, across and out of the sparse index, deletes,
+    batch writes and transactions, cancelled ones included."""
+    import random
+
+    ddb = client(endpoint, "dynamodb")
+    table = f"gsi-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "duePk", "dueAt")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "due-index", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "duePk", "KeyType": "HASH"}, {"AttributeName": "dueAt", "KeyType": "RANGE"}]}],
+    )
+    rng = random.Random(7)
+    model: dict[tuple[str, str], dict[str, str]] = {}
+
+    def key(pk, sk):
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+    def due_query(due_pk, before="9"):
+        got, start = [], None
+        while True:
+            kw = {"ExclusiveStartKey": start} if start else {}
+            page = ddb.query(TableName=table, IndexName="due-index", Limit=3,
+                             KeyConditionExpression="duePk = :p AND dueAt < :t",
+                             ExpressionAttributeValues={":p": {"S": due_pk}, ":t": {"S": before}}, **kw)
+            got += [(i["pk"]["S"], i["sk"]["S"]) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return got
+
+    for step in range(300):
+        pk, sk = f"P{rng.randrange(6)}", f"S{rng.randrange(4)}"
+        op = rng.choice(["put", "put_due", "update_in", "update_out", "delete", "batch", "transact", "transact_cancelled"])
+        due = {"duePk": f"D{rng.randrange(3)}", "dueAt": f"{rng.randrange(10)}"}
+        if op == "put":
+            ddb.put_item(TableName=table, Item={**key(pk, sk), "v": {"S": str(step)}})
+            model[(pk, sk)] = {}
+        elif op == "put_due":
+            ddb.put_item(TableName=table, Item={**key(pk, sk), **{k: {"S": v} for k, v in due.items()}})
+            model[(pk, sk)] = dict(due)
+        elif op == "update_in":
+            ddb.update_item(TableName=table, Key=key(pk, sk), UpdateExpression="SET duePk = :p, dueAt = :t",
+                            ExpressionAttributeValues={":p": {"S": due["duePk"]}, ":t": {"S": due["dueAt"]}})
+            model[(pk, sk)] = dict(due)
+        elif op == "update_out":
+            ddb.update_item(TableName=table, Key=key(pk, sk), UpdateExpression="REMOVE duePk, dueAt")
+            model[(pk, sk)] = {}
+        elif op == "delete":
+            ddb.delete_item(TableName=table, Key=key(pk, sk))
+            model.pop((pk, sk), None)
+        elif op == "batch":
+            other = f"S{rng.randrange(4, 8)}"
+            ddb.batch_write_item(RequestItems={table: [
+                {"PutRequest": {"Item": {**key(pk, other), **{k: {"S": v} for k, v in due.items()}}}},
+                {"DeleteRequest": {"Key": key(pk, sk)}},
+            ]})
+            model[(pk, other)] = dict(due)
+            model.pop((pk, sk), None)
+        else:
+            cancelled = op == "transact_cancelled"
+            items = [
+                {"Update": {"TableName": table, "Key": key(pk, sk), "UpdateExpression": "SET duePk = :p, dueAt = :t",
+                            "ExpressionAttributeValues": {":p": {"S": due["duePk"]}, ":t": {"S": due["dueAt"]}}}},
+                {"Put": {"TableName": table, "Item": {**key(pk, "T"), "v": {"S": "t"}},
+                         **({"ConditionExpression": "attribute_not_exists(pk) AND attribute_exists(pk)"} if cancelled else {})}},
+            ]
+            try:
+                ddb.transact_write_items(TransactItems=items)
+                model[(pk, sk)] = dict(due)
+                model[(pk, "T")] = {}
+            except ClientError as e:
+                assert cancelled and e.response["Error"]["Code"] == "TransactionCanceledException"
+        if step % 10 == 9:
+            for d in ("D0", "D1", "D2"):
+                want = sorted(((m["dueAt"], k) for k, m in model.items() if m.get("duePk") == d and m["dueAt"] < "7"))
+                assert due_query(d, "7") == [k for _, k in want], f"step {step}: due-index {d}"
+            for p in (f"P{i}" for i in range(6)):
+                got = [(i["pk"]["S"], i["sk"]["S"]) for i in
+                       ddb.query(TableName=table, KeyConditionExpression="pk = :p",
+                                 ExpressionAttributeValues={":p": {"S": p}})["Items"]]
+                assert got == sorted(k for k in model if k[0] == p), f"step {step}: partition {p}"

@@ -16,6 +16,8 @@ valid body (`not-eligible`). So:
 
 import datetime as dt
 import json
+import os
+import urllib.request
 import re
 
 import schemathesis
@@ -41,8 +43,20 @@ DOCUMENTED = {
 }
 
 
+_CLOCK_OFFSET = None
+
+
 def _now():
-    return dt.datetime.now(dt.timezone.utc)
+    """Now on the stack's clock (GET /clock once; it runs on with real time from there)."""
+    global _CLOCK_OFFSET
+    if _CLOCK_OFFSET is None:
+        control = os.environ.get("PT4C_CONTRACT_CONTROL", "")
+        _CLOCK_OFFSET = dt.timedelta(0)
+        if control:
+            with urllib.request.urlopen(f"{control}/clock", timeout=5) as r:
+                stack = dt.datetime.fromisoformat(json.loads(r.read())["now"].replace("Z", "+00:00"))
+            _CLOCK_OFFSET = stack - dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc) + _CLOCK_OFFSET
 
 
 def _timestamp(value):

@@ -107,7 +107,13 @@ def book(token, workshop_id):
     return answer["cancelUrl"].rsplit("/book/", 1)[1].removesuffix("/cancel")
 
 
-now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+def stack_now():
+    """Now on the stack's clock (scripts/test.sh starts it at PT4C_TEST_NOW), never the machine's."""
+    answer = must((200,), "GET", f"{CONTROL}/clock", None)
+    return dt.datetime.fromisoformat(answer["now"].replace("Z", "+00:00"))
+
+
+now = stack_now().replace(microsecond=0)
 out = {}
 try:
     # The attendee: referred four days ago, booked a workshop that started yesterday, attended.
@@ -131,7 +137,7 @@ referral(rid, now.date(), [("A", a_email), ("B", b_email)])
 referral(f"CT-{RUN}-W", now.date(), [("A", f"w-{RUN}@example.com")])
 future_workshop = workshop(now + dt.timedelta(days=14))
 cancelled = workshop(now + dt.timedelta(days=15))
-complete_elearning(f"{rid}.A", dt.datetime.now(dt.timezone.utc))
+complete_elearning(f"{rid}.A", stack_now())
 cancel_token = book(link(a_email, "/book/", "book your workshop"), future_workshop)
 
 out.update({

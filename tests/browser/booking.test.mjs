@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { syncClock, stackNow } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -193,6 +194,7 @@ describe('Workshop booking in Chromium', () => {
 
   before(async () => {
     assert.ok(API && CONTROL, 'set PT4C_API_URL and PT4C_CONTROL_URL to a running local stack (scripts/test.sh does)');
+    await syncClock();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     strictContext = await browser.newContext({ locale: 'en-GB' });
@@ -221,6 +223,9 @@ describe('Workshop booking in Chromium', () => {
   step('1. POST /referrals creates a referral, parent A online (201)', async () => {
     const body = JSON.parse(await readFile(join(ROOT, 'events', 'referral.json'), 'utf8'));
     body.referralId = referralId;
+    // dates from the stack's clock: referred today, to complete within 60 days
+    body.referredOn = stackNow().toISOString().slice(0, 10);
+    body.completeBy = stackNow(60 * 24 * 3_600_000).toISOString().slice(0, 10);
     body.parents[0].email = parentA;
     body.parents[0].workshopMode = 'online';
     body.parents[1].email = parentB;
@@ -234,7 +239,7 @@ describe('Workshop booking in Chromium', () => {
     assert.equal(res.status, 200, `GET /elearning/modules answered ${res.status}: ${text}`);
     const { modules } = JSON.parse(text);
     assert.ok(Array.isArray(modules) && modules.length > 0, `GET /elearning/modules lists modules: ${text}`);
-    const completedAt = rfc3339(new Date());
+    const completedAt = rfc3339(stackNow());
     for (const { moduleId } of modules) {
       const { res: r, text: t } = await postJson('/elearning/completions', { parentId: parentIdA, moduleId, completedAt });
       assert.equal(r.status, 200, `POST /elearning/completions (${moduleId}) answered ${r.status}: ${t}`);
@@ -244,7 +249,7 @@ describe('Workshop booking in Chromium', () => {
   step('3. POST /workshops publishes a morning and an evening online workshop (201 each)', async () => {
     // 09:00 and 18:00 UTC are 9 or 10am and 6 or 7pm in London, whatever the season.
     const publish = async (days, hour) => {
-      const day = new Date(Date.now() + days * DAY_MS);
+      const day = stackNow(days * DAY_MS);
       day.setUTCHours(hour, 0, 0, 0);
       const { res, text } = await postJson('/workshops', {
         startsAt: rfc3339(day),

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { TOTP } from 'otpauth';
 import {
-  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, assertNoAxeViolations, screenshot, assertFitsWidth, watchPage,
+  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, assertNoAxeViolations, screenshot, assertFitsWidth, watchPage, syncClock, stackNow,
 } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
@@ -31,10 +31,10 @@ async function staffUser(who, name, role, temporary) {
 }
 
 async function referral(id, fca) {
-  const completeBy = new Date(Date.now() + 60 * DAY_MS).toISOString().slice(0, 10);
+  const completeBy = stackNow(60 * DAY_MS).toISOString().slice(0, 10);
   const body = {
     referralId: id, caseNumber: `ZW26P${String(ts).slice(-5)}`, court: { name: 'Central Family Court', email: 'cfc.private@court.example' },
-    familyCourtAdviser: { name: 'Sam Adviser', email: fca }, referredOn: new Date().toISOString().slice(0, 10), completeBy,
+    familyCourtAdviser: { name: 'Sam Adviser', email: fca }, referredOn: stackNow().toISOString().slice(0, 10), completeBy,
     safeguardingConcerns: false,
     parents: [
       { parentRef: 'A', firstName: 'Alex', lastName: 'Console', email: `alex.${ts}@example.com`, phone: '+447700900123', workshopMode: 'online',
@@ -57,6 +57,7 @@ describe('The staff console in Chromium', () => {
 
   before(async () => {
     assert.ok(API && CONTROL, 'set PT4C_API_URL and PT4C_CONTROL_URL to a running local stack (scripts/test.sh does)');
+    await syncClock();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     phone = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 375, height: 740 } });
@@ -109,10 +110,10 @@ describe('The staff console in Chromium', () => {
     await referral(otherReferral, `other.${ts}@cafcass.example`);
     const modules = JSON.parse((await send('GET', `${API}/elearning/modules`)).text).modules;
     for (const { moduleId } of modules) {
-      const { res } = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(new Date()) });
+      const { res } = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(stackNow()) });
       assert.equal(res.status, 200);
     }
-    const starts = new Date(Date.now() + 5 * DAY_MS);
+    const starts = stackNow(5 * DAY_MS);
     starts.setUTCHours(10, 0, 0, 0);
     const { res, text } = await send('POST', `${API}/workshops`, {
       startsAt: rfc3339(starts), mode: 'online', location: 'https://meet.pt4c.example/w/console', trainer: { name: 'Tess Trainer', email: trainer.email },
@@ -146,7 +147,7 @@ describe('The staff console in Chromium', () => {
     await submit('Publish workshop');
     await check('Publish a workshop', 'publish-errors');
     assert.ok((await page.locator('.govuk-error-summary').count()) === 1, 'an error summary names the missing fields');
-    const starts = new Date(Date.now() + 2 * DAY_MS);
+    const starts = stackNow(2 * DAY_MS);
     const local = starts.toLocaleString('sv-SE', { timeZone: 'Europe/London' }).slice(0, 16).replace(' ', 'T');
     await page.fill('#startsAt', local.slice(0, 11) + '10:00');
     await page.check('#mode');
@@ -201,7 +202,7 @@ describe('The staff console in Chromium', () => {
 
   step('5. a trainer sees only their workshops, records attendance, a follow-up call and a concern', async () => {
     // The workshop has started (the stack's clock moves on; sessions start after it).
-    const started = new Date(Date.now() + 2 * DAY_MS + 6 * 3_600_000);
+    const started = stackNow(2 * DAY_MS + 6 * 3_600_000);
     const { res } = await send('PUT', `${CONTROL}/clock`, { now: rfc3339(started) });
     assert.equal(res.status, 200);
     await signIn(trainer);

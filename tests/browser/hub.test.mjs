@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { syncClock, stackNow } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -186,6 +187,7 @@ describe('Parent Hub in Chromium', () => {
 
   before(async () => {
     assert.ok(API && CONTROL, 'set PT4C_API_URL and PT4C_CONTROL_URL to a running local stack (scripts/test.sh does)');
+    await syncClock();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     strictContext = await browser.newContext({ locale: 'en-GB' });
@@ -216,6 +218,9 @@ describe('Parent Hub in Chromium', () => {
   step('a. POST /referrals creates a referral (201)', async () => {
     const body = JSON.parse(await readFile(join(ROOT, 'events', 'referral.json'), 'utf8'));
     body.referralId = referralId;
+    // dates from the stack's clock: referred today, to complete within 60 days
+    body.referredOn = stackNow().toISOString().slice(0, 10);
+    body.completeBy = stackNow(60 * 24 * 3_600_000).toISOString().slice(0, 10);
     body.parents[0].email = parentA;
     body.parents[1].email = parentB;
     const res = await fetch(`${API}/referrals`, {
@@ -263,7 +268,7 @@ describe('Parent Hub in Chromium', () => {
   });
 
   step('d1. 73 hours on, the same link gives the expired page (410)', async () => {
-    await setClock(new Date(Date.now() + 73 * HOUR_MS).toISOString());
+    await setClock(stackNow(73 * HOUR_MS).toISOString());
     const res = await page.goto(welcomeLink, { waitUntil: 'load' });
     assert.ok(res, `no response for ${welcomeLink}`);
     assert.equal(res.status(), 410, `GET ${welcomeLink} after 73 h`);

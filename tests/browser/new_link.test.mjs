@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertFitsWidth, assertNoAxeViolations, screenshot, steps, watchPage } from './support.mjs';
+import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertFitsWidth, assertNoAxeViolations, screenshot, steps, watchPage, syncClock, stackNow } from './support.mjs';
 
 const step = steps();
 const ts = Date.now();
@@ -42,6 +42,7 @@ describe('Get a new link to your Parent Hub, in Chromium at 375 px', () => {
 
   before(async () => {
     assert.ok(API && CONTROL, 'set PT4C_API_URL and PT4C_CONTROL_URL to a running local stack (scripts/test.sh does)');
+    await syncClock();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 375, height: 800 } });
     page = await context.newPage();
@@ -55,6 +56,9 @@ describe('Get a new link to your Parent Hub, in Chromium at 375 px', () => {
   step('a referral whose parent A was welcomed', async () => {
     const body = JSON.parse(await readFile(join(ROOT, 'events', 'referral.json'), 'utf8'));
     body.referralId = referralId;
+    // dates from the stack's clock: referred today, to complete within 60 days
+    body.referredOn = stackNow().toISOString().slice(0, 10);
+    body.completeBy = stackNow(60 * 24 * 3_600_000).toISOString().slice(0, 10);
     body.parents[0].email = parentA;
     body.parents[1].email = `jo.${ts}@example.com`;
     const res = await fetch(`${API}/referrals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -42,6 +42,33 @@ export function steps() {
     });
 }
 
+// The stack's clock (GET /clock), never the machine's: scripts/test.sh starts the stack at a fixed
+// moment (PT4C_TEST_NOW) and it runs on from there, so no page or date depends on the real day.
+let clockBase = null; // [the stack's ms, performance.now() when read]
+
+/** Reads the stack's clock; later `stackNow()` calls run on from it. */
+export async function syncClock() {
+  const res = await fetch(`${CONTROL}/clock`);
+  assert.equal(res.status, 200, `GET ${CONTROL}/clock answered ${res.status}`);
+  const { now } = await res.json();
+  clockBase = [Date.parse(now), performance.now()];
+  return new Date(clockBase[0]);
+}
+
+/** Now on the stack's clock, plus `offsetMs` (syncClock() first). */
+export function stackNow(offsetMs = 0) {
+  assert.ok(clockBase, 'syncClock() reads the stack clock first');
+  return new Date(clockBase[0] + (performance.now() - clockBase[1]) + offsetMs);
+}
+
+/** Sets the stack's clock to `at` (a Date), running on from there (running: false stands still). */
+export async function runClockFrom(at, running = true) {
+  const res = await fetch(`${CONTROL}/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ now: at.toISOString().replace(/\.\d{3}Z$/, 'Z'), running }) });
+  assert.equal(res.status, 200, `PUT /clock answered ${res.status}: ${await res.text()}`);
+  return syncClock();
+}
+
 /** RFC 3339 without milliseconds. */
 export const rfc3339 = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 

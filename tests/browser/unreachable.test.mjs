@@ -8,7 +8,7 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, assertFitsWidth, assertNoAxeViolations, screenshot, send, steps, watchPage } from './support.mjs';
+import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, assertFitsWidth, assertNoAxeViolations, screenshot, send, steps, watchPage, syncClock, stackNow } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
 const ts = Date.now();
@@ -28,6 +28,7 @@ describe('Unreachable parents in Chromium', () => {
 
   before(async () => {
     assert.ok(API && CONTROL, 'set PT4C_API_URL and PT4C_CONTROL_URL to a running local stack (scripts/test.sh does)');
+    await syncClock();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     phone = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 375, height: 740 } });
@@ -59,8 +60,8 @@ describe('Unreachable parents in Chromium', () => {
     assert.equal(made.status, 201, why);
     const body = {
       referralId, caseNumber: `UR${String(ts).slice(-8)}`, court: { name: 'Central Family Court', email: 'cfc.private@court.example' },
-      familyCourtAdviser: { name: 'Sam Adviser', email: 'sam.adviser@cafcass.example' }, referredOn: new Date().toISOString().slice(0, 10),
-      completeBy: new Date(Date.now() + 60 * DAY_MS).toISOString().slice(0, 10), safeguardingConcerns: false,
+      familyCourtAdviser: { name: 'Sam Adviser', email: 'sam.adviser@cafcass.example' }, referredOn: stackNow().toISOString().slice(0, 10),
+      completeBy: stackNow(60 * DAY_MS).toISOString().slice(0, 10), safeguardingConcerns: false,
       parents: [
         { parentRef: 'A', firstName: 'Alex', lastName: 'Bounced', email: 'bounce@simulator.amazonses.com' },
         { parentRef: 'B', firstName: 'Jo', lastName: 'Bounced', email: `jo.unreachable.${ts}@example.com` },

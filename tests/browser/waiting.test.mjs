@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertNoAxeViolations, rfc3339, screenshot, send, steps, watchPage } from './support.mjs';
+import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertNoAxeViolations, rfc3339, screenshot, send, steps, watchPage, syncClock, stackNow } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
 const ts = Date.now();
@@ -50,6 +50,7 @@ describe('The waiting list in Chromium', () => {
 
   before(async () => {
     assert.ok(API && CONTROL, 'set PT4C_API_URL and PT4C_CONTROL_URL to a running local stack (scripts/test.sh does)');
+    await syncClock();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -63,6 +64,9 @@ describe('The waiting list in Chromium', () => {
   step('1. a parent who needs a Welsh interpreter finishes the e-learning', async () => {
     const body = JSON.parse(await readFile(join(ROOT, 'events', 'referral.json'), 'utf8'));
     body.referralId = referralId;
+    // dates from the stack's clock: referred today, to complete within 60 days
+    body.referredOn = stackNow().toISOString().slice(0, 10);
+    body.completeBy = stackNow(60 * 24 * 3_600_000).toISOString().slice(0, 10);
     body.caseNumber = `WL${ts}`;
     body.parents[0].email = parentEmail;
     body.parents[0].interpreterLanguage = 'cy';
@@ -71,7 +75,7 @@ describe('The waiting list in Chromium', () => {
     assert.equal(res.status, 201, text);
     const { modules } = JSON.parse((await send('GET', `${API}/elearning/modules`)).text);
     for (const { moduleId } of modules) {
-      const r = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(new Date()) });
+      const r = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(stackNow()) });
       assert.equal(r.res.status, 200, r.text);
     }
     bookingLink = linkIn(await mailTo(/book your workshop/i), /https?:\/\/\S+\/book\/\S+/);
@@ -95,7 +99,7 @@ describe('The waiting list in Chromium', () => {
   });
 
   step('4. a workshop with a Welsh interpreter is published: its seat is held and emailed', async () => {
-    const day = new Date(Date.now() + 12 * DAY_MS);
+    const day = stackNow(12 * DAY_MS);
     day.setUTCHours(10, 0, 0, 0);
     const { res, text } = await send('POST', `${API}/workshops`, {
       startsAt: rfc3339(day), mode: 'online', location: 'https://meet.pt4c.example/w/waiting', capacity: 1, interpreters: ['cy'],

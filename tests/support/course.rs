@@ -47,7 +47,7 @@ impl NewWorkshop {
 }
 
 impl TestApp {
-    /// The stack's clock: real time unless a test set it.
+    /// The stack's clock: running from `test_now()` unless a test set it.
     pub fn now(&self) -> Timestamp {
         self.stack.shared.clock.now()
     }

@@ -24,10 +24,46 @@ pub struct TestApp {
     pub moto: String,
 }
 
+/// The stand-in of this test's nextest slot: `PT4C_MOTO_ENDPOINTS` lists one per slot (tests
+/// running side by side never share one), else `PT4C_MOTO_ENDPOINT` serves every test.
 pub fn moto_endpoint() -> String {
+    let slot: usize = std::env::var("NEXTEST_TEST_GLOBAL_SLOT").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let per_slot: Vec<String> = std::env::var("PT4C_MOTO_ENDPOINTS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if !per_slot.is_empty() {
+        return per_slot[slot % per_slot.len()].clone();
+    }
     std::env::var("PT4C_MOTO_ENDPOINT")
         .expect("PT4C_MOTO_ENDPOINT is not set: run the tests with scripts/test.sh, which starts the AWS stand-in")
 }
+
+/// Where every test stack's clock starts (it then runs on): `PT4C_TEST_NOW` (RFC 3339) or, by
+/// default, 23:58 London time on the last day of a month, so a run crosses midnight and a month's
+/// end. No test reads the real date: the fixtures' dates (referred 2026-11-20, to complete by
+/// 2027-01-29) hold at any moment from 2026-11-21 to 2026-12-31.
+pub fn test_now() -> jiff::Timestamp {
+    match std::env::var("PT4C_TEST_NOW") {
+        Ok(s) if !s.trim().is_empty() => s.trim().parse().unwrap_or_else(|e| panic!("PT4C_TEST_NOW={s:?} is not an RFC 3339 timestamp: {e}")),
+        _ => DEFAULT_TEST_NOW.parse().expect("a literal timestamp"),
+    }
+}
+
+/// How big a heavy test runs: `small` in the test command, `full` with `PT4C_FULL_SIZE=1`
+/// (`scripts/bench.sh`'s `heavy` step runs the race, the sweep and the chaos run at full size).
+pub fn sized(small: usize, full: usize) -> usize {
+    if std::env::var("PT4C_FULL_SIZE").is_ok_and(|v| v == "1") {
+        full
+    } else {
+        small
+    }
+}
+
+pub const DEFAULT_TEST_NOW: &str = "2026-11-30T23:58:00Z";
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -40,6 +76,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut StackConfig)) -> TestApp
     }
     let moto = moto_endpoint();
     let mut cfg = StackConfig::new(&moto);
+    cfg.clock_starts_at = Some(test_now());
     configure(&mut cfg);
     let stack = pt4c_local::start(cfg).await.expect("the local stack starts");
     // Redirects are answers to check (a form's 303), not to follow.

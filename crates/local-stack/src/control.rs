@@ -108,15 +108,22 @@ async fn sms_inbound(State(shared): State<Arc<Shared>>, body: axum::body::Bytes)
 #[derive(serde::Deserialize)]
 struct ClockBody {
     now: String,
+    /// true: the clock runs on from `now`; false (default): it stands still there.
+    #[serde(default)]
+    running: bool,
 }
 
 async fn set_clock(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
-    let Ok(ClockBody { now }) = serde_json::from_slice(&body) else {
-        return (StatusCode::BAD_REQUEST, "expected {\"now\": \"<RFC 3339 timestamp>\"}").into_response();
+    let Ok(ClockBody { now, running }) = serde_json::from_slice(&body) else {
+        return (StatusCode::BAD_REQUEST, "expected {\"now\": \"<RFC 3339 timestamp>\", \"running\"?: true}").into_response();
     };
     match now.parse::<jiff::Timestamp>() {
         Ok(t) => {
-            shared.clock.set(Some(t));
+            if running {
+                shared.clock.run_from(t);
+            } else {
+                shared.clock.set(Some(t));
+            }
             read_clock(State(shared)).await
         }
         Err(_) => (StatusCode::BAD_REQUEST, "now must be an RFC 3339 timestamp").into_response(),

@@ -36,23 +36,55 @@ use pt4c_domain::Clock;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-/// The clock every function of the stack reads: real time unless set.
+/// The clock every function of the stack reads: real time unless set; set, it stands still at a
+/// moment (`set`) or runs on from one (`run_from`, what a stack's `clock_starts_at` does).
 #[derive(Debug, Default)]
 pub struct ControlledClock {
-    fixed: RwLock<Option<Timestamp>>,
+    state: RwLock<ClockState>,
+    /// What `set(None)` returns to: the clock the stack started with.
+    base: ClockState,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+enum ClockState {
+    #[default]
+    Real,
+    Fixed(Timestamp),
+    /// Real elapsed time added to `from`, counted from `since`.
+    Running { from: Timestamp, since: std::time::Instant },
 }
 
 impl ControlledClock {
+    /// A clock that runs on from `start` (real time if `None`).
+    pub fn starting_at(start: Option<Timestamp>) -> Self {
+        let base = match start {
+            Some(from) => ClockState::Running { from, since: std::time::Instant::now() },
+            None => ClockState::Real,
+        };
+        Self { state: RwLock::new(base), base }
+    }
+    /// Stands still at `now`; `None`: back to the clock the stack started with.
     pub fn set(&self, now: Option<Timestamp>) {
-        *self.fixed.write().unwrap_or_else(|e| e.into_inner()) = now.map(pt4c_domain::clock::to_the_second);
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = match now {
+            Some(t) => ClockState::Fixed(pt4c_domain::clock::to_the_second(t)),
+            None => self.base,
+        };
+    }
+    /// Runs on from `from` as real time passes.
+    pub fn run_from(&self, from: Timestamp) {
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = ClockState::Running { from, since: std::time::Instant::now() };
     }
 }
 
 impl Clock for ControlledClock {
     fn now(&self) -> Timestamp {
-        match *self.fixed.read().unwrap_or_else(|e| e.into_inner()) {
-            Some(t) => t,
-            None => pt4c_domain::SystemClock.now(),
+        match *self.state.read().unwrap_or_else(|e| e.into_inner()) {
+            ClockState::Fixed(t) => t,
+            ClockState::Running { from, since } => {
+                let elapsed = SignedDuration::try_from(since.elapsed()).unwrap_or(SignedDuration::ZERO);
+                pt4c_domain::clock::to_the_second(from.saturating_add(elapsed).unwrap_or(from))
+            }
+            ClockState::Real => pt4c_domain::SystemClock.now(),
         }
     }
 }
@@ -76,6 +108,9 @@ pub struct StackConfig {
     /// the sweep themselves, at the moments they choose; `pt4c-local` turns it on.
     pub scheduled_sweep: bool,
     pub new_links_per_day: u32,
+    /// Where the stack's clock starts (it then runs on); real time if `None`. Tests start every
+    /// stack at one fixed moment (`PT4C_TEST_NOW`), so no outcome depends on the real date.
+    pub clock_starts_at: Option<Timestamp>,
 }
 
 impl StackConfig {
@@ -94,6 +129,7 @@ impl StackConfig {
             poll_every: Duration::from_millis(100),
             scheduled_sweep: false,
             new_links_per_day: 3,
+            clock_starts_at: None,
         }
     }
 }
@@ -209,7 +245,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
     let api_url = format!("http://{}", api.local_addr()?);
     let control_url = format!("http://{}", control.local_addr()?);
 
-    let clock = Arc::new(ControlledClock::default());
+    let clock = Arc::new(ControlledClock::starting_at(cfg.clock_starts_at));
     let config = Config {
         table_name: created.table.clone(),
         event_bus_name: created.bus.clone(),
@@ -294,6 +330,14 @@ impl Stack {
     }
     pub fn set_clock(&self, now: Option<Timestamp>) {
         self.shared.clock.set(now)
+    }
+    /// The stack's clock runs on from `from`.
+    pub fn run_clock_from(&self, from: Timestamp) {
+        self.shared.clock.run_from(from)
+    }
+    /// Now, on the stack's clock.
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
     }
 
     /// Nothing in flight: every rule's queue (and the bus's audit queue) holds no message, visible

@@ -20,6 +20,10 @@ async fn main() -> anyhow::Result<()> {
     cfg.outbox_grace = jiff::SignedDuration::from_secs(env_or("OUTBOX_GRACE_SECONDS", "10").parse().context("OUTBOX_GRACE_SECONDS")?);
     cfg.relay_every = Duration::from_secs(2);
     cfg.scheduled_sweep = true;
+    // PT4C_CLOCK_START: the stack's clock starts at this moment and runs on (real time if unset).
+    if let Ok(start) = std::env::var("PT4C_CLOCK_START") {
+        cfg.clock_starts_at = Some(start.parse().context("PT4C_CLOCK_START must be an RFC 3339 timestamp")?);
+    }
     if let Ok(key) = std::env::var("LINK_SIGNING_KEY") {
         cfg.link_key = key.into_bytes();
     }
