@@ -372,11 +372,8 @@ async fn a_booking_request_is_judged_link_first_then_its_body() {
     assert_eq!(forged.status, 403, "the link before the body");
     let forged = send(&app, "/book/not-a-token".into(), Some("application/json"), b"").await;
     assert_eq!((forged.status, forged.problem().code()), (403, "invalid-link"), "the link before the body");
-    let expired = app.stack.links().sign(
-        &ParentId::parse("CAF-ORDER.A").unwrap(),
-        Purpose::Booking,
-        app.now() - SignedDuration::from_hours(1),
-    );
+    let expired =
+        app.stack.links().sign(&ParentId::parse("CAF-ORDER.A").unwrap(), Purpose::Booking, app.now() - SignedDuration::from_hours(1));
     assert_eq!(send(&app, format!("/book/{expired}"), Some("text/plain"), b"x").await.status, 410);
     let wrong_type = send(&app, good.clone(), Some("text/plain"), b"{}").await;
     assert_eq!(wrong_type.status, 415, "a body neither JSON nor a form");

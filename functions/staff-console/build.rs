@@ -23,6 +23,10 @@ fn main() {
         }
         css.push('\n');
     }
+    // The console's own rules come last, so they win over the frameworks'.
+    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("console.css");
+    println!("cargo:rerun-if-changed={}", own.display());
+    css.push_str(&std::fs::read_to_string(&own).expect("functions/staff-console/console.css"));
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("console.css");
     std::fs::write(out, css).expect("write the bundled stylesheet");
 }

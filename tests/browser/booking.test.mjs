@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { syncClock, stackNow } from './support.mjs';
+import { syncClock, stackNow, clockNow } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -239,7 +239,7 @@ describe('Workshop booking in Chromium', () => {
     assert.equal(res.status, 200, `GET /elearning/modules answered ${res.status}: ${text}`);
     const { modules } = JSON.parse(text);
     assert.ok(Array.isArray(modules) && modules.length > 0, `GET /elearning/modules lists modules: ${text}`);
-    const completedAt = rfc3339(stackNow());
+    const completedAt = rfc3339(await clockNow());
     for (const { moduleId } of modules) {
       const { res: r, text: t } = await postJson('/elearning/completions', { parentId: parentIdA, moduleId, completedAt });
       assert.equal(r.status, 200, `POST /elearning/completions (${moduleId}) answered ${r.status}: ${t}`);

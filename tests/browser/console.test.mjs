@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { TOTP } from 'otpauth';
 import {
-  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, assertNoAxeViolations, screenshot, assertFitsWidth, watchPage, syncClock, stackNow,
+  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, assertNoAxeViolations, screenshot, assertFitsWidth, watchPage, syncClock, stackNow, clockNow,
 } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
@@ -110,8 +110,8 @@ describe('The staff console in Chromium', () => {
     await referral(otherReferral, `other.${ts}@cafcass.example`);
     const modules = JSON.parse((await send('GET', `${API}/elearning/modules`)).text).modules;
     for (const { moduleId } of modules) {
-      const { res } = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(stackNow()) });
-      assert.equal(res.status, 200);
+      const { res, text } = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(await clockNow()) });
+      assert.equal(res.status, 200, text);
     }
     const starts = stackNow(5 * DAY_MS);
     starts.setUTCHours(10, 0, 0, 0);
@@ -201,8 +201,11 @@ describe('The staff console in Chromium', () => {
   });
 
   step('5. a trainer sees only their workshops, records attendance, a follow-up call and a concern', async () => {
-    // The workshop has started (the stack's clock moves on; sessions start after it).
-    const started = stackNow(2 * DAY_MS + 6 * 3_600_000);
+    // The workshop has started: an hour after its start (whatever the time of day this runs at),
+    // the stack's clock moves on; sessions start after it.
+    const { res: got, text } = await send('GET', `${API}/workshops/${newWorkshop}`);
+    assert.equal(got.status, 200, text);
+    const started = new Date(Date.parse(JSON.parse(text).startsAt) + 3_600_000);
     const { res } = await send('PUT', `${CONTROL}/clock`, { now: rfc3339(started) });
     assert.equal(res.status, 200);
     await signIn(trainer);

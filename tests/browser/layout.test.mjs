@@ -12,7 +12,7 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import {
-  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, screenshot, assertFitsWidth, watchPage, runClockFrom, stackNow,
+  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, screenshot, assertFitsWidth, watchPage, runClockFrom, stackNow, clockNow,
 } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
@@ -29,7 +29,6 @@ const MOMENTS = [
     : FIXED),
   ['the real date', null],
 ];
-const step = steps();
 
 async function mailTo(address, subject) {
   const deadline = performance.now() + 20_000;
@@ -66,6 +65,7 @@ describe('Every page fits a phone, at moments that stress dates', () => {
   });
 
   MOMENTS.forEach(([what, at], n) => {
+    const step = steps(); // a moment's steps depend on each other; the next moment starts afresh
     const tag = `L${n}${String(ts).slice(-6)}`;
     const referralId = `LAYOUT-${tag}`;
     const parentId = `${referralId}.A`;
@@ -103,7 +103,7 @@ describe('Every page fits a phone, at moments that stress dates', () => {
       assert.equal(res.status, 201, `POST /referrals: ${text}`);
       const modules = JSON.parse((await send('GET', `${API}/elearning/modules`)).text).modules;
       for (const { moduleId } of modules) {
-        const r = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(stackNow()) });
+        const r = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(await clockNow()) });
         assert.equal(r.res.status, 200, r.text);
       }
       workshops = [];

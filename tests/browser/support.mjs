@@ -55,7 +55,15 @@ export async function syncClock() {
   return new Date(clockBase[0]);
 }
 
-/** Now on the stack's clock, plus `offsetMs` (syncClock() first). */
+/** Now as the stack's clock says it (one GET /clock): for times the stack checks against its own
+ *  now (a completion no earlier than the invitation, never in the future). */
+export async function clockNow() {
+  const res = await fetch(`${CONTROL}/clock`);
+  assert.equal(res.status, 200, `GET ${CONTROL}/clock answered ${res.status}`);
+  return new Date(Date.parse((await res.json()).now));
+}
+
+/** Now on the stack's clock, plus `offsetMs` (syncClock() first): good to a second, for dates. */
 export function stackNow(offsetMs = 0) {
   assert.ok(clockBase, 'syncClock() reads the stack clock first');
   return new Date(clockBase[0] + (performance.now() - clockBase[1]) + offsetMs);

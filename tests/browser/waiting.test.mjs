@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertNoAxeViolations, rfc3339, screenshot, send, steps, watchPage, syncClock, stackNow } from './support.mjs';
+import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertNoAxeViolations, rfc3339, screenshot, send, steps, watchPage, syncClock, stackNow, clockNow } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
 const ts = Date.now();
@@ -75,7 +75,7 @@ describe('The waiting list in Chromium', () => {
     assert.equal(res.status, 201, text);
     const { modules } = JSON.parse((await send('GET', `${API}/elearning/modules`)).text);
     for (const { moduleId } of modules) {
-      const r = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(stackNow()) });
+      const r = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(await clockNow()) });
       assert.equal(r.res.status, 200, r.text);
     }
     bookingLink = linkIn(await mailTo(/book your workshop/i), /https?:\/\/\S+\/book\/\S+/);

@@ -48,7 +48,9 @@ pub fn moto_endpoint() -> String {
 /// 2027-01-29) hold at any moment from 2026-11-21 to 2026-12-31.
 pub fn test_now() -> jiff::Timestamp {
     match std::env::var("PT4C_TEST_NOW") {
-        Ok(s) if !s.trim().is_empty() => s.trim().parse().unwrap_or_else(|e| panic!("PT4C_TEST_NOW={s:?} is not an RFC 3339 timestamp: {e}")),
+        Ok(s) if !s.trim().is_empty() => {
+            s.trim().parse().unwrap_or_else(|e| panic!("PT4C_TEST_NOW={s:?} is not an RFC 3339 timestamp: {e}"))
+        }
         _ => DEFAULT_TEST_NOW.parse().expect("a literal timestamp"),
     }
 }

@@ -51,7 +51,10 @@ enum ClockState {
     Real,
     Fixed(Timestamp),
     /// Real elapsed time added to `from`, counted from `since`.
-    Running { from: Timestamp, since: std::time::Instant },
+    Running {
+        from: Timestamp,
+        since: std::time::Instant,
+    },
 }
 
 impl ControlledClock {

@@ -33,8 +33,8 @@ pub use session::{SESSION_COOKIE_LOCAL, SESSION_COOKIE_SECURE};
 
 /// GOV.UK Frontend and MOJ Frontend stylesheets, bundled at build time (see build.rs).
 static CONSOLE_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/console.css"));
-/// Versioned so browsers may cache it for good.
-pub const STYLESHEET: &str = "/console/assets/console-5.14.0-8.0.1.css";
+/// Versioned so browsers may cache it for good: the frameworks' versions and our rules' (console.css).
+pub const STYLESHEET: &str = "/console/assets/console-5.14.0-8.0.1-2.css";
 
 /// What every console handler runs over.
 pub struct Console {
