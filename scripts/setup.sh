@@ -3,7 +3,7 @@
 #   - .venv (Python 3.11) with infra/local/requirements.txt (moto, cfn-lint, SAM CLI, boto3, pytest),
 #     reinstalled only when the requirements file changed since the last install;
 #   - cargo-nextest, when `cargo nextest` is missing;
-#   - node_modules from package-lock.json (`npm ci`), when the lock file changed since the last
+#   - node_modules from package-lock.json (first; `--node-only` stops after it) (`npm ci`), when the lock file changed since the last
 #     install or node_modules is missing;
 #   - Debian's chromium (and fonts-liberation) for the browser tests, when /usr/bin/chromium is
 #     missing (apt-get, as root or through `sudo -n`).
@@ -34,6 +34,31 @@ pick_python() {
     fi
 }
 
+# --- node_modules (govuk-frontend, axe-core, playwright-core) ------------------
+NODE_LOCK="$ROOT/package-lock.json"
+NODE_STAMP="$ROOT/node_modules/.pt4c-package-lock.sha256"
+if [[ -f "$NODE_LOCK" ]]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm not found (Node.js with npm is needed for the browser tests)"
+        exit 1
+    fi
+    want_hash="$(sha256sum "$NODE_LOCK" | cut -d' ' -f1)"
+    have_hash="$(cat "$NODE_STAMP" 2>/dev/null || true)"
+    if [[ ! -d "$ROOT/node_modules" || "$want_hash" != "$have_hash" ]]; then
+        log "npm ci (package-lock.json changed or node_modules missing)"
+        # playwright-core never downloads a browser; the tests use the system chromium
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
+        printf '%s\n' "$want_hash" >"$NODE_STAMP"
+        log "node modules installed"
+    fi
+fi
+
+# `--node-only`: node_modules alone, so scripts/test.sh can start the Rust build (whose build
+# scripts bundle GOV.UK Frontend from node_modules) while the rest installs.
+if [[ "${1:-}" == "--node-only" ]]; then
+    exit 0
+fi
+
 # --- the virtualenv -----------------------------------------------------------
 if [[ -d "$VENV" ]] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     log "removing a broken .venv"
@@ -60,25 +85,6 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
     log "installing cargo-nextest $NEXTEST_VERSION (cargo install; takes a few minutes)"
     cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked
-fi
-
-# --- node_modules (govuk-frontend, axe-core, playwright-core) ------------------
-NODE_LOCK="$ROOT/package-lock.json"
-NODE_STAMP="$ROOT/node_modules/.pt4c-package-lock.sha256"
-if [[ -f "$NODE_LOCK" ]]; then
-    if ! command -v npm >/dev/null 2>&1; then
-        log "npm not found (Node.js with npm is needed for the browser tests)"
-        exit 1
-    fi
-    want_hash="$(sha256sum "$NODE_LOCK" | cut -d' ' -f1)"
-    have_hash="$(cat "$NODE_STAMP" 2>/dev/null || true)"
-    if [[ ! -d "$ROOT/node_modules" || "$want_hash" != "$have_hash" ]]; then
-        log "npm ci (package-lock.json changed or node_modules missing)"
-        # playwright-core never downloads a browser; the tests use the system chromium
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
-        printf '%s\n' "$want_hash" >"$NODE_STAMP"
-        log "node modules installed"
-    fi
 fi
 
 # --- chromium, for the browser tests (tests/browser) ---------------------------

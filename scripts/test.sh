@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # PT4C Hub's test command (also what CI runs, through .ci/run):
-#   1. scripts/setup.sh
+#   1. scripts/setup.sh (node_modules first, then `cargo build --workspace --all-targets` starts in
+#      the background while the rest installs and the template is linted: step "build" waits for it)
 #   2. cfn-lint template.yaml
 #   3. sam validate --lint
 #   4. the AWS stand-in's own tests (pytest infra/local/test_moto_stand_in.py)
 #   4a. house rules: cargo fmt --check (rustfmt.toml) and cargo clippy -D warnings ([workspace.lints])
-#   5. cargo nextest run --workspace --no-fail-fast "$@", with the stand-in on
-#      127.0.0.1:${PT4C_TEST_MOTO_PORT:-5055} exported as PT4C_MOTO_ENDPOINT
+#   5. cargo nextest run --workspace --no-fail-fast "$@", with one stand-in per nextest slot
+#      (PT4C_TEST_THREADS, default 2) from 127.0.0.1:${PT4C_TEST_MOTO_PORT:-5055} up, listed in
+#      PT4C_MOTO_ENDPOINTS (the first also as PT4C_MOTO_ENDPOINT); every stack's clock starts at
+#      PT4C_TEST_NOW
+# At the end: the ten slowest tests and each step's time.
 #   5a. contract: schemathesis checks openapi.yaml against the local stack (scripts/contract.sh)
 #   6. browser: the local stack (target/debug/pt4c-local, over the same stand-in, on free ports)
 #      and `node --test tests/browser/` against it in Chromium (axe-core; screenshots in
 #      tests/artifacts/)
-# The stand-in is started once, by the first step that needs it, and stopped at exit.
+# The stand-ins are started once, by the first step that needs them, and stopped at exit.
 # Every step runs even if an earlier one failed; exits non-zero if any failed.
 set -euo pipefail
 
@@ -51,7 +55,16 @@ summary() {
     fi
 }
 
+# The Rust build starts as soon as node_modules is there (the console's and the booking pages'
+# build scripts bundle GOV.UK Frontend from it) and runs while the Python tools install and the
+# template is linted; clippy and nextest wait for it (cargo's lock on target/).
 t_setup=$SECONDS
+"$ROOT/scripts/setup.sh" --node-only
+mkdir -p "$ROOT/.local"
+PREBUILD_LOG="$ROOT/.local/prebuild.log"
+cargo build --workspace --all-targets >"$PREBUILD_LOG" 2>&1 &
+PREBUILD_PID=$!
+trap 'kill "$PREBUILD_PID" 2>/dev/null || true' EXIT
 "$ROOT/scripts/setup.sh"
 TIMES+=("$(printf '%-16s %5d s  ok' setup $((SECONDS - t_setup)))")
 VENV_BIN="$ROOT/.venv/bin"
@@ -105,7 +118,7 @@ ensure_moto() {
     up) return 0 ;;
     failed) echo "the AWS stand-in did not start (see above)"; return 1 ;;
     esac
-    local first="${PT4C_TEST_MOTO_PORT:-5055}" port i
+    local first="${PT4C_TEST_MOTO_PORT:-5055}" port i starting=()
     for ((i = 0; i < TEST_THREADS; i++)); do
         port=$((first + i))
         # a stand-in left over from an earlier run of ours would carry its state over
@@ -117,9 +130,11 @@ ensure_moto() {
         fi
         MOTO_PORTS+=("$port")
         "$ROOT/scripts/moto.sh" start "$port" &
+        starting+=($!)
     done
-    local rc=0
-    wait || rc=$?
+    local rc=0 pid
+    # only the stand-ins' starts: a bare `wait` would wait for the background build or clippy too
+    for pid in "${starting[@]}"; do wait "$pid" || rc=$?; done
     MOTO_PORT="${MOTO_PORTS[0]}"
     if ((rc == 0)); then
         MOTO_STATE=up
@@ -243,16 +258,44 @@ browser_tests() {
     return "$rc"
 }
 
-trap 'stop_stack; stop_moto' EXIT
+trap 'kill "$PREBUILD_PID" ${CLIPPY_PID:+"$CLIPPY_PID"} 2>/dev/null || true; stop_stack; stop_moto' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 step cfn-lint cfn_lint
 step sam-validate sam_validate
 step stand-in-tests stand_in_tests
+prebuild() {
+    local rc=0
+    wait "$PREBUILD_PID" || rc=$?
+    ((rc == 0)) || tail -n 40 "$PREBUILD_LOG"
+    return "$rc"
+}
 step fmt cargo fmt --all --check
-step clippy cargo clippy --workspace --all-targets -- -D warnings
-step nextest rust_tests "$@"
+step build prebuild
+# clippy runs beside the nextest step, whose tests mostly wait on the stand-ins' one request at a
+# time; in target/clippy, so the two never wait on one lock (its check units are its own either
+# way; only build scripts and proc macros are built twice). Its answer is the clippy step's,
+# printed after nextest's.
+CLIPPY_LOG="$ROOT/.local/clippy.log"
+CLIPPY_PID=""
+start_clippy() {
+    cargo clippy --workspace --all-targets --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}/clippy" -- -D warnings \
+        >"$CLIPPY_LOG" 2>&1 &
+    CLIPPY_PID=$!
+}
+clippy_result() {
+    local rc=0
+    wait "$CLIPPY_PID" || rc=$?
+    grep -Ev '^ +(Checking|Compiling|Blocking) ' "$CLIPPY_LOG" | tail -n 60
+    return "$rc"
+}
+nextest_beside_clippy() {
+    start_clippy
+    rust_tests "$@"
+}
+step nextest nextest_beside_clippy "$@"
+step clippy clippy_result
 step contract contract_tests
 step browser browser_tests
 

@@ -17,6 +17,7 @@ mod notices;
 mod offering;
 mod referrals;
 mod reporting;
+mod seat_races;
 mod sweep;
 mod texting;
 mod waiting_list;
