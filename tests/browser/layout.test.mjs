@@ -12,7 +12,7 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import {
-  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, screenshot, assertFitsWidth, watchPage, runClockFrom, stackNow, clockNow,
+  API, CONTROL, CHROMIUM, CHROMIUM_ARGS, steps, rfc3339, send, screenshot, assertFitsWidth, watchPage, runClockFrom, stackNow, clockNow, mailTo,
 } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
@@ -30,16 +30,6 @@ const MOMENTS = [
   ['the real date', null],
 ];
 
-async function mailTo(address, subject) {
-  const deadline = performance.now() + 20_000;
-  for (;;) {
-    const res = await fetch(`${CONTROL}/mail`, { headers: { accept: 'application/json' } });
-    const found = (await res.json()).find((m) => (m.to ?? []).includes(address) && subject.test(m.subject ?? ''));
-    if (found) return found;
-    assert.ok(performance.now() < deadline, `no email ${subject} to ${address} within 20 s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function linkIn(mail, path) {
   const m = new RegExp(`https?://[^\\s<>"'()\\[\\]]*/${path}/[^\\s<>"'()\\[\\]]+`).exec(mail.text ?? '');

@@ -77,6 +77,18 @@ export async function runClockFrom(at, running = true) {
   return syncClock();
 }
 
+/** Polls the mailbox (20 s at most) for an email to `address` whose subject matches `subject`. */
+export async function mailTo(address, subject) {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    const res = await fetch(`${CONTROL}/mail`, { headers: { accept: 'application/json' } });
+    const found = (await res.json()).find((m) => (m.to ?? []).includes(address) && subject.test(m.subject ?? ''));
+    if (found) return found;
+    assert.ok(performance.now() < deadline, `no email ${subject} to ${address} within 20 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** RFC 3339 without milliseconds. */
 export const rfc3339 = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertNoAxeViolations, rfc3339, screenshot, send, steps, watchPage, syncClock, stackNow, clockNow } from './support.mjs';
+import { API, CHROMIUM, CHROMIUM_ARGS, CONTROL, ROOT, assertNoAxeViolations, rfc3339, screenshot, send, steps, watchPage, syncClock, stackNow, clockNow, mailTo } from './support.mjs';
 
 const DAY_MS = 24 * 3_600_000;
 const ts = Date.now();
@@ -21,19 +21,7 @@ const referralId = `WAITING-${ts}`;
 const parentId = `${referralId}.A`;
 const parentEmail = `alex.waiting.${ts}@example.com`;
 const step = steps();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls /mail for 20 s until an email to the parent matches `subject`. */
-async function mailTo(subject) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const res = await fetch(`${CONTROL}/mail`, { headers: { accept: 'application/json' } });
-    const found = (await res.json()).find((m) => (m.to ?? []).includes(parentEmail) && subject.test(m.subject ?? ''));
-    if (found) return found;
-    assert.ok(Date.now() < deadline, `no email ${subject} to ${parentEmail} within 20 s`);
-    await sleep(250);
-  }
-}
 
 const linkIn = (mail, pattern) => {
   const m = pattern.exec(mail.text ?? '');
@@ -78,7 +66,7 @@ describe('The waiting list in Chromium', () => {
       const r = await send('POST', `${API}/elearning/completions`, { parentId, moduleId, completedAt: rfc3339(await clockNow()) });
       assert.equal(r.res.status, 200, r.text);
     }
-    bookingLink = linkIn(await mailTo(/book your workshop/i), /https?:\/\/\S+\/book\/\S+/);
+    bookingLink = linkIn(await mailTo(parentEmail, /book your workshop/i), /https?:\/\/\S+\/book\/\S+/);
   });
 
   step('2. no workshop suits them: the booking page offers the waiting list (axe)', async () => {
@@ -107,7 +95,7 @@ describe('The waiting list in Chromium', () => {
     });
     assert.equal(res.status, 201, text);
     workshopId = JSON.parse(text).workshopId;
-    const offer = await mailTo(/place is held for you/i);
+    const offer = await mailTo(parentEmail, /place is held for you/i);
     const accept = linkIn(offer, /https?:\/\/\S+\/offer\/\S+\/accept/);
     const res2 = await page.goto(accept, { waitUntil: 'load' });
     assert.equal(res2?.status(), 200);
