@@ -3,13 +3,9 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::template::{KeyPair, Template};
+use crate::template::Template;
 
 pub struct Created {
     pub table: String,
@@ -32,10 +28,6 @@ pub struct RuleQueue {
     pub queue_url: String,
     pub dead_letter_queue: Option<String>,
     pub max_retries: u32,
-}
-
-fn key(k: &KeyPair) -> anyhow::Result<KeySchemaElement> {
-    Ok(KeySchemaElement::builder().attribute_name(&k.0).key_type(KeyType::from(k.1.as_str())).build()?)
 }
 
 async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> anyhow::Result<(String, String)> {
@@ -68,39 +60,7 @@ pub async fn create(sdk: &aws_config::SdkConfig, template: &Template, prefix: &s
     let ses = aws_sdk_ses::Client::new(sdk);
 
     let table = format!("{prefix}-table");
-    let spec = &template.table;
-    let mut create = dynamo.create_table().table_name(&table).billing_mode(BillingMode::PayPerRequest);
-    for (name, ty) in &spec.attributes {
-        create = create.attribute_definitions(
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::from(ty.as_str())).build()?,
-        );
-    }
-    for k in &spec.key {
-        create = create.key_schema(key(k)?);
-    }
-    for index in &spec.indexes {
-        let mut gsi = GlobalSecondaryIndex::builder()
-            .index_name(&index.name)
-            .projection(Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build());
-        for k in &index.key {
-            gsi = gsi.key_schema(key(k)?);
-        }
-        create = create.global_secondary_indexes(gsi.build()?);
-    }
-    match create.send().await {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().map(|s| s.is_resource_in_use_exception()).unwrap_or(false) => {}
-        Err(e) => return Err(anyhow::anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e))).context("create table"),
-    }
-    if let Some(attr) = &spec.ttl_attribute {
-        dynamo
-            .update_time_to_live()
-            .table_name(&table)
-            .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(attr).enabled(true).build()?)
-            .send()
-            .await
-            .ok();
-    }
+    pt4c_emulator::table::create(&dynamo, &table, &template.table, false).await?;
 
     let bus = format!("{prefix}-bus");
     if let Err(e) = events.create_event_bus().name(&bus).send().await {

@@ -7,22 +7,7 @@ use serde_yaml_ng::Value;
 
 pub use crate::template_pool::{PasswordPolicySpec, PoolClientSpec, PoolGroupSpec, SchemaAttributeSpec, StaffPoolSpec};
 
-pub type KeyPair = (String, String);
-
-#[derive(Debug, Clone)]
-pub struct TableSpec {
-    pub attributes: Vec<(String, String)>,
-    pub key: Vec<KeyPair>,
-    pub indexes: Vec<IndexSpec>,
-    pub ttl_attribute: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct IndexSpec {
-    pub name: String,
-    pub key: Vec<KeyPair>,
-    pub projection: String,
-}
+pub use pt4c_emulator::table::{IndexSpec, KeyPair, TableSpec};
 
 /// An EventBridge rule with its target function.
 #[derive(Debug, Clone)]
@@ -66,10 +51,6 @@ fn s(v: &Value) -> Option<String> {
     v.as_str().map(str::to_owned)
 }
 
-fn key_schema(v: &Value) -> Vec<(String, String)> {
-    v.as_sequence().into_iter().flatten().filter_map(|k| Some((s(&k["AttributeName"])?, s(&k["KeyType"])?))).collect()
-}
-
 /// `!GetAtt Queue.Arn` → `Queue`.
 fn get_att_resource(v: &Value) -> Option<String> {
     match v {
@@ -87,33 +68,7 @@ impl Template {
         let resources = doc["Resources"].as_mapping().ok_or_else(|| anyhow!("template has no Resources"))?;
         let globals = &doc["Globals"]["Function"];
 
-        let table = resources
-            .iter()
-            .find(|(_, r)| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
-            .map(|(_, r)| &r["Properties"])
-            .ok_or_else(|| anyhow!("template has no DynamoDB table"))?;
-        let table = TableSpec {
-            attributes: table["AttributeDefinitions"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .filter_map(|a| Some((s(&a["AttributeName"])?, s(&a["AttributeType"])?)))
-                .collect(),
-            key: key_schema(&table["KeySchema"]),
-            indexes: table["GlobalSecondaryIndexes"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .filter_map(|i| {
-                    Some(IndexSpec {
-                        name: s(&i["IndexName"])?,
-                        key: key_schema(&i["KeySchema"]),
-                        projection: s(&i["Projection"]["ProjectionType"]).unwrap_or_else(|| "ALL".into()),
-                    })
-                })
-                .collect(),
-            ttl_attribute: s(&table["TimeToLiveSpecification"]["AttributeName"]),
-        };
+        let table = TableSpec::from_template(&doc)?;
 
         let mut rules = Vec::new();
         let mut schedules = Vec::new();
