@@ -113,13 +113,14 @@ fi
 # --- heavy: the full-size race and sweep the test command runs small (PT4C_FULL_SIZE=1) ---------
 # The waiting-list race (30 parents, 20 rounds; 3 in the test command), the booking race (30
 # parents for 6 seats, 20 rounds; 5 in the test command) and the sweep over 10,000
-# stored referrals (1,000 in the test command): each checks what it checks at both sizes.
+# stored referrals (1,000 in the test command), and the seat-race property over the store on the
+# in-process emulator (256 orders; 8 in the test command): each checks what it checks at both sizes.
 if step heavy; then
     : > "$OUT/heavy.txt"
-    for t in 'booking::waiting::thirty_waiting_parents_race' 'booking::races::thirty_parents_from_fifteen_cases' 'deadlines::with_thousands_of_referrals_stored'; do
+    for t in 'booking::waiting::thirty_waiting_parents_race' 'booking::races::thirty_parents_from_fifteen_cases' 'deadlines::with_thousands_of_referrals_stored' 'seat_races::seats_booked_and_held'; do
         log "full size: $t"
         t0=$SECONDS
-        if PT4C_FULL_SIZE=1 cargo nextest run -p pt4c-tests --no-capture -E "test($t)" > "$OUT/heavy-run.log" 2>&1; then
+        if PT4C_FULL_SIZE=1 cargo nextest run --workspace --no-capture -E "test($t)" > "$OUT/heavy-run.log" 2>&1; then
             result=passed
         else
             result=FAILED

@@ -19,7 +19,7 @@ pub(super) const BOOKABLE_AT: &str = "bookableAt";
 /// cancelled workshop's released seats land under `cancelled`, a partition nobody reads.
 pub(super) const BOOKABLE_PK_OPEN: &str = "open";
 
-pub(super) const OUTBOX_DUE_PK: &str = "OUTBOX";
+pub const OUTBOX_DUE_PK: &str = "OUTBOX";
 pub(super) const PARENT_DUE_PK: &str = "PARENT";
 /// A referral whose parent just closed, until the referral's own closing is done (the sweep finishes it).
 pub(super) const CLOSING_DUE_PK: &str = "CLOSING";
@@ -36,7 +36,7 @@ pub(super) const FOLLOW_UP_DONE: &str = "FOLLOWUP_DONE";
 /// Concerns by the time they were raised: the console's list of recent concerns.
 pub(super) const CONCERN_DUE_PK: &str = "CONCERN";
 
-pub(super) fn referral_pk(id: &ReferralId) -> String {
+pub fn referral_pk(id: &ReferralId) -> String {
     format!("REFERRAL#{id}")
 }
 pub(super) fn parent_sk(r: &ParentRef) -> String {
@@ -44,6 +44,10 @@ pub(super) fn parent_sk(r: &ParentRef) -> String {
 }
 pub(super) fn notice_sk(r: &ParentRef, kind: NoticeKind, subject: &str) -> String {
     format!("NOTICE#{r}#{}#{subject}", kind.as_str())
+}
+/// A parent's requests for a fresh link on one day (`ParentStore::count_link_request`; expires).
+pub fn link_requests_sk(r: &ParentRef, day: jiff::civil::Date) -> String {
+    format!("LINKS#{r}#{day}")
 }
 pub(super) fn follow_up_sk(r: &ParentRef) -> String {
     format!("FOLLOWUP#{r}")
@@ -54,10 +58,10 @@ pub(super) fn concern_sk(r: &ParentRef, id: &pt4c_domain::ConcernId) -> String {
 pub(super) fn outbox_pk(event_id: &pt4c_domain::EventId) -> String {
     format!("OUTBOX#{event_id}")
 }
-pub(super) fn workshop_pk(id: &WorkshopId) -> String {
+pub fn workshop_pk(id: &WorkshopId) -> String {
     format!("WORKSHOP#{id}")
 }
-pub(super) fn roster_sk(case_number: &str) -> String {
+pub fn roster_sk(case_number: &str) -> String {
     format!("CASE#{case_number}")
 }
 /// The lookup of a case's referrals: one partition per (normalised) case number.

@@ -47,7 +47,7 @@ mod course;
 mod delivery;
 mod forecast;
 mod items;
-mod keys;
+pub mod keys;
 mod moves;
 mod notice;
 mod outbox;

@@ -13,7 +13,7 @@ use pt4c_domain::referral::ParentDetails;
 use pt4c_domain::ParentId;
 
 use super::items::{from_item, outbox_item, parent_record, parent_update, status_name, ParentItem, ReferralItem};
-use super::keys::{parent_sk, referral_pk};
+use super::keys::{link_requests_sk, parent_sk, referral_pk};
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
 impl ParentStore for DynamoStore {
@@ -74,7 +74,7 @@ impl ParentStore for DynamoStore {
         let expires = event.created_at + SignedDuration::from_hours(72);
         let update = self.update(
             referral_pk(id.referral_id()),
-            format!("LINKS#{}#{day}", id.parent_ref()),
+            link_requests_sk(id.parent_ref(), day),
             "ADD requests :one SET itemType = :type, expiresAt = :exp",
             "attribute_not_exists(requests) OR requests < :max",
             &[],

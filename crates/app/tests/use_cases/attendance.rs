@@ -23,7 +23,7 @@ async fn given_both_parents_went_to_workshops(t: &TestApp) -> (ParentId, Worksho
 
 #[tokio::test]
 async fn given_a_parent_who_attended_when_recorded_then_they_complete_at_the_end_and_a_follow_up_call_is_owed() {
-    let t = app();
+    let t = app().await;
     let (a, wa, _, _) = given_both_parents_went_to_workshops(&t).await;
 
     let view = attendance::record(&t, &wa.workshop_id, &a, true).await.expect("recorded");
@@ -40,7 +40,7 @@ async fn given_a_parent_who_attended_when_recorded_then_they_complete_at_the_end
 
 #[tokio::test]
 async fn given_both_parents_attended_when_the_second_is_recorded_then_the_referral_completes_once() {
-    let t = app();
+    let t = app().await;
     let (a, wa, b, wb) = given_both_parents_went_to_workshops(&t).await;
     attendance::record(&t, &wa.workshop_id, &a, true).await.expect("recorded");
 
@@ -57,7 +57,7 @@ async fn given_both_parents_attended_when_the_second_is_recorded_then_the_referr
 
 #[tokio::test]
 async fn given_a_parent_who_was_absent_when_recorded_then_they_may_book_again() {
-    let t = app();
+    let t = app().await;
     let (a, wa, _, _) = given_both_parents_went_to_workshops(&t).await;
     let next = t.given_a_workshop(days(7), 6).await;
 
@@ -75,7 +75,7 @@ async fn given_a_parent_who_was_absent_when_recorded_then_they_may_book_again() 
 
 #[tokio::test]
 async fn given_attendance_recorded_when_it_is_recorded_the_other_way_later_then_it_is_a_conflict() {
-    let t = app();
+    let t = app().await;
     let (a, wa, b, wb) = given_both_parents_went_to_workshops(&t).await;
     attendance::record(&t, &wa.workshop_id, &a, true).await.expect("attended");
     attendance::record(&t, &wb.workshop_id, &b, false).await.expect("absent");
@@ -93,7 +93,7 @@ async fn given_attendance_recorded_when_it_is_recorded_the_other_way_later_then_
 
 #[tokio::test]
 async fn given_a_withdrawn_parent_when_attendance_is_recorded_then_they_are_closed() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_booked(&a, &w).await;
@@ -110,7 +110,7 @@ async fn given_a_withdrawn_parent_when_attendance_is_recorded_then_they_are_clos
 
 #[tokio::test]
 async fn given_a_workshop_not_started_or_unknown_when_attendance_is_recorded_then_it_is_refused() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_booked(&a, &w).await;
@@ -130,7 +130,7 @@ async fn given_a_workshop_not_started_or_unknown_when_attendance_is_recorded_the
 /// from the parent's status, which rebooking has moved on, so a replay is refused as not booked.
 #[tokio::test]
 async fn given_an_absent_parent_who_rebooked_when_the_trainer_replays_absent_then_it_is_accepted_as_a_replay() {
-    let t = app();
+    let t = app().await;
     let (a, wa, _, _) = given_both_parents_went_to_workshops(&t).await;
     let next = t.given_a_workshop(days(7), 6).await;
     attendance::record(&t, &wa.workshop_id, &a, false).await.expect("absent");

@@ -11,7 +11,7 @@ use crate::harness::*;
 
 #[tokio::test]
 async fn given_a_coparent_booked_when_a_parent_is_offered_workshops_then_the_coparents_and_unsuitable_modes_are_left_out() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let coparents = t.given_a_workshop(days(3), 6).await;
     let in_person = t.given_a_workshop_in(days(4), 6, Mode::InPerson).await;
@@ -35,7 +35,7 @@ async fn given_a_coparent_booked_when_a_parent_is_offered_workshops_then_the_cop
 
 #[tokio::test]
 async fn given_the_elearning_not_done_when_offered_or_booking_then_nothing_is_offered_and_the_booking_refused() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
 
@@ -49,7 +49,7 @@ async fn given_the_elearning_not_done_when_offered_or_booking_then_nothing_is_of
 
 #[tokio::test]
 async fn given_six_seats_taken_when_a_seventh_parent_books_then_the_workshop_is_full() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(3), 6).await;
     for n in 1..=6 {
         let (a, _) = t.given_another_referral(n).await;
@@ -71,7 +71,7 @@ async fn given_six_seats_taken_when_a_seventh_parent_books_then_the_workshop_is_
 
 #[tokio::test]
 async fn given_a_parent_booked_when_the_coparent_books_the_same_workshop_then_it_is_unavailable_never_coparent_booked() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_booked(&b, &w).await;
@@ -80,12 +80,12 @@ async fn given_a_parent_booked_when_the_coparent_books_the_same_workshop_then_it
     let refused = booking::book(&t, &t.parent(&a).await, &w.workshop_id).await;
 
     assert!(matches!(refused, Err(BookRefusal::Rule(BookingRefusal::WorkshopUnavailable))), "{refused:?}");
-    assert_eq!(t.store.roster_places(&w.workshop_id), vec![("ZW26P00123".to_owned(), b)]);
+    assert_eq!(t.roster_places(&w.workshop_id).await, vec![("ZW26P00123".to_owned(), b)]);
 }
 
 #[tokio::test]
 async fn given_a_booking_when_the_same_request_comes_again_then_the_same_booking_is_returned_not_new() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_elearning_done(&a).await;
@@ -105,7 +105,7 @@ async fn given_a_booking_when_the_same_request_comes_again_then_the_same_booking
 
 #[tokio::test]
 async fn given_a_booking_when_the_parent_books_another_workshop_or_one_that_does_not_exist_then_it_is_refused() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let other = t.given_a_workshop(days(4), 6).await;
@@ -122,7 +122,7 @@ async fn given_a_booking_when_the_parent_books_another_workshop_or_one_that_does
 
 #[tokio::test]
 async fn given_a_booking_made_then_one_workshop_booked_event_is_written_published_and_cleared_from_the_outbox() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
 
@@ -132,14 +132,14 @@ async fn given_a_booking_made_then_one_workshop_booked_event_is_written_publishe
     let [DomainEvent::WorkshopBooked(e)] = &written[..] else { panic!("one WorkshopBooked: {written:?}") };
     assert_eq!((&e.parent_id, e.workshop_id.as_str(), e.booked_at), (&a, w.workshop_id.as_str(), booked.booked_at));
     assert_eq!(t.published("WorkshopBooked"), written);
-    assert!(t.store.pending_events().is_empty());
+    assert!(t.pending_events().await.is_empty());
     let p = t.parent(&a).await;
     assert_eq!((p.status, p.booking), (ParentStatus::WorkshopBooked, Some(booked)));
 }
 
 #[tokio::test]
 async fn given_the_bus_down_when_a_parent_books_then_the_booking_stands_and_its_event_waits_in_the_outbox() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_elearning_done(&a).await;
@@ -150,13 +150,13 @@ async fn given_the_bus_down_when_a_parent_books_then_the_booking_stands_and_its_
     assert!(new);
     assert_eq!(t.parent(&a).await.booking, Some(booked));
     assert!(t.published("WorkshopBooked").is_empty());
-    let pending: Vec<&str> = t.store.pending_events().iter().map(|e| e.event.detail_type()).collect();
+    let pending: Vec<&str> = t.pending_events().await.iter().map(|e| e.event.detail_type()).collect();
     assert_eq!(pending, ["WorkshopBooked"], "left for the relay");
 }
 
 #[tokio::test]
 async fn given_a_booking_when_cancelled_with_its_cancel_link_then_the_seat_goes_back_and_the_parent_may_book_again() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let booked = t.given_booked(&a, &w).await;
@@ -167,7 +167,7 @@ async fn given_a_booking_when_cancelled_with_its_cancel_link_then_the_seat_goes_
     let p = t.parent(&a).await;
     assert_eq!((p.status, p.booking), (ParentStatus::ElearningCompleted, None));
     assert_eq!(t.store.workshop(&w.workshop_id).await.unwrap().unwrap().seats_taken, 0);
-    assert!(t.store.roster_places(&w.workshop_id).is_empty());
+    assert!(t.roster_places(&w.workshop_id).await.is_empty());
     assert_eq!(t.written("BookingCancelled").len(), 1);
     assert_eq!(t.published("BookingCancelled").len(), 1);
     assert_eq!(booking::offer(&t, &t.booking_token(&a), &Default::default()).await.unwrap().workshops.len(), 1, "free to book again");
@@ -175,7 +175,7 @@ async fn given_a_booking_when_cancelled_with_its_cancel_link_then_the_seat_goes_
 
 #[tokio::test]
 async fn given_a_cancel_link_for_an_earlier_booking_when_used_on_the_current_one_then_it_is_stale() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let first = t.given_booked(&a, &w).await;
@@ -196,7 +196,7 @@ async fn given_a_cancel_link_for_an_earlier_booking_when_used_on_the_current_one
 
 #[tokio::test]
 async fn given_the_workshop_started_when_the_parent_cancels_then_it_is_refused_and_the_seat_kept() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let booked = t.given_booked(&a, &w).await;
@@ -212,7 +212,7 @@ async fn given_the_workshop_started_when_the_parent_cancels_then_it_is_refused_a
 
 #[tokio::test]
 async fn given_an_expired_booking_link_when_opened_then_it_is_refused_as_expired() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let token = t.booking_token(&a);
     t.set_now(at("2027-02-01T00:00:00Z"));

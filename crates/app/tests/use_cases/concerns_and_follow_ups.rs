@@ -11,7 +11,7 @@ const TRAINER: &str = "tess@pt4c.test";
 
 #[tokio::test]
 async fn given_a_concern_raised_when_the_same_concern_is_raised_again_then_it_is_stored_and_told_once() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let summary = "Said the children are being kept from school";
 
@@ -29,7 +29,7 @@ async fn given_a_concern_raised_when_the_same_concern_is_raised_again_then_it_is
 
 #[tokio::test]
 async fn given_a_withdrawn_referral_when_a_concern_is_raised_then_it_still_reaches_the_adviser() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     referrals::withdraw(&t, &referral_id(), "withdrawn").await.expect("withdrawn");
     let stranger = ParentId::parse("CAF-2025-000001.A").expect("a parent id");
@@ -44,7 +44,7 @@ async fn given_a_withdrawn_referral_when_a_concern_is_raised_then_it_still_reach
 
 #[tokio::test]
 async fn given_a_follow_up_owed_when_its_outcome_is_recorded_then_it_is_done_once_and_another_outcome_conflicts() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_booked(&a, &w).await;

@@ -47,7 +47,7 @@ async fn status_of(t: &TestApp, parent: &ParentId) -> (Vec<DeliveryStatus>, bool
 
 #[tokio::test]
 async fn given_a_welcome_delivered_then_the_notice_says_so_and_a_late_delay_changes_nothing() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let id = given_the_welcome_sent(&t, &a).await;
 
@@ -61,7 +61,7 @@ async fn given_a_welcome_delivered_then_the_notice_says_so_and_a_late_delay_chan
 
 #[tokio::test]
 async fn given_a_permanent_bounce_at_the_parents_address_then_they_are_unreachable_and_listed_once() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let id = given_the_welcome_sent(&t, &a).await;
     let address = t.parent(&a).await.email.as_str().to_owned();
@@ -83,7 +83,7 @@ async fn given_a_permanent_bounce_at_the_parents_address_then_they_are_unreachab
 
 #[tokio::test]
 async fn given_a_bounce_at_another_recipient_then_the_parent_stays_reachable() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let id = given_the_welcome_sent(&t, &a).await;
 
@@ -95,7 +95,7 @@ async fn given_a_bounce_at_another_recipient_then_the_parent_stays_reachable() {
 
 #[tokio::test]
 async fn given_a_report_before_its_notice_is_recorded_then_it_is_retried_and_at_last_ignored() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
 
     let early = record_report(&t, &report("not-yet", DeliveryStatus::Delivered, &t, &[])).await;
@@ -107,7 +107,7 @@ async fn given_a_report_before_its_notice_is_recorded_then_it_is_retried_and_at_
 
 #[tokio::test]
 async fn given_an_unreachable_parent_when_a_coordinator_corrects_the_address_then_one_fresh_link_follows() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let id = given_the_welcome_sent(&t, &a).await;
     let address = t.parent(&a).await.email.as_str().to_owned();

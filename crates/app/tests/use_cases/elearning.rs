@@ -15,7 +15,7 @@ async fn report(t: &TestApp, parent: &ParentId, module: &str, completed_at: Time
 
 #[tokio::test]
 async fn given_modules_reported_out_of_order_when_the_last_arrives_then_the_elearning_completes_at_the_latest_modules_time() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     t.advance(days(1));
     let reports = [
@@ -43,7 +43,7 @@ async fn given_modules_reported_out_of_order_when_the_last_arrives_then_the_elea
 
 #[tokio::test]
 async fn given_a_module_reported_twice_then_its_first_time_is_kept_and_one_event_written() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     t.advance(days(1));
 
@@ -62,7 +62,7 @@ async fn given_a_module_reported_twice_then_its_first_time_is_kept_and_one_event
 
 #[tokio::test]
 async fn given_a_completion_before_the_invitation_or_for_no_parent_then_it_is_refused_and_nothing_stored() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let stranger = ParentId::parse("CAF-2025-000001.A").expect("a parent id");
 
@@ -78,7 +78,7 @@ async fn given_a_completion_before_the_invitation_or_for_no_parent_then_it_is_re
 
 #[tokio::test]
 async fn given_a_withdrawn_parent_when_every_module_is_reported_then_they_stay_withdrawn() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     pt4c_app::referrals::withdraw(&t, &referral_id(), "case closed").await.expect("withdrawn");
 

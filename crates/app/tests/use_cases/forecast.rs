@@ -19,7 +19,7 @@ fn email(f: &pt4c_domain::forecast::Forecast) -> Result<Email, String> {
 
 #[tokio::test]
 async fn given_parents_without_seats_before_their_date_when_the_forecast_runs_daily_then_one_email_a_day_and_a_stored_banner() {
-    let t = app();
+    let t = app().await;
     let mailer = MemoryMailer::new();
     // Given two referrals (four parents) whose court date is 29 January 2027, and no workshop
     t.given_a_referral().await;
@@ -40,12 +40,12 @@ async fn given_parents_without_seats_before_their_date_when_the_forecast_runs_da
     let next_day = forecast::run(&t, &mailer, at("2027-01-10T08:00:00Z"), email).await.expect("forecast");
     assert!(next_day.emailed);
     assert_eq!(mailer.sent_to("coordinators@pt4c.test").len(), 2);
-    assert_eq!(t.store.coordinator_notices_sent(NoticeKind::CapacityShortfall), vec!["2027-01-09".to_owned(), "2027-01-10".to_owned()]);
+    assert_eq!(t.coordinator_notices_sent(NoticeKind::CapacityShortfall).await, vec!["2027-01-09".to_owned(), "2027-01-10".to_owned()]);
 }
 
 #[tokio::test]
 async fn given_enough_suitable_seats_when_the_forecast_runs_then_no_alert_and_nothing_sent() {
-    let t = app();
+    let t = app().await;
     let mailer = MemoryMailer::new();
     let (a, b) = t.given_a_referral().await;
     // A workshop 10 days on with six seats, before the court's date

@@ -10,21 +10,21 @@ use crate::harness::*;
 
 #[tokio::test]
 async fn given_a_welcome_link_when_the_parent_opens_the_hub_then_nothing_changes() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
-    let before = (t.parent(&a).await, t.store.outbox_events());
+    let before = (t.parent(&a).await, t.outbox_events());
 
     let view = hub::open(&t, &t.hub_token(&a)).await.expect("the hub opens");
 
     assert_eq!((view.status, view.awaiting_activation, view.first_name.as_str()), (ParentStatus::Invited, true, "Alex"));
     assert_eq!(view.booking_url, None, "no booking before the e-learning");
     assert_eq!(view.module_titles.len(), 4);
-    assert_eq!((t.parent(&a).await, t.store.outbox_events()), before, "a mail scanner fetching the link changes nothing");
+    assert_eq!((t.parent(&a).await, t.outbox_events()), before, "a mail scanner fetching the link changes nothing");
 }
 
 #[tokio::test]
 async fn given_an_invited_parent_when_they_activate_twice_then_one_activation_is_written_and_published() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let token = t.hub_token(&a);
 
@@ -37,12 +37,12 @@ async fn given_an_invited_parent_when_they_activate_twice_then_one_activation_is
     assert_eq!(t.parent(&a).await.activated_at, Some(start()), "the first activation's time is kept");
     assert_eq!(t.written("ParentActivated").len(), 1);
     assert_eq!(t.published("ParentActivated").len(), 1);
-    assert!(t.store.pending_events().is_empty(), "published events leave the outbox");
+    assert!(t.pending_events().await.is_empty(), "published events leave the outbox");
 }
 
 #[tokio::test]
 async fn given_a_welcome_link_past_its_expiry_when_opened_then_it_is_refused_as_expired() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let token = t.hub_token(&a);
     t.advance(t.timings().activation_link);
@@ -57,7 +57,7 @@ async fn given_a_welcome_link_past_its_expiry_when_opened_then_it_is_refused_as_
 
 #[tokio::test]
 async fn given_a_link_for_another_purpose_or_a_parent_no_longer_stored_when_opened_then_it_leads_nowhere() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let erased = ParentId::parse("CAF-2025-000001.A").expect("a parent id");
 
@@ -68,7 +68,7 @@ async fn given_a_link_for_another_purpose_or_a_parent_no_longer_stored_when_open
 
 #[tokio::test]
 async fn given_the_elearning_is_done_when_the_hub_opens_then_it_offers_a_booking_link_that_verifies() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     t.given_elearning_done(&a).await;
 
@@ -83,7 +83,7 @@ async fn given_the_elearning_is_done_when_the_hub_opens_then_it_offers_a_booking
 
 #[tokio::test]
 async fn given_a_parent_when_they_ask_for_new_links_then_a_few_a_day_are_sent_and_more_refused() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let token = t.hub_token(&a);
 
@@ -95,7 +95,7 @@ async fn given_a_parent_when_they_ask_for_new_links_then_a_few_a_day_are_sent_an
     assert!(matches!(one_more, Err(LinkRefusal::TooManyLinks)), "{one_more:?}");
     assert_eq!(t.written("LinkRequested").len(), NEW_LINKS_PER_DAY as usize);
     assert_eq!(t.published("LinkRequested").len(), NEW_LINKS_PER_DAY as usize);
-    assert_eq!(t.store.link_requests(&a, london_date(t.now())), NEW_LINKS_PER_DAY);
+    assert_eq!(t.link_requests(&a, london_date(t.now())).await, NEW_LINKS_PER_DAY);
 
     t.advance(days(1));
     hub::ask_new_link(&t, &token).await.expect("a new day, a new allowance");
@@ -103,7 +103,7 @@ async fn given_a_parent_when_they_ask_for_new_links_then_a_few_a_day_are_sent_an
 
 #[tokio::test]
 async fn given_an_expired_booking_link_when_the_parent_asks_for_a_new_one_then_it_is_sent() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let token = t.booking_token(&a);
     t.advance(t.timings().link_validity + hours(1));
@@ -117,14 +117,14 @@ async fn given_an_expired_booking_link_when_the_parent_asks_for_a_new_one_then_i
 
 #[tokio::test]
 async fn given_a_withdrawn_referral_when_a_parent_asks_for_a_new_link_then_nothing_is_sent_and_the_answer_does_not_say_so() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     pt4c_app::referrals::withdraw(&t, &referral_id(), "family moved abroad").await.expect("withdrawn");
 
     hub::ask_new_link(&t, &t.hub_token(&a)).await.expect("the same answer as for an open course");
 
     assert!(t.written("LinkRequested").is_empty());
-    assert_eq!(t.store.link_requests(&a, london_date(t.now())), 0);
+    assert_eq!(t.link_requests(&a, london_date(t.now())).await, 0);
     let view = hub::open(&t, &t.hub_token(&a)).await.expect("the hub still opens");
     assert_eq!((view.status, view.awaiting_activation), (ParentStatus::Withdrawn, false));
 }

@@ -5,7 +5,6 @@ use pt4c_domain::events::DomainEvent;
 use pt4c_domain::ports::WorkshopStore;
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::BookingRefusal;
-use pt4c_memory::Op;
 
 use crate::harness::*;
 
@@ -15,7 +14,7 @@ async fn seats_taken(t: &TestApp, w: &pt4c_domain::workshop::Workshop) -> u32 {
 
 #[tokio::test]
 async fn given_a_booked_parent_when_moved_then_the_old_seat_is_free_the_new_one_taken_with_one_event() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let (from, to) = (t.given_a_workshop(days(3), 6).await, t.given_a_workshop(days(5), 6).await);
     t.given_booked(&a, &from).await;
@@ -28,8 +27,8 @@ async fn given_a_booked_parent_when_moved_then_the_old_seat_is_free_the_new_one_
     let p = t.parent(&a).await;
     assert_eq!((p.status, p.booking), (ParentStatus::WorkshopBooked, Some(booking)));
     assert_eq!((seats_taken(&t, &from).await, seats_taken(&t, &to).await), (0, 1));
-    assert!(t.store.roster_places(&from.workshop_id).is_empty());
-    assert_eq!(t.store.roster_places(&to.workshop_id).len(), 1);
+    assert!(t.roster_places(&from.workshop_id).await.is_empty());
+    assert_eq!(t.roster_places(&to.workshop_id).await.len(), 1);
     let moved = t.published("BookingMoved");
     assert!(matches!(&moved[..], [DomainEvent::BookingMoved(e)]
         if e.parent_id == a && e.from_workshop_id == from.workshop_id && e.to_workshop_id == to.workshop_id && e.moved_at == t.now()));
@@ -38,7 +37,7 @@ async fn given_a_booked_parent_when_moved_then_the_old_seat_is_free_the_new_one_
 
 #[tokio::test]
 async fn given_the_target_full_when_moved_then_it_is_refused_and_nothing_changed() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let from = t.given_a_workshop(days(3), 6).await;
     let full = t.given_a_workshop(days(5), 1).await;
@@ -46,19 +45,19 @@ async fn given_the_target_full_when_moved_then_it_is_refused_and_nothing_changed
     let (other, _) = t.given_another_referral(1).await;
     t.given_booked(&other, &full).await;
     let before = t.parent(&a).await;
-    let events = t.store.events().len();
+    let events = t.events().len();
 
     let moved = booking::move_booking(&t, &before, &full.workshop_id).await;
 
     assert!(matches!(moved, Err(BookRefusal::Rule(BookingRefusal::WorkshopFull))), "{moved:?}");
     assert_eq!(t.parent(&a).await, before, "still booked where they were");
     assert_eq!((seats_taken(&t, &from).await, seats_taken(&t, &full).await), (1, 1));
-    assert_eq!(t.store.events().len(), events);
+    assert_eq!(t.events().len(), events);
 }
 
 #[tokio::test]
 async fn given_a_co_parent_on_the_target_when_moved_then_the_coordinator_is_told_and_nothing_changed() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let (from, to) = (t.given_a_workshop(days(3), 6).await, t.given_a_workshop(days(5), 6).await);
     t.given_booked(&a, &from).await;
@@ -75,31 +74,31 @@ async fn given_a_co_parent_on_the_target_when_moved_then_the_coordinator_is_told
 
 #[tokio::test]
 async fn given_a_move_made_when_it_is_replayed_then_the_same_booking_is_answered_and_nothing_written() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let (from, to) = (t.given_a_workshop(days(3), 6).await, t.given_a_workshop(days(5), 6).await);
     t.given_booked(&a, &from).await;
     let stale = t.parent(&a).await;
     let (booking, _) = booking::move_booking(&t, &stale, &to.workshop_id).await.expect("moved");
-    let events = t.store.events().len();
+    let events = t.events().len();
 
     // Replayed with the parent as read before the move (a retried request), and as stored now.
     let again = booking::move_booking(&t, &stale, &to.workshop_id).await.expect("a replay");
     let fresh = booking::move_booking(&t, &t.parent(&a).await, &to.workshop_id).await.expect("a replay");
 
     assert_eq!((again, fresh), ((booking.clone(), false), (booking, false)));
-    assert_eq!(t.store.events().len(), events);
+    assert_eq!(t.events().len(), events);
     assert_eq!(seats_taken(&t, &to).await, 1);
 }
 
 #[tokio::test]
 async fn given_a_reply_lost_after_the_move_when_retried_then_it_is_moved_once() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let (from, to) = (t.given_a_workshop(days(3), 6).await, t.given_a_workshop(days(5), 6).await);
     t.given_booked(&a, &from).await;
     let p = t.parent(&a).await;
-    t.store.fail_after_commit(Op::MoveBooking, pt4c_domain::ports::PortError::Retryable("reply lost".into()));
+    t.fail_after_commit("TransactWriteItems", None);
 
     assert!(booking::move_booking(&t, &p, &to.workshop_id).await.is_err());
     let (_, new) = booking::move_booking(&t, &p, &to.workshop_id).await.expect("the retry answers");
@@ -111,7 +110,7 @@ async fn given_a_reply_lost_after_the_move_when_retried_then_it_is_moved_once() 
 
 #[tokio::test]
 async fn given_no_booking_when_moved_then_the_parent_is_booked() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let to = t.given_a_workshop(days(5), 6).await;
     t.given_elearning_done(&a).await;
@@ -126,7 +125,7 @@ async fn given_no_booking_when_moved_then_the_parent_is_booked() {
 
 #[tokio::test]
 async fn given_the_old_workshop_started_when_moved_then_it_is_unavailable() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let from = t.given_a_workshop(hours(2), 6).await;
     let to = t.given_a_workshop(days(5), 6).await;
@@ -141,7 +140,7 @@ async fn given_the_old_workshop_started_when_moved_then_it_is_unavailable() {
 
 #[tokio::test]
 async fn given_the_target_edited_after_it_was_read_when_moved_then_the_booking_copies_the_edit() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let (from, to) = (t.given_a_workshop(days(3), 6).await, t.given_a_workshop(days(5), 6).await);
     t.given_booked(&a, &from).await;

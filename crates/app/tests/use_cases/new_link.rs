@@ -12,12 +12,13 @@ use pt4c_domain::recovery::ClientKey;
 use pt4c_domain::referral::EmailAddress;
 use pt4c_domain::staff::{AuditOutcome, StaffRole};
 use pt4c_domain::{london_date, ParentId};
-use pt4c_memory::{MemoryBus, MemoryStore};
+use pt4c_adapters::dynamo::DynamoStore;
+use pt4c_memory::MemoryBus;
 
 use crate::harness::*;
 
 /// The app with the answer's floor set (zero: the tests run in milliseconds).
-fn with_floor(t: &TestApp, floor: Duration) -> App<MemoryStore, MemoryBus> {
+fn with_floor(t: &TestApp, floor: Duration) -> App<DynamoStore, MemoryBus> {
     let mut settings = (*t.app.settings).clone();
     settings.timings.new_link_answer_floor = jiff::SignedDuration::try_from(floor).expect("a short floor");
     App { settings: Arc::new(settings), ..t.app.clone() }
@@ -44,7 +45,7 @@ fn links_requested(t: &TestApp) -> Vec<ParentId> {
 
 #[tokio::test]
 async fn given_a_parent_on_the_course_when_their_address_is_given_in_another_case_then_a_link_is_requested_for_them_and_audited() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let app = with_floor(&t, Duration::ZERO);
 
@@ -64,7 +65,7 @@ async fn given_a_parent_on_the_course_when_their_address_is_given_in_another_cas
 
 #[tokio::test]
 async fn given_an_unknown_address_when_given_then_the_answer_is_the_same_and_nothing_is_requested() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     let app = with_floor(&t, Duration::ZERO);
 
@@ -78,7 +79,7 @@ async fn given_an_unknown_address_when_given_then_the_answer_is_the_same_and_not
 
 #[tokio::test]
 async fn given_a_withdrawn_referral_when_a_parents_address_is_given_then_nothing_is_requested_and_the_answer_does_not_say_so() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     pt4c_app::referrals::withdraw(&t, &referral_id(), "family moved abroad").await.expect("withdrawn");
     let app = with_floor(&t, Duration::ZERO);
@@ -91,7 +92,7 @@ async fn given_a_withdrawn_referral_when_a_parents_address_is_given_then_nothing
 
 #[tokio::test]
 async fn given_three_requests_today_for_an_address_when_a_fourth_comes_then_it_is_refused_known_or_not() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let app = with_floor(&t, Duration::ZERO);
 
@@ -113,7 +114,7 @@ async fn given_three_requests_today_for_an_address_when_a_fourth_comes_then_it_i
 
 #[tokio::test]
 async fn given_a_client_that_asked_its_hourly_allowance_when_it_asks_again_then_it_is_refused_until_the_next_hour() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     let app = with_floor(&t, Duration::ZERO);
     let max = t.timings().new_link_requests_per_client;
@@ -135,7 +136,7 @@ async fn given_a_client_that_asked_its_hourly_allowance_when_it_asks_again_then_
 
 #[tokio::test]
 async fn given_the_parents_own_daily_limit_is_reached_when_their_address_is_given_then_the_answer_is_still_the_same() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let app = with_floor(&t, Duration::ZERO);
     for _ in 0..NEW_LINKS_PER_DAY {
@@ -152,7 +153,7 @@ async fn given_the_parents_own_daily_limit_is_reached_when_their_address_is_give
 
 #[tokio::test]
 async fn given_a_floor_when_a_known_and_an_unknown_address_are_given_then_neither_answers_sooner() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     let floor = Duration::from_millis(40);
     let app = with_floor(&t, floor);

@@ -19,7 +19,7 @@ fn email() -> Email {
 
 #[tokio::test]
 async fn given_an_email_sent_when_the_same_notice_is_delivered_again_then_nothing_more_is_sent() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let mailer = MemoryMailer::new();
 
@@ -33,7 +33,7 @@ async fn given_an_email_sent_when_the_same_notice_is_delivered_again_then_nothin
 
 #[tokio::test]
 async fn given_the_mailer_refuses_when_the_delivery_is_retried_then_the_email_is_sent_once() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let mailer = MemoryMailer::new();
     mailer.fail_next(PortError::Retryable("Throttling".into()));
@@ -48,7 +48,7 @@ async fn given_the_mailer_refuses_when_the_delivery_is_retried_then_the_email_is
 
 #[tokio::test]
 async fn given_another_subject_of_the_same_kind_then_it_is_its_own_email() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let mailer = MemoryMailer::new();
 

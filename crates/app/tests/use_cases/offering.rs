@@ -59,7 +59,7 @@ fn ids(v: &BookingView) -> Vec<String> {
 #[tokio::test]
 async fn given_25_workshops_when_a_parent_pages_through_later_dates_then_each_screen_shows_ten_in_start_order_once() {
     // Given 25 workshops that suit the parent
-    let t = app();
+    let t = app().await;
     let parent = eligible_parent(&t).await;
     let all: Vec<String> = daily_workshops(&t, 25).await.iter().map(|w| w.workshop_id.to_string()).collect();
 
@@ -83,7 +83,7 @@ async fn given_25_workshops_when_a_parent_pages_through_later_dates_then_each_sc
 #[tokio::test]
 async fn given_workshops_through_the_day_and_week_when_a_parent_filters_then_only_those_times_are_shown() {
     // Given workshops on a weekday morning, afternoon and evening and on a Saturday (London, winter)
-    let t = app();
+    let t = app().await;
     let parent = eligible_parent(&t).await;
     let morning = workshop_at(&t, at("2026-11-24T09:30:00Z"), Mode::Online, "en", &[]).await;
     let afternoon = workshop_at(&t, at("2026-11-24T13:00:00Z"), Mode::Online, "en", &[]).await;
@@ -108,7 +108,7 @@ async fn given_workshops_through_the_day_and_week_when_a_parent_filters_then_onl
 #[tokio::test]
 async fn given_workshops_either_side_of_the_court_date_when_offered_then_later_ones_come_after_and_are_marked() {
     // Given the court's date 2027-01-29: a workshop that evening and one the next morning (London)
-    let t = app();
+    let t = app().await;
     let parent = eligible_parent(&t).await;
     let on_the_day = workshop_at(&t, at("2027-01-29T18:00:00Z"), Mode::Online, "en", &[]).await;
     let next_day = workshop_at(&t, at("2027-01-30T09:00:00Z"), Mode::Online, "en", &[]).await;
@@ -125,7 +125,7 @@ async fn given_workshops_either_side_of_the_court_date_when_offered_then_later_o
 async fn given_a_parent_needing_polish_when_offered_then_only_polish_or_polish_interpreter_workshops_are_shown() {
     // Given a parent who needs a Polish interpreter, and workshops in English, Polish, and
     // English with a Polish or a Welsh interpreter
-    let t = app();
+    let t = app().await;
     let mut json = other_referral_json(1);
     json["parents"][0]["interpreterLanguage"] = "pl".into();
     let (parent, _) = t.given_referral(json).await;
@@ -145,7 +145,7 @@ async fn given_a_parent_needing_polish_when_offered_then_only_polish_or_polish_i
 #[tokio::test]
 async fn given_a_full_workshop_and_a_co_parents_when_offered_then_neither_is_shown_until_a_seat_frees() {
     // Given a one-seat workshop taken by another family, and the co-parent booked on another
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     t.given_elearning_done(&a).await;
     let full = t.given_a_workshop(days(2), 1).await;
@@ -169,7 +169,7 @@ async fn given_a_full_workshop_and_a_co_parents_when_offered_then_neither_is_sho
 #[tokio::test]
 async fn given_most_workshops_suit_when_offered_then_the_view_reads_at_most_twice_what_it_shows() {
     // Given 40 workshops, every fourth in person (parent A wants online only)
-    let t = app();
+    let t = app().await;
     let parent = eligible_parent(&t).await;
     for d in 0..40 {
         let mode = if d % 4 == 3 { Mode::InPerson } else { Mode::Online };
@@ -188,7 +188,7 @@ async fn given_most_workshops_suit_when_offered_then_the_view_reads_at_most_twic
 #[tokio::test]
 async fn given_few_workshops_suit_when_offered_then_one_view_reads_a_bounded_number_and_offers_later_dates() {
     // Given 600 in-person workshops and one online one after them (parent A wants online only)
-    let t = app();
+    let t = app().await;
     let parent = eligible_parent(&t).await;
     for m in 0..600 {
         workshop_at(&t, at("2026-11-23T10:00:00Z") + SignedDuration::from_mins(60 * m), Mode::InPerson, "en", &[]).await;

@@ -14,7 +14,7 @@ use crate::harness::*;
 
 #[tokio::test]
 async fn given_a_new_referral_when_taken_then_its_parents_are_invited_with_one_event() {
-    let t = app();
+    let t = app().await;
     let referral = t.parse_referral(referral_json());
 
     let taken = referrals::take(&t, &referral).await.expect("taken");
@@ -35,7 +35,7 @@ async fn given_a_new_referral_when_taken_then_its_parents_are_invited_with_one_e
 
 #[tokio::test]
 async fn given_a_referral_taken_when_the_same_content_comes_again_then_it_is_a_replay_of_the_record_as_it_is_now() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     t.given_elearning_done(&a).await;
     let mut same = referral_json();
@@ -51,7 +51,7 @@ async fn given_a_referral_taken_when_the_same_content_comes_again_then_it_is_a_r
 
 #[tokio::test]
 async fn given_a_referral_taken_when_its_id_comes_with_other_content_then_it_is_a_conflict_and_nothing_changes() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     let mut other = referral_json();
     other["completeBy"] = "2027-02-26".into();
@@ -65,7 +65,7 @@ async fn given_a_referral_taken_when_its_id_comes_with_other_content_then_it_is_
 
 #[tokio::test]
 async fn given_one_parent_completed_when_the_referral_is_withdrawn_then_they_stay_completed_and_the_other_leaves_with_their_seat() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let wa = t.given_a_workshop(days(3), 6).await;
     let wb = t.given_a_workshop(days(20), 6).await;
@@ -81,14 +81,14 @@ async fn given_one_parent_completed_when_the_referral_is_withdrawn_then_they_sta
     assert_eq!(record.parents.iter().map(|p| p.status).collect::<Vec<_>>(), [ParentStatus::Completed, ParentStatus::Withdrawn]);
     assert_eq!(again, record);
     assert_eq!((t.parent(&b).await.booking, t.store.workshop(&wb.workshop_id).await.unwrap().unwrap().seats_taken), (None, 0));
-    assert_eq!(t.store.roster_places(&wa.workshop_id).len(), 1, "the completed parent keeps their place on the roster");
+    assert_eq!(t.roster_places(&wa.workshop_id).await.len(), 1, "the completed parent keeps their place on the roster");
     assert_eq!(t.written("ReferralWithdrawn").len(), 1);
     assert!(follow_ups::list(&t, FollowUpList::Due).await.unwrap().is_empty(), "nothing more is owed after a withdrawal");
 }
 
 #[tokio::test]
 async fn given_a_closed_or_unknown_referral_when_withdrawn_then_it_is_refused() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let wa = t.given_a_workshop(days(3), 6).await;
     let wb = t.given_a_workshop(days(4), 6).await;
@@ -108,7 +108,7 @@ async fn given_a_closed_or_unknown_referral_when_withdrawn_then_it_is_refused() 
 
 #[tokio::test]
 async fn given_two_referrals_of_one_case_when_its_number_is_typed_loosely_then_both_are_found_and_no_other() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     let mut same_case = other_referral_json(1);
     same_case["caseNumber"] = "ZW26P00123".into();
@@ -124,7 +124,7 @@ async fn given_two_referrals_of_one_case_when_its_number_is_typed_loosely_then_b
 
 #[tokio::test]
 async fn given_a_referral_when_each_role_lists_its_parents_then_only_those_they_may_open_are_listed() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(10), 6).await;
     t.given_booked(&a, &w).await;
@@ -151,7 +151,7 @@ async fn given_a_referral_when_each_role_lists_its_parents_then_only_those_they_
 
 #[tokio::test]
 async fn given_two_families_named_smith_when_staff_search_by_name_then_each_finds_only_those_they_may_open() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let mut json = other_referral_json(1);
     json["familyCourtAdviser"] = serde_json::json!({"name": "Other Adviser", "email": "other@cafcass.example"});

@@ -12,7 +12,7 @@ fn m(s: &str) -> Month {
 /// Counts every event written so far, in order, `times` over (as an at-least-once bus may deliver them).
 async fn count_every_event(t: &TestApp, times: usize) {
     for _ in 0..times {
-        for e in t.store.events() {
+        for e in t.events() {
             reporting::record(t, &e).await.expect("counted");
         }
     }
@@ -24,7 +24,7 @@ async fn report(t: &TestApp, from: &str, to: &str) -> Vec<MonthReport> {
 
 #[tokio::test]
 async fn given_a_small_course_when_every_event_is_delivered_twice_then_each_is_counted_once() {
-    let t = app();
+    let t = app().await;
     let invited = t.now();
     let (a, b) = t.given_a_referral().await;
     t.advance(days(1) + hours(2));
@@ -63,7 +63,7 @@ async fn given_a_small_course_when_every_event_is_delivered_twice_then_each_is_c
 
 #[tokio::test]
 async fn given_a_workshop_cancelled_then_it_leaves_the_seat_fill() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     t.given_elearning_done(&a).await;
     let w = t.given_a_workshop(days(3), 6).await;
@@ -81,7 +81,7 @@ async fn given_a_workshop_cancelled_then_it_leaves_the_seat_fill() {
 
 #[tokio::test]
 async fn given_a_backwards_or_too_long_range_then_it_is_refused_without_reading() {
-    let t = app();
+    let t = app().await;
     assert!(reporting::report(&t, m("2026-12"), m("2026-11")).await.unwrap().is_err());
     assert!(reporting::report(&t, m("2020-01"), m("2026-11")).await.unwrap().is_err());
 }

@@ -9,7 +9,6 @@ use pt4c_domain::events::DomainEvent;
 use pt4c_domain::ports::{PortError, WorkshopStore};
 use pt4c_domain::progress::{ParentStatus, ReferralStatus};
 use pt4c_domain::sweep::Reminder;
-use pt4c_memory::Op;
 
 use crate::harness::*;
 
@@ -23,7 +22,7 @@ fn reminders(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 
 #[tokio::test]
 async fn given_parents_invited_long_ago_when_the_sweep_runs_twice_then_each_reminder_is_raised_once() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     t.advance(days(8));
 
@@ -39,7 +38,7 @@ async fn given_parents_invited_long_ago_when_the_sweep_runs_twice_then_each_remi
 
 #[tokio::test]
 async fn given_the_bus_down_when_the_sweep_raises_reminders_then_they_wait_in_the_outbox_and_are_not_raised_again() {
-    let t = app();
+    let t = app().await;
     t.given_a_referral().await;
     t.advance(days(3));
     t.bus.fail_next(PortError::Retryable("EventBridge unavailable".into()));
@@ -49,13 +48,13 @@ async fn given_the_bus_down_when_the_sweep_raises_reminders_then_they_wait_in_th
 
     assert_eq!((first.reminders, first.events_published), (reminders(&[("activation-reminder", 2)]), 0));
     assert_eq!(second.parents_due, 0);
-    let pending: Vec<&str> = t.store.pending_events().iter().map(|e| e.event.detail_type()).collect();
+    let pending: Vec<&str> = t.pending_events().await.iter().map(|e| e.event.detail_type()).collect();
     assert_eq!(pending, ["ReminderDue", "ReminderDue"], "left for the relay");
 }
 
 #[tokio::test]
 async fn given_a_booked_parent_when_the_workshop_is_two_days_off_then_the_reminder_names_their_booking() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(10), 6).await;
     let booked = t.given_booked(&a, &w).await;
@@ -81,7 +80,7 @@ async fn given_a_booked_parent_when_the_workshop_is_two_days_off_then_the_remind
 
 #[tokio::test]
 async fn given_parents_past_the_courts_date_when_swept_twice_then_each_is_reported_once_and_a_seat_still_to_come_is_released() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let after_the_date = t.given_a_workshop(at("2027-02-05T10:00:00Z").duration_since(start()), 6).await;
     t.given_booked(&a, &after_the_date).await;
@@ -105,14 +104,14 @@ async fn given_parents_past_the_courts_date_when_swept_twice_then_each_is_report
     let p = t.parent(&a).await;
     assert_eq!((p.status, p.booking), (ParentStatus::NotCompleted, None));
     assert_eq!(t.store.workshop(&after_the_date.workshop_id).await.unwrap().unwrap().seats_taken, 0);
-    assert!(t.store.roster_places(&after_the_date.workshop_id).is_empty());
+    assert!(t.roster_places(&after_the_date.workshop_id).await.is_empty());
     assert_eq!(referrals::progress(&t, &referral_id()).await.unwrap().status, ReferralStatus::NotCompleted);
     assert!(t.written("ReferralCompleted").is_empty(), "Cafcass hears of a completion only");
 }
 
 #[tokio::test]
 async fn given_a_follow_up_call_past_its_date_when_swept_twice_then_the_trainer_is_told_once() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_booked(&a, &w).await;
@@ -131,11 +130,11 @@ async fn given_a_follow_up_call_past_its_date_when_swept_twice_then_the_trainer_
 
 #[tokio::test]
 async fn given_a_cancellation_cut_short_when_swept_then_the_remaining_bookings_are_released() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let w = t.given_a_workshop(days(3), 6).await;
     t.given_booked(&a, &w).await;
-    t.store.fail_next(Op::Release, PortError::Retryable("throttled".into()));
+    t.fail_next("TransactWriteItems", Some("CASE#"));
     assert_eq!(workshops::cancel(&t, &w.workshop_id, "trainer unwell").await.expect("cancelled").left, 1);
 
     let summary = sweep_now(&t).await;
@@ -149,7 +148,7 @@ async fn given_a_cancellation_cut_short_when_swept_then_the_remaining_bookings_a
 
 #[tokio::test]
 async fn given_a_completed_referral_when_its_retention_has_ended_then_the_sweep_erases_it() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let wa = t.given_a_workshop(days(3), 6).await;
     let wb = t.given_a_workshop(days(4), 6).await;
@@ -168,6 +167,6 @@ async fn given_a_completed_referral_when_its_retention_has_ended_then_the_sweep_
     assert_eq!(summary.referrals_erased, 1);
     assert!(summary.items_erased >= 3, "the referral, its parents and more: {summary:?}");
     assert!(matches!(referrals::progress(&t, &referral_id()).await, Err(referrals::ReferralRefusal::NotFound)));
-    assert_eq!(t.store.referral_items(&referral_id()), 0);
-    assert!(t.store.roster_places(&wa.workshop_id).is_empty(), "the case number leaves the roster too");
+    assert_eq!(t.referral_items(&referral_id()).await, 0);
+    assert!(t.roster_places(&wa.workshop_id).await.is_empty(), "the case number leaves the roster too");
 }

@@ -19,7 +19,7 @@ fn welcome<'a>(parent: &'a ParentId, phone: Option<&'a str>) -> Text<'a> {
 
 #[tokio::test]
 async fn given_a_text_sent_when_the_notice_is_delivered_again_then_it_is_not_sent_again() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let texter = MemoryTexter::new();
     let kinds = SmsKinds::default();
@@ -39,7 +39,7 @@ async fn given_a_text_sent_when_the_notice_is_delivered_again_then_it_is_not_sen
 
 #[tokio::test]
 async fn given_the_texter_fails_when_the_delivery_is_retried_then_the_text_is_sent_once() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let texter = MemoryTexter::new();
     texter.fail_next(PortError::Retryable("Throttling".into()));
@@ -54,7 +54,7 @@ async fn given_the_texter_fails_when_the_delivery_is_retried_then_the_text_is_se
 
 #[tokio::test]
 async fn given_a_landline_a_foreign_number_or_none_then_no_text_is_sent() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let texter = MemoryTexter::new();
     for phone in [Some("+441632960123"), Some("020 7946 0123"), Some("+33612345678"), None] {
@@ -66,7 +66,7 @@ async fn given_a_landline_a_foreign_number_or_none_then_no_text_is_sent() {
 
 #[tokio::test]
 async fn given_a_kind_not_configured_then_no_text_is_sent() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let texter = MemoryTexter::new();
     let kinds = SmsKinds::parse("booking-confirmed").unwrap();
@@ -79,7 +79,7 @@ async fn given_a_kind_not_configured_then_no_text_is_sent() {
 
 #[tokio::test]
 async fn given_the_parent_replied_stop_when_a_text_is_due_then_none_is_sent_and_the_ledger_says_so() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let texter = MemoryTexter::new();
 
@@ -90,12 +90,12 @@ async fn given_the_parent_replied_stop_when_a_text_is_due_then_none_is_sent_and_
     assert_eq!(got, Texting::OptedOut);
     assert_eq!(again, Texting::AlreadySent, "recorded as not sent: never tried again");
     assert!(texter.sent().is_empty());
-    assert_eq!(t.store.texts_opted_out(&a), vec![(NoticeKind::Welcome, sms_subject("referral"))]);
+    assert_eq!(t.texts_opted_out(&a).await, vec![(NoticeKind::Welcome, sms_subject("referral"))]);
 }
 
 #[tokio::test]
 async fn given_a_reply_that_is_not_a_stop_word_or_not_from_a_mobile_then_nothing_changes() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let texter = MemoryTexter::new();
 
@@ -108,7 +108,7 @@ async fn given_a_reply_that_is_not_a_stop_word_or_not_from_a_mobile_then_nothing
 
 #[tokio::test]
 async fn given_the_provider_holds_the_number_opted_out_then_later_texts_are_refused_without_asking_it() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let texter = MemoryTexter::new();
     texter.opted_out_at_provider(&UkMobile::parse(MOBILE).unwrap());
@@ -124,7 +124,7 @@ async fn given_the_provider_holds_the_number_opted_out_then_later_texts_are_refu
 
 #[tokio::test]
 async fn given_a_workshop_starting_within_2_hours_when_the_frequent_run_runs_twice_then_each_booked_parent_is_texted_once() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let soon = t.given_a_workshop(hours(26), 10).await;
     let later = t.given_a_workshop(hours(30), 10).await;
@@ -148,7 +148,7 @@ async fn given_a_workshop_starting_within_2_hours_when_the_frequent_run_runs_twi
 
 #[tokio::test]
 async fn given_the_2_hour_reminder_is_not_configured_then_the_frequent_run_texts_nothing() {
-    let t = app();
+    let t = app().await;
     let (a, _) = t.given_a_referral().await;
     let soon = t.given_a_workshop(hours(26), 10).await;
     t.given_booked(&a, &soon).await;

@@ -35,7 +35,7 @@ fn offer_token(t: &TestApp, parent: &pt4c_domain::ports::ParentRecord) -> String
 
 #[tokio::test]
 async fn given_a_parent_with_e_learning_done_when_they_join_twice_and_leave_then_one_place_and_one_event_each() {
-    let t = app();
+    let t = app().await;
     let (a, _) = given_a_family(&t, 1, "2027-02-01").await;
 
     let (place, new) = waiting::join(&t, &t.booking_token(&a), vec![TimeSlot::Weekend, TimeSlot::Weekend]).await.expect("joined");
@@ -53,7 +53,7 @@ async fn given_a_parent_with_e_learning_done_when_they_join_twice_and_leave_then
 
 #[tokio::test]
 async fn given_the_e_learning_not_done_or_a_booking_when_joining_then_refused() {
-    let t = app();
+    let t = app().await;
     let (a, b) = t.given_a_referral().await;
     let err = waiting::join(&t, &t.booking_token(&a), vec![]).await.unwrap_err();
     assert!(matches!(err, WaitingError::Rule(WaitingRefusal::NotReady)), "{err:?}");
@@ -65,7 +65,7 @@ async fn given_the_e_learning_not_done_or_a_booking_when_joining_then_refused() 
 
 #[tokio::test]
 async fn given_three_waiting_when_a_seat_frees_then_it_is_held_for_the_earliest_court_date_that_fits_and_counts_as_taken() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(10), 1).await;
     let (booked, _) = given_a_family(&t, 9, "2027-03-01").await;
     let (later, _) = given_a_family(&t, 1, "2027-04-01").await;
@@ -97,7 +97,7 @@ async fn given_three_waiting_when_a_seat_frees_then_it_is_held_for_the_earliest_
 
 #[tokio::test]
 async fn given_a_held_seat_when_accepted_then_booked_and_off_the_list_and_a_replay_is_the_same_booking() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(10), 1).await;
     let (a, _) = given_a_family(&t, 1, "2027-02-01").await;
     given_waiting(&t, &a).await;
@@ -120,7 +120,7 @@ async fn given_a_held_seat_when_accepted_then_booked_and_off_the_list_and_a_repl
 
 #[tokio::test]
 async fn given_a_held_seat_when_declined_or_left_to_expire_then_it_goes_to_the_next_and_never_back() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(10), 1).await;
     let (first, _) = given_a_family(&t, 1, "2027-02-01").await;
     let (second, _) = given_a_family(&t, 2, "2027-02-02").await;
@@ -155,7 +155,7 @@ async fn given_a_held_seat_when_declined_or_left_to_expire_then_it_goes_to_the_n
 
 #[tokio::test]
 async fn given_a_seat_close_to_the_start_then_it_is_held_only_until_twelve_hours_before_and_not_at_all_later() {
-    let t = app();
+    let t = app().await;
     let soon = t.given_a_workshop(hours(20), 1).await;
     let too_soon = t.given_a_workshop(hours(12), 1).await;
     let (a, _) = given_a_family(&t, 1, "2027-02-01").await;
@@ -167,7 +167,7 @@ async fn given_a_seat_close_to_the_start_then_it_is_held_only_until_twelve_hours
 
 #[tokio::test]
 async fn given_co_parents_both_waiting_when_two_seats_free_then_only_one_of_them_is_held_a_seat_there() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(10), 2).await;
     let (a, b) = given_a_family(&t, 1, "2027-02-01").await;
     let (other, _) = given_a_family(&t, 2, "2027-03-01").await;
@@ -186,7 +186,7 @@ async fn given_co_parents_both_waiting_when_two_seats_free_then_only_one_of_them
 
 #[tokio::test]
 async fn given_a_parent_holding_a_seat_when_they_book_elsewhere_then_the_hold_is_given_back_and_they_leave_the_list() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(10), 1).await;
     let elsewhere = t.given_a_workshop(days(12), 6).await;
     let (a, _) = given_a_family(&t, 1, "2027-02-01").await;
@@ -206,7 +206,7 @@ async fn given_a_parent_holding_a_seat_when_they_book_elsewhere_then_the_hold_is
 
 #[tokio::test]
 async fn given_a_seat_held_on_a_workshop_when_it_is_cancelled_then_the_hold_is_given_back_and_the_parent_offered_the_next() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(10), 1).await;
     let other = t.given_a_workshop(days(11), 1).await;
     let (a, _) = given_a_family(&t, 1, "2027-02-01").await;

@@ -13,7 +13,7 @@ fn new_start(t: &TestApp) -> WorkshopEdit {
 
 #[tokio::test]
 async fn given_booked_parents_when_the_start_is_edited_then_their_bookings_follow_and_one_event_is_written() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let (a, _) = t.given_a_referral().await;
     let booked = t.given_booked(&a, &w).await;
@@ -35,7 +35,7 @@ async fn given_booked_parents_when_the_start_is_edited_then_their_bookings_follo
 
 #[tokio::test]
 async fn given_an_edit_replayed_when_it_changes_nothing_then_nothing_is_written() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let edit = new_start(&t);
     let first = workshops::edit(&t, &w.workshop_id, &edit).await.expect("edited");
@@ -48,7 +48,7 @@ async fn given_an_edit_replayed_when_it_changes_nothing_then_nothing_is_written(
 
 #[tokio::test]
 async fn given_seats_taken_when_the_capacity_goes_below_them_then_it_is_refused_and_nothing_changed() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(3), 6).await;
     for n in 1..=3 {
         let (a, _) = t.given_another_referral(n).await;
@@ -67,7 +67,7 @@ async fn given_seats_taken_when_the_capacity_goes_below_them_then_it_is_refused_
 
 #[tokio::test]
 async fn given_a_cancelled_started_or_unknown_workshop_when_edited_then_it_is_refused() {
-    let t = app();
+    let t = app().await;
     let cancelled = t.given_a_workshop(days(3), 6).await;
     workshops::cancel(&t, &cancelled.workshop_id, "Venue closed").await.expect("cancelled");
     let started = t.given_a_workshop(hours(1), 6).await;
@@ -86,7 +86,7 @@ async fn given_a_cancelled_started_or_unknown_workshop_when_edited_then_it_is_re
 
 #[tokio::test]
 async fn given_a_new_trainer_when_edited_then_the_event_says_so_and_the_one_replaced_is_kept() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let sam: Trainer = serde_json::from_value(serde_json::json!({"name": "Sam Trainer", "email": "sam@pt4c.test"})).unwrap();
 
@@ -100,7 +100,7 @@ async fn given_a_new_trainer_when_edited_then_the_event_says_so_and_the_one_repl
 
 #[tokio::test]
 async fn given_a_booking_read_before_an_edit_when_it_is_written_then_it_is_made_on_the_edited_workshop() {
-    let t = app();
+    let t = app().await;
     let w = t.given_a_workshop(days(3), 6).await;
     let (a, _) = t.given_a_referral().await;
     t.given_elearning_done(&a).await;

@@ -3,11 +3,10 @@
 use pt4c_app::booking::{self, BookRefusal};
 use pt4c_app::workshops::{self, WorkshopRefusal};
 use pt4c_domain::events::DomainEvent;
-use pt4c_domain::ports::{PortError, SweepStore, WorkshopStore};
+use pt4c_domain::ports::{SweepStore, WorkshopStore};
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
-use pt4c_memory::Op;
 
 use crate::harness::*;
 
@@ -42,7 +41,7 @@ async fn still_to_release(t: &TestApp) -> usize {
 
 #[tokio::test]
 async fn given_booked_parents_when_the_trainer_reads_the_roster_then_each_is_listed_with_their_details() {
-    let t = app();
+    let t = app().await;
     let (w, parents) = given_three_booked(&t).await;
 
     let (read, roster) = workshops::with_roster(&t, &w.workshop_id).await.expect("a roster");
@@ -56,7 +55,7 @@ async fn given_booked_parents_when_the_trainer_reads_the_roster_then_each_is_lis
 
 #[tokio::test]
 async fn given_booked_parents_when_the_workshop_is_cancelled_then_every_booking_is_released_with_one_event_per_parent() {
-    let t = app();
+    let t = app().await;
     let (w, parents) = given_three_booked(&t).await;
 
     let done = workshops::cancel(&t, &w.workshop_id, "trainer unwell").await.expect("cancelled");
@@ -69,7 +68,7 @@ async fn given_booked_parents_when_the_workshop_is_cancelled_then_every_booking_
         let p = t.parent(p).await;
         assert_eq!((p.status, p.booking), (ParentStatus::ElearningCompleted, None), "free to book again");
     }
-    assert!(t.store.roster_places(&w.workshop_id).is_empty());
+    assert!(t.roster_places(&w.workshop_id).await.is_empty());
     assert_eq!(still_to_release(&t).await, 0);
     let (c, _) = t.given_another_referral(9).await;
     t.given_elearning_done(&c).await;
@@ -79,9 +78,9 @@ async fn given_booked_parents_when_the_workshop_is_cancelled_then_every_booking_
 
 #[tokio::test]
 async fn given_a_release_that_fails_part_way_when_the_cancellation_is_repeated_then_it_finishes_without_telling_anyone_twice() {
-    let t = app();
+    let t = app().await;
     let (w, parents) = given_three_booked(&t).await;
-    t.store.fail_next(Op::Release, PortError::Retryable("throttled".into()));
+    t.fail_next("TransactWriteItems", Some("CASE#"));
 
     let cut_short = workshops::cancel(&t, &w.workshop_id, "venue closed").await.expect("cancelled");
 
@@ -102,9 +101,9 @@ async fn given_a_release_that_fails_part_way_when_the_cancellation_is_repeated_t
 
 #[tokio::test]
 async fn given_a_release_whose_reply_was_lost_when_the_cancellation_is_repeated_then_the_parent_is_not_told_twice() {
-    let t = app();
+    let t = app().await;
     let (w, parents) = given_three_booked(&t).await;
-    t.store.fail_after_commit(Op::Release, PortError::Retryable("connection reset".into()));
+    t.fail_after_commit("TransactWriteItems", Some("CASE#"));
 
     let first = workshops::cancel(&t, &w.workshop_id, "venue closed").await.expect("cancelled");
     let again = workshops::cancel(&t, &w.workshop_id, "venue closed").await.expect("repeated");
@@ -112,7 +111,7 @@ async fn given_a_release_whose_reply_was_lost_when_the_cancellation_is_repeated_
     assert_eq!((first.left, again.left), (1, 0));
     assert_eq!(told(&t).len(), 3);
     // The lost reply's event was written with the release; the relay publishes it.
-    let pending: Vec<&str> = t.store.pending_events().iter().map(|e| e.event.detail_type()).collect();
+    let pending: Vec<&str> = t.pending_events().await.iter().map(|e| e.event.detail_type()).collect();
     assert_eq!(pending, ["WorkshopCancelled"]);
     assert_eq!(t.store.workshop(&w.workshop_id).await.unwrap().unwrap().seats_taken, 0);
     assert_eq!(t.parent(&parents[0]).await.status, ParentStatus::ElearningCompleted);
@@ -120,10 +119,10 @@ async fn given_a_release_whose_reply_was_lost_when_the_cancellation_is_repeated_
 
 #[tokio::test]
 async fn given_an_unknown_workshop_when_cancelled_then_it_is_not_found() {
-    let t = app();
+    let t = app().await;
 
     let refused = workshops::cancel(&t, &pt4c_app::workshops::new_id(), "typo").await;
 
     assert!(matches!(refused, Err(WorkshopRefusal::NotFound)), "{refused:?}");
-    assert!(t.store.events().is_empty());
+    assert!(t.events().is_empty());
 }
