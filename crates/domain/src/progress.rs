@@ -16,6 +16,13 @@ pub enum ReferralStatus {
     Withdrawn,
 }
 
+impl ParentStatus {
+    /// Where a parent may take a seat from (book, join the waiting list, be held one): e-learning
+    /// done and no workshop yet, or absent from one (who books again). The store's conditions on
+    /// every seat-taking write are built from this list (`dynamo::items::may_take_a_seat`).
+    pub const MAY_BOOK: [ParentStatus; 2] = [ParentStatus::ElearningCompleted, ParentStatus::DidNotAttend];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParentStatus {

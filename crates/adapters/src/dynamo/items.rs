@@ -142,6 +142,19 @@ pub(super) fn status_name(s: ParentStatus) -> String {
     serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
+/// The placeholders of [`ParentStatus::MAY_BOOK`] (one per status: the array types tie the two).
+const MAY_BOOK_VALUES: [&str; ParentStatus::MAY_BOOK.len()] = [":mayBook0", ":mayBook1"];
+
+/// The condition on a parent item that any write taking a seat carries (a booking, a place on the
+/// waiting list, a seat held, a held seat accepted): e-learning done, no booking, a status of
+/// [`ParentStatus::MAY_BOOK`] (so a withdrawn or closed parent never takes one). Names `#status`.
+pub(super) fn may_take_a_seat() -> (String, Vec<(&'static str, AttributeValue)>) {
+    let cond =
+        format!("attribute_exists(elearningCompletedAt) AND attribute_not_exists(booking) AND #status IN ({})", MAY_BOOK_VALUES.join(", "));
+    let values = MAY_BOOK_VALUES.iter().zip(ParentStatus::MAY_BOOK).map(|(k, st)| (*k, AttributeValue::S(status_name(st)))).collect();
+    (cond, values)
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct WorkshopItem {

@@ -17,7 +17,7 @@ use pt4c_domain::workshop::Workshop;
 use pt4c_domain::{OfferId, ParentId};
 use serde::{Deserialize, Serialize};
 
-use super::items::{from_item, outbox_item, parent_update, status_name, to_item};
+use super::items::{from_item, may_take_a_seat, outbox_item, parent_update, status_name, to_item};
 use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk};
 use super::{s, Cancelled, DynamoStore};
 
@@ -93,18 +93,15 @@ impl WaitingListStore for DynamoStore {
             holding: None,
         };
         let pid = &parent.parent_id;
+        let (may_book, mut values) = may_take_a_seat();
+        values.push((":place", value(place)?));
         let join = self.update(
             referral_pk(pid.referral_id()),
             parent_sk(pid.parent_ref()),
             "SET waiting = :place",
-            "attribute_exists(elearningCompletedAt) AND attribute_not_exists(booking) AND attribute_not_exists(waiting) \
-             AND #status IN (:done, :dna)",
+            &format!("{may_book} AND attribute_not_exists(waiting)"),
             &[("#status", "status")],
-            vec![
-                (":place", value(place)?),
-                (":done", s(status_name(ParentStatus::ElearningCompleted))),
-                (":dna", s(status_name(ParentStatus::DidNotAttend))),
-            ],
+            values,
         )?;
         let item = to_item(&EntryItem {
             pk: referral_pk(pid.referral_id()),
@@ -166,18 +163,15 @@ impl WaitingListStore for DynamoStore {
             })?,
             Some("attribute_not_exists(pk)"),
         )?;
+        let (may_book, mut values) = may_take_a_seat();
+        values.extend([(":offer", value(offer)?), (":rostered", AttributeValue::Ss(vec![w.workshop_id.to_string()]))]);
         let parent = self.update(
             referral_pk(pid.referral_id()),
             parent_sk(pid.parent_ref()),
             "SET offer = :offer ADD rosteredOn :rostered",
-            "attribute_exists(waiting) AND attribute_not_exists(offer) AND attribute_not_exists(booking) AND #status IN (:done, :dna)",
+            &format!("{may_book} AND attribute_exists(waiting) AND attribute_not_exists(offer)"),
             &[("#status", "status")],
-            vec![
-                (":offer", value(offer)?),
-                (":rostered", AttributeValue::Ss(vec![w.workshop_id.to_string()])),
-                (":done", s(status_name(ParentStatus::ElearningCompleted))),
-                (":dna", s(status_name(ParentStatus::DidNotAttend))),
-            ],
+            values,
         )?;
         let listed = self.update(
             referral_pk(pid.referral_id()),

@@ -13,7 +13,9 @@ use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
-use super::items::{from_item, outbox_item, parent_update, status_name, to_item, CancellingMark, RosterItem, WorkshopItem};
+use super::items::{
+    from_item, may_take_a_seat, outbox_item, parent_update, status_name, to_item, CancellingMark, RosterItem, WorkshopItem,
+};
 use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk, CANCELLING_DUE_PK, CANCELLING_SK, DUE_INDEX, WORKSHOP_DUE_PK};
 use super::{jittered_backoff, s, sdk_error, DynamoStore, CONFLICT_RETRIES};
 
@@ -209,17 +211,14 @@ impl WorkshopStore for DynamoStore {
         let (expr, mut values) = parent_update(&["booking = :booking", "#status = :booked"], &["attended"], due);
         let expr = expr.replace("ADD rev :revOne", "ADD rev :revOne, rosteredOn :rostered");
         values.push((":rostered", AttributeValue::Ss(vec![w.workshop_id.to_string()])));
-        values.extend([
-            (":booking", booking_value),
-            (":booked", s(status_name(ParentStatus::WorkshopBooked))),
-            (":done", s(status_name(ParentStatus::ElearningCompleted))),
-            (":dna", s(status_name(ParentStatus::DidNotAttend))),
-        ]);
+        values.extend([(":booking", booking_value), (":booked", s(status_name(ParentStatus::WorkshopBooked)))]);
+        let (may_book, may_book_values) = may_take_a_seat();
+        values.extend(may_book_values);
         let hold = self.update(
             referral_pk(parent.parent_id.referral_id()),
             parent_sk(parent.parent_id.parent_ref()),
             &expr,
-            "attribute_exists(elearningCompletedAt) AND attribute_not_exists(booking) AND #status IN (:done, :dna)",
+            &may_book,
             &[("#status", "status")],
             values,
         )?;
