@@ -8,7 +8,7 @@ const STARTS: &str = "2027-01-10T10:00:00Z";
 
 #[tokio::test]
 async fn a_seventh_booking_is_refused_when_six_seats_are_taken() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     for i in 0..6 {
         with_referral(&store, &format!("R-{i}"), &format!("CASE{i}")).await;
@@ -26,7 +26,7 @@ async fn a_seventh_booking_is_refused_when_six_seats_are_taken() {
 
 #[tokio::test]
 async fn parents_of_the_same_case_never_share_a_workshop() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     // Two referrals of one case: the roster place is per case, not per referral.
     with_referral(&store, "R-1", "ZW26P00123").await;
@@ -45,7 +45,7 @@ async fn parents_of_the_same_case_never_share_a_workshop() {
 
 #[tokio::test]
 async fn a_booking_takes_a_seat_holds_the_parent_and_writes_its_event_together() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     with_referral(&store, "R-1", "C1").await;
     let p = ready_to_book(&store, "R-1.A").await;
@@ -55,30 +55,31 @@ async fn a_booking_takes_a_seat_holds_the_parent_and_writes_its_event_together()
     assert_eq!((b.workshop_id.as_str(), b.booked_at), (w.workshop_id.as_str(), booking_time()));
     let after = store.parent(&p.parent_id).await.unwrap().unwrap();
     assert_eq!((after.status, after.booking, after.due_at, after.rev), (ParentStatus::WorkshopBooked, Some(b), Some(due), p.rev + 1));
-    assert_eq!(store.outbox_events().last(), Some(&e));
-    assert_eq!(store.roster_places(&w.workshop_id), vec![("C1".to_owned(), p.parent_id.clone())]);
+    assert_eq!(store.roster_places(&w.workshop_id).await, vec![("C1".to_owned(), p.parent_id.clone())]);
+    needs_history!(store);
+    assert_eq!(store.outbox_events().await.last(), Some(&e));
 }
 
 #[tokio::test]
 async fn a_parent_holds_one_booking_at_a_time_and_a_replay_is_already_held() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w1 = open_workshop(&store, STARTS, 6).await;
     let w2 = open_workshop(&store, "2027-01-12T10:00:00Z", 6).await;
     with_referral(&store, "R-1", "C1").await;
     let p = ready_to_book(&store, "R-1.A").await;
     let BookingOutcome::Booked(b) = store.book(&p, &w1, booking_time(), None, &event(booking_time())).await.unwrap() else { panic!() };
-    let events = store.outbox_events().len();
+    let events = store.outbox_events().await.len();
     // The caller's read is stale (no booking yet): the stored parent decides.
     let later = booking_time() + SignedDuration::from_mins(5);
     assert_eq!(store.book(&p, &w1, later, None, &event(later)).await.unwrap(), BookingOutcome::AlreadyHeld(b));
     assert_eq!(store.book(&p, &w2, later, None, &event(later)).await.unwrap(), BookingOutcome::Refused(BookingRefusal::AlreadyBooked));
-    assert_eq!(store.outbox_events().len(), events, "a refusal writes no event");
+    assert_eq!(store.outbox_events().await.len(), events, "a refusal writes no event");
     assert_eq!(store.workshop(&w1.workshop_id).await.unwrap().unwrap().seats_taken, 1);
 }
 
 #[tokio::test]
 async fn a_parent_who_has_not_finished_the_elearning_cannot_book() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     with_referral(&store, "R-1", "C1").await;
     let p = store.parent(&pid("R-1.A")).await.unwrap().unwrap();
@@ -88,7 +89,7 @@ async fn a_parent_who_has_not_finished_the_elearning_cannot_book() {
 
 #[tokio::test]
 async fn a_cancelled_or_started_workshop_is_unavailable() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     with_referral(&store, "R-1", "C1").await;
     let p = ready_to_book(&store, "R-1.A").await;
@@ -102,7 +103,7 @@ async fn a_cancelled_or_started_workshop_is_unavailable() {
 
 #[tokio::test]
 async fn a_release_for_an_older_booking_changes_nothing() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     with_referral(&store, "R-1", "C1").await;
     let p = ready_to_book(&store, "R-1.A").await;
@@ -121,7 +122,7 @@ async fn a_release_for_an_older_booking_changes_nothing() {
 
 #[tokio::test]
 async fn a_release_gives_the_seat_and_the_case_place_back_so_a_co_parent_may_book() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     with_referral(&store, "R-1", "C1").await;
     let a = ready_to_book(&store, "R-1.A").await;
@@ -133,17 +134,19 @@ async fn a_release_gives_the_seat_and_the_case_place_back_so_a_co_parent_may_boo
     assert!(store.release(&a, &w.workshop_id, Some(booking_time()), Some(&e), true, Some(due)).await.unwrap());
     let after = store.parent(&a.parent_id).await.unwrap().unwrap();
     assert_eq!((after.status, after.booking, after.due_at), (ParentStatus::ElearningCompleted, None, Some(due)));
-    assert_eq!(store.outbox_events().last(), Some(&e));
+    let written = store.outbox_events().await;
     let stored = store.workshop(&w.workshop_id).await.unwrap().unwrap();
     assert_eq!((stored.seats_taken, stored.booked_cases.len()), (0, 0));
     assert!(matches!(store.book(&b, &w, booking_time(), None, &event(booking_time())).await.unwrap(), BookingOutcome::Booked(_)));
     // Released twice: nothing more to give back.
     assert!(!store.release(&a, &w.workshop_id, Some(booking_time()), None, true, None).await.unwrap());
+    needs_history!(store);
+    assert_eq!(written.last(), Some(&e), "the release's event, written with it");
 }
 
 #[tokio::test]
 async fn a_cancel_once_the_workshop_started_changes_nothing_but_a_coordinator_may_release() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     with_referral(&store, "R-1", "C1").await;
     let p = ready_to_book(&store, "R-1.A").await;
@@ -158,7 +161,7 @@ async fn a_cancel_once_the_workshop_started_changes_nothing_but_a_coordinator_ma
 
 #[tokio::test]
 async fn a_cancelled_workshop_is_listed_for_the_sweep_until_its_bookings_are_released() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, STARTS, 6).await;
     let now = booking_time();
     assert!(store.cancel_workshop(&w.workshop_id, "room flooded", &event(now), now).await.unwrap());
@@ -171,7 +174,7 @@ async fn a_cancelled_workshop_is_listed_for_the_sweep_until_its_bookings_are_rel
 
 #[tokio::test]
 async fn workshops_are_listed_soonest_first_and_only_uuids_name_one() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let later = open_workshop(&store, "2027-01-12T10:00:00Z", 6).await;
     let sooner = open_workshop(&store, STARTS, 6).await;
     let _outside = open_workshop(&store, "2027-02-12T10:00:00Z", 6).await;

@@ -9,18 +9,18 @@ use super::*;
 
 #[tokio::test]
 async fn the_referral_closes_when_every_parent_has_attended_and_is_then_due_for_erasure() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w1 = open_workshop(&store, "2027-01-10T10:00:00Z", 6).await;
     let w2 = open_workshop(&store, "2027-01-11T10:00:00Z", 6).await;
     with_referral(&store, "R-1", "C1").await;
     let a = attended(&store, "R-1.A", &w1).await;
     assert_eq!((a.status, a.completed_at, a.attended), (ParentStatus::Completed, Some(w1.ends_at), Some(true)));
-    assert_eq!(store.referral_mark(&rid("R-1")).map(|m| m.0), Some("CLOSING"));
+    assert_eq!(store.referral_mark(&rid("R-1")).await.map(|m| m.0), Some("CLOSING"));
     let now = at("2027-01-12T09:00:00Z");
     assert_eq!(store.referrals_to_close(now, None).await.unwrap().items, vec![rid("R-1")]);
     // B is still on the course: nothing closes, and the mark goes (B's own closing comes back here).
     assert_eq!(store.close_referral_if_done(&rid("R-1"), now, now, |_| event(now)).await.unwrap(), None);
-    assert_eq!(store.referral_mark(&rid("R-1")), None);
+    assert_eq!(store.referral_mark(&rid("R-1")).await, None);
     attended(&store, "R-1.B", &w2).await;
     let erase_at = now + SignedDuration::from_hours(365 * 24);
     let closed = store
@@ -31,16 +31,18 @@ async fn the_referral_closes_when_every_parent_has_attended_and_is_then_due_for_
         .await;
     let (status, e) = closed.unwrap().unwrap();
     assert_eq!(status, ReferralStatus::Completed);
-    assert_eq!(store.outbox_events().last(), e.as_ref());
+    let written = store.outbox_events().await;
     assert_eq!(store.close_referral_if_done(&rid("R-1"), now, erase_at, |_| event(now)).await.unwrap(), None, "closed once");
     assert!(store.referrals_to_erase(now, None).await.unwrap().items.is_empty());
     assert_eq!(store.referrals_to_erase(erase_at, None).await.unwrap().items, vec![rid("R-1")]);
     assert_eq!(store.roster(&w1.workshop_id).await.unwrap(), vec![(a.parent_id.clone(), Some(true))]);
+    needs_history!(store);
+    assert_eq!(written.last(), e.as_ref(), "the closing's event, written with it");
 }
 
 #[tokio::test]
 async fn attendance_recorded_again_is_a_replay_and_the_other_way_a_conflict() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, "2027-01-10T10:00:00Z", 6).await;
     let w2 = open_workshop(&store, "2027-01-20T10:00:00Z", 6).await;
     with_referral(&store, "R-1", "C1").await;
@@ -72,7 +74,7 @@ async fn attendance_recorded_again_is_a_replay_and_the_other_way_a_conflict() {
 
 #[tokio::test]
 async fn a_follow_up_falls_overdue_is_flagged_once_and_takes_one_outcome() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w = open_workshop(&store, "2027-01-10T10:00:00Z", 6).await;
     with_referral(&store, "R-1", "C1").await;
     let a = attended(&store, "R-1.A", &w).await;
@@ -105,7 +107,7 @@ async fn a_follow_up_falls_overdue_is_flagged_once_and_takes_one_outcome() {
 
 #[tokio::test]
 async fn a_concern_is_stored_once_and_the_case_file_names_the_parents() {
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "C1").await;
     let p = pid("R-1.A");
     let concern = Concern {

@@ -1,20 +1,277 @@
-//! The DynamoDB store's rules, held by the memory store.
+//! The store under test: a `DynamoStore` over a fresh table (dynoxide in process, or the DynamoDB
+//! `PT4C_STORE_ENDPOINT` names), what the table holds read back for the cases to check, and the
+//! data every case starts from: referrals, parents ready to book, open workshops.
 
-mod booking;
-mod course;
-mod notices;
-mod parents;
-mod referrals;
-mod sweep;
+use std::ops::Deref;
+use std::time::Duration;
 
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
 use jiff::{SignedDuration, Timestamp};
+use pt4c_adapters::dynamo::{keys, DynamoStore};
 use pt4c_domain::events::{DomainEvent, OutboxEvent, ParentActivated};
+use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{ParentRecord, ParentStore, ReferralStore, WorkshopStore};
 use pt4c_domain::referral::NewReferral;
 use pt4c_domain::workshop::{Mode, Trainer, Workshop, WorkshopStatus};
 use pt4c_domain::{ParentId, ReferralId};
+use pt4c_emulator::table::TableSpec;
+use pt4c_emulator::{Emulator, Faults, When};
 
-use crate::MemoryStore;
+/// The DynamoDB to run the suite against instead of dynoxide in process (`http://127.0.0.1:5055`).
+pub(crate) const ENDPOINT_VAR: &str = "PT4C_STORE_ENDPOINT";
+
+/// The lease of the cases that let claims run out ([`Harness::expire_claims`]): long enough for
+/// the few calls made while a claim must hold, short enough to wait out.
+const SHORT_LEASE: Duration = Duration::from_millis(400);
+
+/// Returns from the case, with a note, when the table's stream is not there to read: the rest of
+/// the case checks the history of what was written (order, or items deleted since).
+macro_rules! needs_history {
+    ($h:expr) => {
+        if !$h.has_history() {
+            eprintln!("{}: no stream on this DynamoDB; the rest of this case needs the history of writes", module_path!());
+            return;
+        }
+    };
+}
+
+/// A `DynamoStore` over a table of its own (the port methods are the store's, through `Deref`).
+pub(crate) struct Harness {
+    pub(crate) store: DynamoStore,
+    pub(crate) client: Client,
+    pub(crate) table: String,
+    pub(crate) faults: Faults,
+    /// dynoxide in process, whose stream holds every image written; `None` on another endpoint.
+    emulator: Option<Emulator>,
+    lease: Option<Duration>,
+}
+
+impl Deref for Harness {
+    type Target = DynamoStore;
+
+    fn deref(&self) -> &DynamoStore {
+        &self.store
+    }
+}
+
+/// A fresh store.
+pub(crate) async fn store() -> Harness {
+    Harness::start(None).await
+}
+
+/// A fresh store whose email claims last `lease`.
+pub(crate) async fn store_with_claim_lease(lease: Duration) -> Harness {
+    Harness::start(Some(lease)).await
+}
+
+/// A fresh store whose claims run out soon ([`Harness::expire_claims`] waits for that).
+pub(crate) async fn store_with_short_lease() -> Harness {
+    Harness::start(Some(SHORT_LEASE)).await
+}
+
+impl Harness {
+    async fn start(lease: Option<Duration>) -> Harness {
+        let (client, table, faults, emulator) = match std::env::var(ENDPOINT_VAR) {
+            Ok(endpoint) if !endpoint.is_empty() => {
+                let (client, faults) = endpoint_client(&endpoint);
+                let table = format!("pt4c-store-{}", uuid::Uuid::new_v4().simple());
+                let spec = TableSpec::project().expect("the template's table");
+                pt4c_emulator::table::create(&client, &table, &spec, false).await.expect("the table created");
+                (client, table, faults, None)
+            }
+            _ => {
+                let db = Emulator::start().await.expect("the emulator starts");
+                (db.client.clone(), db.table.clone(), db.faults.clone(), Some(db))
+            }
+        };
+        let mut store = DynamoStore::new(client.clone(), table.clone());
+        if let Some(lease) = lease {
+            store = store.with_claim_lease(lease);
+        }
+        Harness { store, client, table, faults, emulator, lease }
+    }
+
+    /// Whether every image ever written can be read back (the emulator's stream).
+    pub(crate) fn has_history(&self) -> bool {
+        self.emulator.is_some()
+    }
+
+    /// Every event written with a change, in the order written (delivered or not): the outbox
+    /// items in the table's stream. Without a stream, the outbox items still in the table, oldest
+    /// first (cases that need more say so with `needs_history!`).
+    pub(crate) async fn outbox_events(&self) -> Vec<OutboxEvent> {
+        match &self.emulator {
+            Some(db) => {
+                let written = db.written().expect("the table's stream");
+                written.iter().filter(|i| i["sk"]["S"] == keys::OUTBOX_DUE_PK).map(outbox_event).collect()
+            }
+            None => self.pending_events().await,
+        }
+    }
+
+    /// Events in the outbox now (written, not yet delivered), oldest first.
+    pub(crate) async fn pending_events(&self) -> Vec<OutboxEvent> {
+        let items = self.scan("sk = :o", &[(":o", keys::OUTBOX_DUE_PK)]).await;
+        let mut events: Vec<OutboxEvent> = items.iter().map(|i| outbox_event(&item_json(i))).collect();
+        events.sort_by(|a, b| (a.created_at, &a.event_id).cmp(&(b.created_at, &b.event_id)));
+        events
+    }
+
+    /// The (kind, subject) of every notice recorded sent to the parent, in the order sent.
+    pub(crate) async fn notices_sent(&self, p: &ParentId) -> Vec<(NoticeKind, String)> {
+        let items = self.partition(keys::referral_pk(p.referral_id()), &format!("NOTICE#{}#", p.parent_ref())).await;
+        let mut sent: Vec<(u128, NoticeKind, String)> = items
+            .iter()
+            .filter(|i| i.contains_key("sentAt"))
+            .map(|i| {
+                let order = i.get("sentOrder").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or_default();
+                let kind = NoticeKind::parse(&text(i, "kind")).expect("a notice's kind");
+                (order, kind, text(i, "subject"))
+            })
+            .collect();
+        sent.sort_by_key(|(order, _, _)| *order);
+        sent.into_iter().map(|(_, kind, subject)| (kind, subject)).collect()
+    }
+
+    /// The provider's message id recorded for a notice sent.
+    pub(crate) async fn notice_message_id(&self, p: &ParentId, kind: NoticeKind, subject: &str) -> Option<String> {
+        // `keys::notice_sk`, as the table's layout (`dynamo` module docs) gives it.
+        let sk = format!("NOTICE#{}#{}#{subject}", p.parent_ref(), kind.as_str());
+        let item = self.item(keys::referral_pk(p.referral_id()), sk).await?;
+        item.get("messageId").and_then(|v| v.as_s().ok()).cloned()
+    }
+
+    /// Waits until every claim taken so far has run out of lease (the store has a short one).
+    pub(crate) async fn expire_claims(&self) {
+        let lease = self.lease.filter(|l| *l <= SHORT_LEASE).expect("a store with a short claim lease");
+        // The store compares whole milliseconds of the wall clock: strictly after the lease's end.
+        tokio::time::sleep(lease + Duration::from_millis(20)).await;
+    }
+
+    /// Requests for a fresh link counted for the parent on `day`.
+    pub(crate) async fn link_requests(&self, p: &ParentId, day: jiff::civil::Date) -> u32 {
+        let item = self.item(keys::referral_pk(p.referral_id()), keys::link_requests_sk(p.parent_ref(), day)).await;
+        item.and_then(|i| i.get("requests").and_then(|v| v.as_n().ok()).map(|n| n.parse().expect("a count"))).unwrap_or(0)
+    }
+
+    /// The roster places (co-parent guards) on a workshop: (case number, parent).
+    pub(crate) async fn roster_places(&self, w: &pt4c_domain::WorkshopId) -> Vec<(String, ParentId)> {
+        let places = self.partition(keys::workshop_pk(w), &keys::roster_sk("")).await;
+        places
+            .iter()
+            .map(|i| {
+                let case = text(i, "sk").trim_start_matches(&keys::roster_sk("")).to_owned();
+                (case, ParentId::parse(&text(i, "parentId")).expect("a parent id on the roster"))
+            })
+            .collect()
+    }
+
+    /// Items stored under a referral (its partition): the referral, parents, notices, link counts,
+    /// follow-ups and concerns.
+    pub(crate) async fn referral_items(&self, id: &ReferralId) -> usize {
+        self.partition(keys::referral_pk(id), "").await.len()
+    }
+
+    /// The workshop as stored.
+    pub(crate) async fn stored_workshop(&self, id: &pt4c_domain::WorkshopId) -> Option<Workshop> {
+        self.store.workshop(id).await.expect("store answers")
+    }
+
+    /// The referral's mark in the due-index: `("CLOSING" | "ERASE", due)`.
+    pub(crate) async fn referral_mark(&self, id: &ReferralId) -> Option<(&'static str, Timestamp)> {
+        let item = self.item(keys::referral_pk(id), "REFERRAL".into()).await?;
+        let mark = match text(&item, "duePk").as_str() {
+            "CLOSING" => "CLOSING",
+            "ERASE" => "ERASE",
+            _ => return None,
+        };
+        Some((mark, text(&item, "dueAt").parse().expect("a due key is a time")))
+    }
+
+    /// The next `operation` whose request carries `containing` fails before it reaches the table.
+    pub(crate) fn fail_next(&self, operation: &str, containing: Option<&str>) {
+        self.faults.fail_next(operation, containing, When::Before);
+    }
+
+    /// The next `operation` whose request carries `containing` is made, and its reply lost.
+    pub(crate) fn fail_after_commit(&self, operation: &str, containing: Option<&str>) {
+        self.faults.fail_next(operation, containing, When::AfterCommit);
+    }
+
+    async fn item(&self, pk: String, sk: String) -> Option<Item> {
+        let get = self.client.get_item().table_name(&self.table).key("pk", s(pk)).key("sk", s(sk)).consistent_read(true);
+        get.send().await.expect("get").item
+    }
+
+    /// Items in a partition, by sort-key prefix.
+    async fn partition(&self, pk: String, prefix: &str) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let q = self.client.query().table_name(&self.table).key_condition_expression("pk = :pk AND begins_with(sk, :p)");
+            let q = q.expression_attribute_values(":pk", s(&pk)).expression_attribute_values(":p", s(prefix));
+            let out = q.consistent_read(true).set_exclusive_start_key(start).send().await.expect("query");
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return items,
+            }
+        }
+    }
+
+    async fn scan(&self, filter: &str, values: &[(&str, &str)]) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut scan = self.client.scan().table_name(&self.table).filter_expression(filter).consistent_read(true);
+            for (k, v) in values {
+                scan = scan.expression_attribute_values(*k, s(*v));
+            }
+            let out = scan.set_exclusive_start_key(start).send().await.expect("scan");
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return items,
+            }
+        }
+    }
+}
+
+/// A client for the DynamoDB at `endpoint`, as `Emulator::start` makes one: no retries of the
+/// SDK's own, so an injected fault reaches the store.
+fn endpoint_client(endpoint: &str) -> (Client, Faults) {
+    let faults = Faults::default();
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-2"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "store-tests"))
+        .endpoint_url(endpoint)
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .interceptor(faults.clone())
+        .build();
+    (Client::from_conf(config), faults)
+}
+
+type Item = std::collections::HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn text(i: &Item, k: &str) -> String {
+    i.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+}
+
+/// An item's text attributes as DynamoDB JSON (`{"a": {"S": "..."}}`), as the stream gives them.
+fn item_json(i: &Item) -> serde_json::Value {
+    i.iter().filter_map(|(k, v)| Some((k.clone(), serde_json::json!({"S": v.as_s().ok()?})))).collect::<serde_json::Map<_, _>>().into()
+}
+
+fn outbox_event(image: &serde_json::Value) -> OutboxEvent {
+    serde_json::from_str(image["event"]["S"].as_str().expect("an outbox item has its event")).expect("an outbox event")
+}
 
 pub(crate) fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -84,14 +341,14 @@ pub(crate) fn workshop(starts: &str, capacity: u32) -> Workshop {
 }
 
 /// A store holding referral `id` (case `case`), due to the sweep from two days after it arrived.
-pub(crate) async fn with_referral(store: &MemoryStore, id: &str, case: &str) {
+pub(crate) async fn with_referral(store: &DynamoStore, id: &str, case: &str) {
     let r = referral(id, case);
     let first_due = received() + SignedDuration::from_hours(48);
     store.create_referral(&r, &r.content_hash(), received(), Some(first_due), &event(received())).await.unwrap();
 }
 
 /// Takes parent `id` through the e-learning, ready to book.
-pub(crate) async fn ready_to_book(store: &MemoryStore, id: &str) -> ParentRecord {
+pub(crate) async fn ready_to_book(store: &DynamoStore, id: &str) -> ParentRecord {
     let p = pid(id);
     let done = at("2026-11-25T10:00:00Z");
     assert!(store.complete_elearning(&p, done, Some(at("2026-12-02T10:00:00Z")), &event(done)).await.unwrap());
@@ -99,7 +356,7 @@ pub(crate) async fn ready_to_book(store: &MemoryStore, id: &str) -> ParentRecord
 }
 
 /// A new open workshop, stored.
-pub(crate) async fn open_workshop(store: &MemoryStore, starts: &str, capacity: u32) -> Workshop {
+pub(crate) async fn open_workshop(store: &DynamoStore, starts: &str, capacity: u32) -> Workshop {
     let w = workshop(starts, capacity);
     store.create_workshop(&w, &published(&w)).await.unwrap();
     w

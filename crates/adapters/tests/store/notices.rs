@@ -1,10 +1,10 @@
 use pt4c_domain::notice::{Email, NoticeKind};
 use pt4c_domain::ports::{EventPublisher, Mailer, NoticeClaim, NoticeLedger, Outbox, PortError};
+use pt4c_memory::{MemoryBus, MemoryMailer};
 
 use super::*;
-use crate::{MemoryBus, MemoryMailer, Op};
 
-async fn claimed(store: &MemoryStore, p: &ParentId, kind: NoticeKind) -> pt4c_domain::ClaimId {
+async fn claimed(store: &DynamoStore, p: &ParentId, kind: NoticeKind) -> pt4c_domain::ClaimId {
     match store.claim(p, kind, "course", received()).await.unwrap() {
         NoticeClaim::Claimed { claim_id } => claim_id,
         other => panic!("not claimed: {other:?}"),
@@ -13,27 +13,27 @@ async fn claimed(store: &MemoryStore, p: &ParentId, kind: NoticeKind) -> pt4c_do
 
 #[tokio::test]
 async fn a_notice_is_claimed_once_until_its_lease_ends() {
-    let store = MemoryStore::new();
+    let store = store_with_short_lease().await;
     let p = pid("R-1.A");
     let first = claimed(&store, &p, NoticeKind::Welcome).await;
     assert_eq!(store.claim(&p, NoticeKind::Welcome, "course", received()).await.unwrap(), NoticeClaim::InProgress);
     // Another kind, or another subject, is another email.
     claimed(&store, &p, NoticeKind::NewLink).await;
     assert!(matches!(store.claim(&p, NoticeKind::Welcome, "w1@1", received()).await.unwrap(), NoticeClaim::Claimed { .. }));
-    store.expire_claims();
+    store.expire_claims().await;
     let second = claimed(&store, &p, NoticeKind::Welcome).await;
     assert_ne!(first, second);
     // The first claimant, back late, neither records nor gives back the new claim.
     store.mark_sent(&p, NoticeKind::Welcome, "course", &first, "m-1", received()).await.unwrap();
-    NoticeLedger::release(&store, &p, NoticeKind::Welcome, "course", &first).await.unwrap();
+    NoticeLedger::release(&*store, &p, NoticeKind::Welcome, "course", &first).await.unwrap();
     assert_eq!(store.claim(&p, NoticeKind::Welcome, "course", received()).await.unwrap(), NoticeClaim::InProgress);
     store.mark_sent(&p, NoticeKind::Welcome, "course", &second, "m-2", received()).await.unwrap();
-    assert_eq!(store.notice_message_id(&p, NoticeKind::Welcome, "course").as_deref(), Some("m-2"));
+    assert_eq!(store.notice_message_id(&p, NoticeKind::Welcome, "course").await.as_deref(), Some("m-2"));
 }
 
 #[tokio::test]
 async fn a_lease_of_nothing_is_taken_over_at_once() {
-    let store = MemoryStore::new().with_claim_lease(std::time::Duration::ZERO);
+    let store = store_with_claim_lease(std::time::Duration::ZERO).await;
     let p = pid("R-1.A");
     let first = claimed(&store, &p, NoticeKind::Welcome).await;
     let second = claimed(&store, &p, NoticeKind::Welcome).await;
@@ -42,21 +42,21 @@ async fn a_lease_of_nothing_is_taken_over_at_once() {
 
 #[tokio::test]
 async fn a_sent_notice_is_never_claimed_again_and_a_released_one_is_claimed_at_once() {
-    let store = MemoryStore::new();
+    let store = store_with_short_lease().await;
     let p = pid("R-1.A");
     let c = claimed(&store, &p, NoticeKind::Welcome).await;
-    NoticeLedger::release(&store, &p, NoticeKind::Welcome, "course", &c).await.unwrap();
+    NoticeLedger::release(&*store, &p, NoticeKind::Welcome, "course", &c).await.unwrap();
     let c = claimed(&store, &p, NoticeKind::Welcome).await;
     store.mark_sent(&p, NoticeKind::Welcome, "course", &c, "m-1", received()).await.unwrap();
-    store.expire_claims();
+    store.expire_claims().await;
     assert_eq!(store.claim(&p, NoticeKind::Welcome, "course", received()).await.unwrap(), NoticeClaim::AlreadySent);
-    NoticeLedger::release(&store, &p, NoticeKind::Welcome, "course", &c).await.unwrap();
+    NoticeLedger::release(&*store, &p, NoticeKind::Welcome, "course", &c).await.unwrap();
     assert_eq!(store.claim(&p, NoticeKind::Welcome, "course", received()).await.unwrap(), NoticeClaim::AlreadySent, "sent stays sent");
 }
 
 #[tokio::test]
 async fn the_progress_record_lists_the_notices_sent_in_order_and_the_welcome_is_the_invitation() {
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "C1").await;
     let p = pid("R-1.A");
     for (kind, sent) in
@@ -72,35 +72,37 @@ async fn the_progress_record_lists_the_notices_sent_in_order_and_the_welcome_is_
     assert_eq!(kinds, vec![NoticeKind::Welcome, NoticeKind::NewLink, NoticeKind::ActivationReminder], "only those sent");
     assert_eq!(a.invited_at, Some(received()));
     assert_eq!(record.parents[1].invited_at, None);
-    assert_eq!(store.notices_sent(&p).len(), 3);
+    assert_eq!(store.notices_sent(&p).await.len(), 3);
 }
 
 #[tokio::test]
 async fn the_outbox_holds_each_event_until_it_is_delivered() {
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "C1").await;
-    let first = store.outbox_events()[0].clone();
+    let first = store.outbox_events().await[0].clone();
     assert_eq!(store.pending(received(), 10).await.unwrap(), vec![first.clone()]);
     assert!(store.pending(received() - SignedDuration::from_secs(1), 10).await.unwrap().is_empty(), "created after");
     assert!(store.pending(received(), 0).await.is_err());
     store.delivered(&first.event_id).await.unwrap();
     assert!(store.pending(received(), 10).await.unwrap().is_empty());
-    assert_eq!(store.outbox_events(), vec![first], "the log keeps what was written");
+    needs_history!(store);
+    assert_eq!(store.outbox_events().await, vec![first], "the log keeps what was written");
 }
 
 #[tokio::test]
 async fn a_fault_before_changes_nothing_and_one_after_the_commit_keeps_the_change() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let r = referral("R-1", "C1");
     let e = event(received());
-    store.fail_next(Op::CreateReferral, PortError::Retryable("throttled".into()));
+    // CreateReferral is one TransactWriteItems carrying the referral's key.
+    store.fail_next("TransactWriteItems", Some("REFERRAL#R-1"));
     assert!(matches!(store.create_referral(&r, "h", received(), None, &e).await, Err(PortError::Retryable(_))));
     assert!(store.progress(&r.referral_id).await.unwrap().is_none());
-    assert!(store.outbox_events().is_empty());
-    store.fail_after_commit(Op::CreateReferral, PortError::Retryable("timed out".into()));
+    assert!(store.outbox_events().await.is_empty());
+    store.fail_after_commit("TransactWriteItems", Some("REFERRAL#R-1"));
     assert!(store.create_referral(&r, "h", received(), None, &e).await.is_err());
     assert!(store.progress(&r.referral_id).await.unwrap().is_some(), "committed before the reply was lost");
-    assert_eq!(store.pending_events(), vec![e]);
+    assert_eq!(store.pending_events().await, vec![e]);
 }
 
 #[tokio::test]

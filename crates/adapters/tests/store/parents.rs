@@ -6,12 +6,12 @@ use super::*;
 
 #[tokio::test]
 async fn a_referral_taken_twice_answers_with_the_first_content_hash() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let r = referral("R-1", "C1");
     assert_eq!(store.create_referral(&r, "first", received(), None, &event(received())).await.unwrap(), Intake::Created);
     let again = store.create_referral(&r, "second", received(), None, &event(received())).await.unwrap();
     assert_eq!(again, Intake::AlreadyTaken { content_hash: "first".into() });
-    assert_eq!(store.outbox_events().len(), 1, "no event for a replay");
+    assert_eq!(store.outbox_events().await.len(), 1, "no event for a replay");
     let contacts = store.contacts(&r.referral_id).await.unwrap().unwrap();
     assert_eq!(contacts.parents.iter().map(|p| p.parent_id.to_string()).collect::<Vec<_>>(), vec!["R-1.A", "R-1.B"]);
     let a = store.parent(&pid("R-1.A")).await.unwrap().unwrap();
@@ -20,7 +20,7 @@ async fn a_referral_taken_twice_answers_with_the_first_content_hash() {
 
 #[tokio::test]
 async fn a_parent_is_activated_once() {
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "C1").await;
     let p = pid("R-1.A");
     let now = at("2026-11-21T08:00:00.600Z");
@@ -34,12 +34,12 @@ async fn a_parent_is_activated_once() {
         (after.status, after.activated_at, after.due_at, after.rev),
         (ParentStatus::Activated, Some(now), Some(at("2026-11-27T10:00:00Z")), 1)
     );
-    assert_eq!(store.outbox_events().len(), 2, "the referral's and the one activation's");
+    assert_eq!(store.outbox_events().await.len(), 2, "the referral's and the one activation's");
 }
 
 #[tokio::test]
 async fn fresh_links_are_counted_up_to_the_daily_limit() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let p = pid("R-1.A");
     let day = date(2026, 11, 21);
     for _ in 0..3 {
@@ -47,13 +47,13 @@ async fn fresh_links_are_counted_up_to_the_daily_limit() {
     }
     assert!(!store.count_link_request(&p, day, 3, &event(received())).await.unwrap());
     assert!(store.count_link_request(&p, date(2026, 11, 22), 3, &event(received())).await.unwrap(), "a new day");
-    assert_eq!(store.link_requests(&p, day), 3);
-    assert_eq!(store.outbox_events().len(), 4);
+    assert_eq!(store.link_requests(&p, day).await, 3);
+    assert_eq!(store.outbox_events().await.len(), 4);
 }
 
 #[tokio::test]
 async fn a_module_is_recorded_once_and_never_before_the_invitation() {
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "C1").await;
     let p = pid("R-1.A");
     let done = at("2026-11-21T10:00:00Z");
@@ -74,12 +74,12 @@ async fn a_module_is_recorded_once_and_never_before_the_invitation() {
     let after = store.parent(&p).await.unwrap().unwrap();
     assert_eq!(after.modules.get(&module("going-to-court")), Some(&done));
     assert_eq!(after.rev, 0, "a module moves nothing in the due-index");
-    assert_eq!(store.outbox_events().len(), 3);
+    assert_eq!(store.outbox_events().await.len(), 3);
 }
 
 #[tokio::test]
 async fn the_elearning_starts_and_completes_once() {
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "C1").await;
     let p = pid("R-1.A");
     store.mark_elearning_started(&p).await.unwrap();

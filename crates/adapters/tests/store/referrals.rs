@@ -7,7 +7,7 @@ use pt4c_domain::progress::{ParentStatus, ReferralStatus};
 use super::*;
 
 /// Parent `id`, booked on `w`, recorded as having attended it.
-pub(crate) async fn attended(store: &MemoryStore, id: &str, w: &Workshop) -> ParentRecord {
+pub(crate) async fn attended(store: &DynamoStore, id: &str, w: &Workshop) -> ParentRecord {
     let p = ready_to_book(store, id).await;
     assert!(matches!(store.book(&p, w, booking_time(), None, &event(booking_time())).await.unwrap(), BookingOutcome::Booked(_)));
     let p = store.parent(&p.parent_id).await.unwrap().unwrap();
@@ -31,7 +31,7 @@ pub(crate) async fn attended(store: &MemoryStore, id: &str, w: &Workshop) -> Par
 
 #[tokio::test]
 async fn a_withdrawal_releases_seats_keeps_completed_parents_and_drops_follow_ups() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w1 = open_workshop(&store, "2027-01-10T10:00:00Z", 6).await;
     let w2 = open_workshop(&store, "2027-01-20T10:00:00Z", 6).await;
     with_referral(&store, "R-1", "C1").await;
@@ -46,22 +46,24 @@ async fn a_withdrawal_releases_seats_keeps_completed_parents_and_drops_follow_up
     assert_eq!((b_after.status, b_after.booking, b_after.due_at), (ParentStatus::Withdrawn, None, None));
     assert_eq!(b_after.referral_status, ReferralStatus::Withdrawn);
     assert_eq!(store.workshop(&w2.workshop_id).await.unwrap().unwrap().seats_taken, 0);
-    assert!(store.roster_places(&w2.workshop_id).is_empty());
+    assert!(store.roster_places(&w2.workshop_id).await.is_empty());
     let a_after = store.parent(&a.parent_id).await.unwrap().unwrap();
     assert_eq!((a_after.status, a_after.rev), (ParentStatus::Completed, a.rev), "a completed parent is kept as they were");
-    assert_eq!(store.roster_places(&w1.workshop_id).len(), 1);
+    assert_eq!(store.roster_places(&w1.workshop_id).await.len(), 1);
     for list in [FollowUpList::Due, FollowUpList::Overdue] {
         assert!(store.follow_ups(list, now).await.unwrap().is_empty(), "{list:?}");
     }
-    assert_eq!(store.outbox_events().last(), Some(&e));
-    assert_eq!(store.referral_mark(&rid("R-1")), Some(("ERASE", erase_at)));
+    let written = store.outbox_events().await;
+    assert_eq!(store.referral_mark(&rid("R-1")).await, Some(("ERASE", erase_at)));
     assert_eq!(store.withdraw(&rid("R-1"), "again", now, erase_at, &event(now)).await.unwrap(), Withdrawal::AlreadyWithdrawn);
     assert_eq!(store.withdraw(&rid("R-9"), "none", now, erase_at, &event(now)).await.unwrap(), Withdrawal::NotFound);
+    needs_history!(store);
+    assert_eq!(written.last(), Some(&e), "the withdrawal's event, written with it");
 }
 
 #[tokio::test]
 async fn a_closed_referral_cannot_be_withdrawn() {
-    let store = MemoryStore::new();
+    let store = store().await;
     let w1 = open_workshop(&store, "2027-01-10T10:00:00Z", 6).await;
     let w2 = open_workshop(&store, "2027-01-11T10:00:00Z", 6).await;
     with_referral(&store, "R-1", "C1").await;
@@ -76,7 +78,7 @@ async fn a_closed_referral_cannot_be_withdrawn() {
 #[tokio::test]
 async fn a_cases_referrals_are_found_by_its_case_number_until_each_is_erased() {
     // Given two referrals under one case and a third under another
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "ZW26P00123").await;
     with_referral(&store, "R-2", "ZW26P00123").await;
     with_referral(&store, "R-3", "ZW26P00999").await;
@@ -88,7 +90,7 @@ async fn a_cases_referrals_are_found_by_its_case_number_until_each_is_erased() {
     let before = store.referrals_of_case(&case("zw26p 00123")).await.unwrap();
     let now = at("2027-01-12T09:00:00Z");
     store.withdraw(&rid("R-1"), "closed", now, now, &event(now)).await.unwrap();
-    let items = store.referral_items(&rid("R-1"));
+    let items = store.referral_items(&rid("R-1")).await;
     let erased = store.erase_referral(&rid("R-1")).await.unwrap();
 
     // Then the case finds both before, only the other after; the lookup went with the referral
@@ -102,7 +104,7 @@ async fn a_cases_referrals_are_found_by_its_case_number_until_each_is_erased() {
 #[tokio::test]
 async fn a_surnames_parents_are_found_however_it_is_typed_until_their_referral_is_erased() {
     // Given two referrals whose parents are all "Parent", and a third whose parent A is "van der Berg"
-    let store = MemoryStore::new();
+    let store = store().await;
     with_referral(&store, "R-1", "C1").await;
     with_referral(&store, "R-2", "C2").await;
     let mut third = referral("R-3", "C3");
@@ -127,7 +129,7 @@ async fn a_surnames_parents_are_found_however_it_is_typed_until_their_referral_i
 #[tokio::test]
 async fn a_surname_finds_at_most_fifty_parents() {
     // Given 52 parents named "Parent"
-    let store = MemoryStore::new();
+    let store = store().await;
     for n in 0..26 {
         with_referral(&store, &format!("R-{n}"), "C1").await;
     }
