@@ -205,13 +205,17 @@ impl Harness {
         get.send().await.expect("get").item
     }
 
-    /// Items in a partition, by sort-key prefix.
+    /// Items in a partition, by sort-key prefix (all of them if it is empty: DynamoDB refuses an
+    /// empty key value, even in `begins_with`; dynoxide takes one).
     async fn partition(&self, pk: String, prefix: &str) -> Vec<Item> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let q = self.client.query().table_name(&self.table).key_condition_expression("pk = :pk AND begins_with(sk, :p)");
-            let q = q.expression_attribute_values(":pk", s(&pk)).expression_attribute_values(":p", s(prefix));
+            let q = self.client.query().table_name(&self.table).expression_attribute_values(":pk", s(&pk));
+            let q = match prefix {
+                "" => q.key_condition_expression("pk = :pk"),
+                _ => q.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(prefix)),
+            };
             let out = q.consistent_read(true).set_exclusive_start_key(start).send().await.expect("query");
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
