@@ -38,7 +38,7 @@ pub struct BookingView {
     /// On the waiting list (api.md: `waitingList`).
     pub waiting_list: Option<pt4c_domain::offering::WaitingPlace>,
     /// A seat held for the parent from the waiting list, with the links that answer it.
-    pub offer: Option<crate::waiting::OfferView>,
+    pub offer: Option<crate::held_seat::OfferView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,7 +175,7 @@ pub async fn offer<S: ParentStore + WorkshopStore, B>(
         query: query.clone(),
         items_read: chosen.read,
         waiting_list: parent.waiting.clone(),
-        offer: crate::waiting::offer_view(app, &parent)?,
+        offer: crate::held_seat::offer_view(app, &parent)?,
     })
 }
 

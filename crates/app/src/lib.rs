@@ -21,6 +21,7 @@ pub mod delivery;
 pub mod elearning;
 pub mod follow_ups;
 pub mod forecast;
+pub mod held_seat;
 pub mod hub;
 pub mod links;
 pub mod new_link;

@@ -52,9 +52,7 @@ impl Faults {
     fn take(&self, operation: &str, body: &[u8]) -> Option<When> {
         let mut faults = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let body = String::from_utf8_lossy(body);
-        let at = faults
-            .iter()
-            .position(|f| f.operation == operation && f.containing.as_deref().is_none_or(|c| body.contains(c)))?;
+        let at = faults.iter().position(|f| f.operation == operation && f.containing.as_deref().is_none_or(|c| body.contains(c)))?;
         Some(faults.remove(at).when)
     }
 
@@ -139,7 +137,7 @@ impl Emulator {
             .context("describe the table")?
             .table
             .and_then(|t| t.latest_stream_arn)
-            .unwrap_or_default();
+            .context("the table has no stream")?;
         Ok(Self { client, table, faults, db, stream_arn })
     }
 

@@ -103,9 +103,8 @@ pub async fn create(client: &aws_sdk_dynamodb::Client, name: &str, spec: &TableS
         create = create.global_secondary_indexes(gsi.build()?);
     }
     if stream {
-        create = create.stream_specification(
-            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewImage).build()?,
-        );
+        create = create
+            .stream_specification(StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewImage).build()?);
     }
     match create.send().await {
         Ok(_) => {}

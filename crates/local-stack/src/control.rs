@@ -2,19 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use base64::Engine;
-use http_body_util::BodyExt;
 use pt4c_adapters::cognito::{AdminError, NewStaff};
 use pt4c_adapters::problem::Problem;
 use pt4c_domain::staff::StaffRole;
 use pt4c_domain::FieldError;
-use tower::ServiceExt;
 
 use crate::runner::{invoke, InvokeError};
 use crate::{mailbox, Shared};
@@ -213,37 +209,4 @@ async fn create_staff_user(State(shared): State<Arc<Shared>>, body: axum::body::
             Problem::unavailable().into_response()
         }
     }
-}
-
-/// Invokes an HTTP function with an API Gateway HTTP API (v2) payload, answering as Lambda does.
-pub async fn invoke_http(api: axum::Router, payload: serde_json::Value) -> Result<serde_json::Value, InvokeError> {
-    let bad = |m: &str| InvokeError::BadPayload("an HTTP function".into(), m.to_owned());
-    let method = payload["requestContext"]["http"]["method"].as_str().ok_or_else(|| bad("requestContext.http.method is missing"))?;
-    let path = payload["rawPath"].as_str().ok_or_else(|| bad("rawPath is missing"))?;
-    let query = payload["rawQueryString"].as_str().unwrap_or("");
-    let uri = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
-    let body = match payload["body"].as_str() {
-        None => Vec::new(),
-        Some(b) if payload["isBase64Encoded"].as_bool() == Some(true) => {
-            base64::engine::general_purpose::STANDARD.decode(b).map_err(|_| bad("body is not base64"))?
-        }
-        Some(b) => b.as_bytes().to_vec(),
-    };
-    let mut request = Request::builder().method(Method::from_bytes(method.as_bytes()).map_err(|_| bad("bad method"))?).uri(uri);
-    for (k, v) in payload["headers"].as_object().into_iter().flatten() {
-        if let Some(v) = v.as_str() {
-            request = request.header(k.as_str(), v);
-        }
-    }
-    let request = request.body(Body::from(body)).map_err(|e| bad(&e.to_string()))?;
-    let response = api.oneshot(request).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
-    let status = response.status().as_u16();
-    let headers: serde_json::Map<String, serde_json::Value> =
-        response.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), serde_json::Value::from(v.to_str().ok()?)))).collect();
-    let bytes = response.into_body().collect().await.map_err(|e| InvokeError::Failed(e.to_string()))?.to_bytes();
-    Ok(match std::str::from_utf8(&bytes) {
-        Ok(text) => serde_json::json!({"statusCode": status, "headers": headers, "body": text, "isBase64Encoded": false}),
-        Err(_) => serde_json::json!({"statusCode": status, "headers": headers,
-            "body": base64::engine::general_purpose::STANDARD.encode(&bytes), "isBase64Encoded": true}),
-    })
 }

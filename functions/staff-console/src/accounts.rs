@@ -112,7 +112,7 @@ async fn set_enabled(State(c): State<Shared>, Extension(staff): Extension<Staff>
     }
     match c.cognito.set_enabled(fields.get("email"), enable).await {
         Ok(()) => {}
-        Err(AdminError::NotFound) => return pages::not_found(&staff, "Account"),
+        Err(AdminError::NotFound) => return crate::session::not_found(&staff, "Account"),
         Err(_) => return pages::unavailable(),
     }
     // Cognito's sign-out ends its tokens, not the console's sessions: those end here (within a

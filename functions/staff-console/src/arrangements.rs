@@ -82,7 +82,7 @@ async fn mark_done(
     if let Err(r) = staff.allow(&c, "task.done", COORDINATOR, about.clone()).await {
         return r;
     }
-    let Some(parent) = parsed else { return pages::not_found(&staff, "Task") };
+    let Some(parent) = parsed else { return crate::session::not_found(&staff, "Task") };
     let marking = match pt4c_app::arrangements::mark_done(&c.deps.app, &parent, &task, &staff.member.sub).await {
         Ok(m) => m,
         Err(e) => {
@@ -94,7 +94,7 @@ async fn mark_done(
         Marking::Done(_) | Marking::AlreadyDone(_) => staff.audited(&c, "task.done", AuditOutcome::Done, about).await,
         Marking::NotFound => {
             staff.audited(&c, "task.done", AuditOutcome::Refused, about).await;
-            return pages::not_found(&staff, "Task");
+            return crate::session::not_found(&staff, "Task");
         }
         Marking::Closed => {
             staff.audited(&c, "task.done", AuditOutcome::Refused, about).await;

@@ -7,8 +7,6 @@ use axum::response::{Html, IntoResponse, Response};
 use pt4c_domain::london;
 use pt4c_domain::staff::StaffRole;
 
-use crate::session::Staff;
-
 /// The signed-in person as the frame shows them.
 #[derive(Clone, Debug)]
 pub struct Who {
@@ -20,9 +18,6 @@ pub struct Who {
 }
 
 impl Who {
-    pub fn of(staff: &Staff, section: &'static str) -> Self {
-        Self { name: staff.member.name.clone(), role: staff.member.role, csrf: staff.csrf.clone(), section }
-    }
     pub fn role_label(&self) -> &'static str {
         match self.role {
             StaffRole::Coordinator => "Coordinator",
@@ -78,26 +73,6 @@ pub fn render(status: StatusCode, html: Result<String, askama::Error>) -> Respon
 
 pub fn message(status: StatusCode, who: Option<Who>, title: &str, paragraphs: Vec<&str>, link: Option<(&str, &str)>) -> Response {
     render(status, MessagePage { who, title, paragraphs, link }.render())
-}
-
-pub fn forbidden(staff: &Staff) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(Who::of(staff, "")),
-        "You do not have access to this page",
-        vec!["Your role does not allow this. The attempt has been recorded.", "If you need access, ask a coordinator."],
-        Some(("/console/", "Go to the dashboard")),
-    )
-}
-
-pub fn not_found(staff: &Staff, what: &str) -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        Some(Who::of(staff, "")),
-        &format!("{what} not found"),
-        vec![],
-        Some(("/console/", "Go to the dashboard")),
-    )
 }
 
 pub fn unavailable() -> Response {

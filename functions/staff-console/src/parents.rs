@@ -187,7 +187,7 @@ pub(crate) async fn render_parent(
     if let Err(r) = staff.allow(c, "parent.view", EVERYONE, About::default()).await {
         return r;
     }
-    let Ok(id) = ParentId::parse(id) else { return pages::not_found(staff, "Parent") };
+    let Ok(id) = ParentId::parse(id) else { return crate::session::not_found(staff, "Parent") };
     let p = match parent_page(&c.deps.app, &staff.member, &id, "parent.view").await {
         Ok(p) => p,
         Err(a) => return access(staff, a, "Parent"),
@@ -268,7 +268,7 @@ fn mode_text(m: pt4c_domain::workshop::Mode) -> &'static str {
 pub(crate) async fn acting_on(c: &Console, staff: &Staff, id: &str, action: &str, roles: &[StaffRole]) -> Result<ParentPage, Response> {
     let parsed = ParentId::parse(id).ok();
     staff.allow(c, action, roles, parsed.as_ref().map(About::parent).unwrap_or_default()).await?;
-    let Some(id) = parsed else { return Err(pages::not_found(staff, "Parent")) };
+    let Some(id) = parsed else { return Err(crate::session::not_found(staff, "Parent")) };
     parent_page(&c.deps.app, &staff.member, &id, action).await.map_err(|a| access(staff, a, "Parent"))
 }
 

@@ -128,7 +128,7 @@ impl Staff {
         }
         tracing::info!(action, role = self.member.role.as_str(), "forbidden");
         self.audit(c, action, AuditOutcome::Forbidden, about).await?;
-        Err(pages::forbidden(self))
+        Err(forbidden(self))
     }
 
     /// Audits what is about to be shown or refused: if the trail cannot be written, nothing is
@@ -209,4 +209,33 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
             }
         }
     }
+}
+
+/// The frame's view of who is signed in (here, not in `pages`: the pages know nothing of sessions).
+impl pages::Who {
+    pub fn of(staff: &Staff, section: &'static str) -> Self {
+        Self { name: staff.member.name.clone(), role: staff.member.role, csrf: staff.csrf.clone(), section }
+    }
+}
+
+/// 403 for a signed-in member whose role does not allow the page.
+pub fn forbidden(staff: &Staff) -> Response {
+    pages::message(
+        axum::http::StatusCode::FORBIDDEN,
+        Some(pages::Who::of(staff, "")),
+        "You do not have access to this page",
+        vec!["Your role does not allow this. The attempt has been recorded.", "If you need access, ask a coordinator."],
+        Some(("/console/", "Go to the dashboard")),
+    )
+}
+
+/// 404 inside the frame.
+pub fn not_found(staff: &Staff, what: &str) -> Response {
+    pages::message(
+        axum::http::StatusCode::NOT_FOUND,
+        Some(pages::Who::of(staff, "")),
+        &format!("{what} not found"),
+        vec![],
+        Some(("/console/", "Go to the dashboard")),
+    )
 }

@@ -241,13 +241,13 @@ async fn show_with(c: &crate::Console, staff: &Staff, id: &str, status: StatusCo
     if let Err(r) = staff.allow(c, "workshop.view", STAFF, About::default()).await {
         return r;
     }
-    let Ok(id) = WorkshopId::parse(id) else { return pages::not_found(staff, "Workshop") };
+    let Ok(id) = WorkshopId::parse(id) else { return crate::session::not_found(staff, "Workshop") };
     if let Err(a) = workshop_for(&c.deps.app, &staff.member, &id, "workshop.view").await {
         return access(staff, a, "Workshop");
     }
     let (w, roster) = match workshops::with_roster(&c.deps.app, &id).await {
         Ok(x) => x,
-        Err(WorkshopRefusal::NotFound) => return pages::not_found(staff, "Workshop"),
+        Err(WorkshopRefusal::NotFound) => return crate::session::not_found(staff, "Workshop"),
         Err(WorkshopRefusal::Unavailable(_)) => return pages::unavailable(),
     };
     if let Err(r) = staff.audit(c, "workshop.view", AuditOutcome::Done, About::workshop(&id)).await {
@@ -271,8 +271,8 @@ async fn show_with(c: &crate::Console, staff: &Staff, id: &str, status: StatusCo
 
 pub fn access(staff: &Staff, a: Access, what: &str) -> Response {
     match a {
-        Access::NotFound => pages::not_found(staff, what),
-        Access::Forbidden => pages::forbidden(staff),
+        Access::NotFound => crate::session::not_found(staff, what),
+        Access::Forbidden => crate::session::forbidden(staff),
         Access::Unavailable(e) => {
             tracing::error!(error = %e, "access could not be checked");
             pages::unavailable()
@@ -284,10 +284,10 @@ async fn edit_form(State(c): State<Shared>, Extension(staff): Extension<Staff>, 
     if let Err(r) = staff.allow(&c, "workshop.edit", COORDINATOR, About::default()).await {
         return r;
     }
-    let Ok(id) = WorkshopId::parse(&id) else { return pages::not_found(&staff, "Workshop") };
+    let Ok(id) = WorkshopId::parse(&id) else { return crate::session::not_found(&staff, "Workshop") };
     let w = match c.deps.store.workshop(&id).await {
         Ok(Some(w)) => w,
-        Ok(None) => return pages::not_found(&staff, "Workshop"),
+        Ok(None) => return crate::session::not_found(&staff, "Workshop"),
         Err(_) => return pages::unavailable(),
     };
     let values = FormValues {
@@ -311,7 +311,7 @@ async fn edit(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(
     if let Err(r) = staff.allow(&c, "workshop.edit", COORDINATOR, About::default()).await {
         return r;
     }
-    let Ok(id) = WorkshopId::parse(&id) else { return pages::not_found(&staff, "Workshop") };
+    let Ok(id) = WorkshopId::parse(&id) else { return crate::session::not_found(&staff, "Workshop") };
     let mut errors = Vec::new();
     let mut req = request_of(&fields, &mut errors);
     // Mode and language are the workshop's for good: the form shows them, an edit keeps them.
@@ -331,7 +331,7 @@ async fn edit(State(c): State<Shared>, Extension(staff): Extension<Staff>, Path(
     };
     let refusal = match workshops::edit(&c.deps.app, &id, &change).await {
         Ok(_) => None,
-        Err(EditRefusal::NotFound) => return pages::not_found(&staff, "Workshop"),
+        Err(EditRefusal::NotFound) => return crate::session::not_found(&staff, "Workshop"),
         Err(EditRefusal::Unavailable(_)) => return pages::unavailable(),
         Err(EditRefusal::NotOpen) => {
             Some(FieldError::new("startsAt", "This workshop is cancelled or has started, so it cannot be changed"))
@@ -352,7 +352,7 @@ async fn cancel(State(c): State<Shared>, Extension(staff): Extension<Staff>, Pat
     if let Err(r) = staff.allow(&c, "workshop.cancel", COORDINATOR, About::default()).await {
         return r;
     }
-    let Ok(wid) = WorkshopId::parse(&id) else { return pages::not_found(&staff, "Workshop") };
+    let Ok(wid) = WorkshopId::parse(&id) else { return crate::session::not_found(&staff, "Workshop") };
     let mut errors = Vec::new();
     let reason = pt4c_domain::text::required(fields.opt("reason"), "reason", |r| pt4c_domain::text::paragraphs(r, 500), &mut errors);
     let Some(reason) = reason.filter(|_| errors.is_empty()) else {
@@ -362,7 +362,7 @@ async fn cancel(State(c): State<Shared>, Extension(staff): Extension<Staff>, Pat
     };
     match workshops::cancel(&c.deps.app, &wid, &reason).await {
         Ok(_) => {}
-        Err(WorkshopRefusal::NotFound) => return pages::not_found(&staff, "Workshop"),
+        Err(WorkshopRefusal::NotFound) => return crate::session::not_found(&staff, "Workshop"),
         Err(WorkshopRefusal::Unavailable(_)) => return pages::unavailable(),
     }
     staff.audited(&c, "workshop.cancel", AuditOutcome::Done, About::workshop(&wid)).await;
@@ -378,11 +378,11 @@ async fn record_attendance(
     if let Err(r) = staff.allow(&c, "attendance.record", STAFF, About::default()).await {
         return r;
     }
-    let Ok(wid) = WorkshopId::parse(&id) else { return pages::not_found(&staff, "Workshop") };
+    let Ok(wid) = WorkshopId::parse(&id) else { return crate::session::not_found(&staff, "Workshop") };
     if let Err(a) = workshop_for(&c.deps.app, &staff.member, &wid, "attendance.record").await {
         return access(&staff, a, "Workshop");
     }
-    let Ok(parent_id) = ParentId::parse(fields.get("parentId")) else { return pages::not_found(&staff, "Parent") };
+    let Ok(parent_id) = ParentId::parse(fields.get("parentId")) else { return crate::session::not_found(&staff, "Parent") };
     let attended = match fields.get("attended") {
         "yes" => true,
         "no" => false,
@@ -400,8 +400,8 @@ async fn record_attendance(
     let refusal = match attendance::record(&c.deps.app, &wid, &parent_id, attended).await {
         Ok(_) => None,
         Err(AttendanceRefusal::Unavailable(_)) => return pages::unavailable(),
-        Err(AttendanceRefusal::NoWorkshop) => return pages::not_found(&staff, "Workshop"),
-        Err(AttendanceRefusal::NoParent) => return pages::not_found(&staff, "Parent"),
+        Err(AttendanceRefusal::NoWorkshop) => return crate::session::not_found(&staff, "Workshop"),
+        Err(AttendanceRefusal::NoParent) => return crate::session::not_found(&staff, "Parent"),
         Err(_) => Some(FieldError::new(
             "attended",
             "Attendance cannot be recorded for this parent now (the workshop has not started, or they are not booked on it)",

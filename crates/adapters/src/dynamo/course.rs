@@ -16,51 +16,14 @@ use pt4c_domain::workshop::Booking;
 use pt4c_domain::{ParentId, ReferralId, WorkshopId};
 use serde::{Deserialize, Serialize};
 
-use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem, RosterItem};
+use super::items::{
+    from_item, outbox_item, parent_update, record_from, status_name, to_item, FollowUpItem, ParentItem, ReferralItem, RosterItem,
+};
 use super::keys::{
     concern_sk, due_key, follow_up_sk, parent_sk, referral_pk, roster_sk, workshop_pk, CLOSING_DUE_PK, CONCERN_DUE_PK, ERASE_DUE_PK,
     FOLLOW_UP_DONE, FOLLOW_UP_DUE, FOLLOW_UP_LATE,
 };
 use super::{s, sdk_error, Cancelled, DynamoStore};
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct FollowUpItem {
-    pk: String,
-    sk: String,
-    item_type: String,
-    due_pk: String,
-    due_at: String,
-    pub(super) parent_id: ParentId,
-    referral_id: ReferralId,
-    workshop_id: WorkshopId,
-    name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    phone: Option<String>,
-    pub(super) due_by: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) completed_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) outcome: Option<FollowUpOutcome>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    notes: Option<String>,
-}
-
-impl FollowUpItem {
-    pub(super) fn entry(self) -> FollowUpEntry {
-        FollowUpEntry {
-            parent_id: self.parent_id,
-            referral_id: self.referral_id,
-            name: self.name,
-            phone: self.phone,
-            workshop_id: self.workshop_id,
-            due_by: self.due_by,
-            completed_at: self.completed_at,
-            outcome: self.outcome,
-            notes: self.notes,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

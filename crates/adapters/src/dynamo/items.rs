@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::notice::NoticeKind;
-use pt4c_domain::ports::{ParentRecord, PortError};
+use pt4c_domain::ports::{FollowUpEntry, FollowUpOutcome, ParentRecord, PortError};
 use pt4c_domain::progress::{FollowUp, NoticeSent, ParentProgress, ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::{Contact, ParentDetails};
 use pt4c_domain::workshop::{Booking, Mode, Workshop, WorkshopStatus};
@@ -15,7 +15,6 @@ use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 use serde::{Deserialize, Serialize};
 
-use super::course::FollowUpItem;
 use super::keys::{due_key, outbox_pk, workshop_pk, OUTBOX_DUE_PK, PARENT_DUE_PK, WORKSHOP_DUE_PK};
 use super::{s, Item};
 
@@ -407,4 +406,44 @@ pub(super) fn record_from(items: Vec<Item>) -> Result<Option<ProgressRecord>, Po
         status: referral.status,
         parents,
     }))
+}
+
+/// A follow-up call owed to a parent after their workshop (`course`, `sweep`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct FollowUpItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) item_type: String,
+    pub(super) due_pk: String,
+    pub(super) due_at: String,
+    pub(super) parent_id: ParentId,
+    pub(super) referral_id: ReferralId,
+    pub(super) workshop_id: WorkshopId,
+    pub(super) name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) phone: Option<String>,
+    pub(super) due_by: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) completed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) outcome: Option<FollowUpOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) notes: Option<String>,
+}
+
+impl FollowUpItem {
+    pub(super) fn entry(self) -> FollowUpEntry {
+        FollowUpEntry {
+            parent_id: self.parent_id,
+            referral_id: self.referral_id,
+            name: self.name,
+            phone: self.phone,
+            workshop_id: self.workshop_id,
+            due_by: self.due_by,
+            completed_at: self.completed_at,
+            outcome: self.outcome,
+            notes: self.notes,
+        }
+    }
 }

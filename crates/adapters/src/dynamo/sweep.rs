@@ -11,7 +11,7 @@ use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ReferralId};
 use serde::Deserialize;
 
-use super::course::FollowUpItem;
+use super::items::FollowUpItem;
 use super::items::{from_item, outbox_item, parent_update, status_name, CancellingMark, ParentItem};
 use super::keys::{
     case_pk, follow_up_sk, name_pk, named_parent_sk, parent_sk, referral_pk, workshop_pk, CANCELLING_DUE_PK, CLOSING_DUE_PK, ERASE_DUE_PK,

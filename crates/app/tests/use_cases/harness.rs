@@ -7,20 +7,20 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use jiff::{SignedDuration, Timestamp};
+use pt4c_adapters::dynamo::keys;
+use pt4c_adapters::dynamo::DynamoStore;
 use pt4c_app::referrals::Taken;
 use pt4c_app::{App, Settings};
 use pt4c_domain::elearning::Catalogue;
 use pt4c_domain::events::DomainEvent;
+use pt4c_domain::events::OutboxEvent;
 use pt4c_domain::link::{LinkSigner, Purpose};
+use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{ParentRecord, ParentStore};
 use pt4c_domain::referral::{NewReferral, ReferralRequest};
 use pt4c_domain::timings::Timings;
 use pt4c_domain::workshop::{Booking, Mode, Trainer, Workshop, WorkshopStatus};
 use pt4c_domain::{london_date, Clock, ParentId, ReferralId};
-use pt4c_adapters::dynamo::keys;
-use pt4c_adapters::dynamo::DynamoStore;
-use pt4c_domain::events::OutboxEvent;
-use pt4c_domain::notice::NoticeKind;
 use pt4c_emulator::{Emulator, When};
 use pt4c_memory::MemoryBus;
 
@@ -241,10 +241,13 @@ impl TestApp {
 
     /// Events in the outbox now (written, not yet published), oldest first.
     pub async fn pending_events(&self) -> Vec<OutboxEvent> {
-        let out = self.db.client.scan().table_name(&self.db.table).filter_expression("sk = :o").expression_attribute_values(
-            ":o",
-            s(keys::OUTBOX_DUE_PK),
-        );
+        let out = self
+            .db
+            .client
+            .scan()
+            .table_name(&self.db.table)
+            .filter_expression("sk = :o")
+            .expression_attribute_values(":o", s(keys::OUTBOX_DUE_PK));
         let items = out.send().await.expect("scan").items.unwrap_or_default();
         let mut events: Vec<OutboxEvent> = items.iter().map(|i| outbox_event(&item_json(i))).collect();
         events.sort_by(|a, b| (a.created_at, &a.event_id).cmp(&(b.created_at, &b.event_id)));

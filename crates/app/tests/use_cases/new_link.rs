@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use pt4c_adapters::dynamo::DynamoStore;
 use pt4c_app::new_link::{request_new_link, NewLinkRefusal};
 use pt4c_app::App;
 use pt4c_domain::events::DomainEvent;
@@ -12,7 +13,6 @@ use pt4c_domain::recovery::ClientKey;
 use pt4c_domain::referral::EmailAddress;
 use pt4c_domain::staff::{AuditOutcome, StaffRole};
 use pt4c_domain::{london_date, ParentId};
-use pt4c_adapters::dynamo::DynamoStore;
 use pt4c_memory::MemoryBus;
 
 use crate::harness::*;

@@ -53,7 +53,7 @@ pub(super) async fn correct(
         Err(CorrectionRefusal::Unchanged) => Err(invalid("This is the address on file already")),
         Err(CorrectionRefusal::Closed) => Err(invalid("This parent's course is closed: nothing more is sent")),
         Err(CorrectionRefusal::Stale) => Err(invalid("The address was changed by someone else just now: check it and try again")),
-        Err(CorrectionRefusal::NotFound) => return pages::not_found(&staff, "Parent"),
+        Err(CorrectionRefusal::NotFound) => return crate::session::not_found(&staff, "Parent"),
         Err(CorrectionRefusal::Unavailable(e)) => {
             tracing::error!(error = %e, "address correction failed");
             return pages::unavailable();
