@@ -14,7 +14,7 @@
 # - the capacity forecast's items read with 1,000 and 10,000 parents on the course (tests/benches/forecast_capacity.rs).
 # Starts its own AWS stand-in on ${PT4C_BENCH_MOTO_PORT:-5066}. Takes long on a small machine: two
 # release builds (arm64 for Lambda, this machine's for start-up times) and 100,000 stored referrals.
-# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages console booking forecast chaos heavy"); the report is always
+# PT4C_BENCH_STEPS picks steps (default: "sizes startup calls sweep pages console booking forecast chaos heavy store"); the report is always
 # rebuilt from the latest figures of every step in target/bench/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +24,7 @@ OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
 FUNCTIONS=(referral-intake welcome-email event-relay booking course-admin notifications deadline-sweep staff-console)
 log() { printf 'bench: %s\n' "$*" >&2; }
-STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages console booking forecast chaos heavy} "
+STEPS=" ${PT4C_BENCH_STEPS:-sizes startup calls sweep pages console booking forecast chaos heavy store} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 
 # --- sizes: arm64 bootstraps, as deployed ------------------------------------------------
@@ -102,6 +102,21 @@ if step booking; then cargo bench --profile dev -p pt4c-tests --bench booking_pa
 # Writes target/bench/forecast.md (the forecast's items read against the parents on the course).
 if step forecast; then cargo bench --profile dev -p pt4c-tests --bench forecast_capacity; fi
 
+# --- store: the store ports' contract suite on a second, independent emulator -----------------
+# The test command runs crates/adapters/tests/store on dynoxide in process; here the same cases run on
+# moto (PT4C_STORE_ENDPOINT), so two emulators must agree on every rule the store's conditions hold.
+if step store; then
+    t0=$SECONDS
+    if PT4C_STORE_ENDPOINT="$PT4C_MOTO_ENDPOINT" cargo nextest run -p pt4c-adapters --test store --no-capture > "$OUT/store-run.log" 2>&1; then
+        result=passed
+    else
+        result=FAILED
+        tail -n 30 "$OUT/store-run.log" >&2
+    fi
+    echo "store contract on moto: $result in $((SECONDS - t0)) s ($(grep -c 'no stream' "$OUT/store-run.log" || true) cases skip their history check: no stream there)" \
+        | tee "$OUT/store.txt"
+fi
+
 # --- chaos: the whole course while one AWS call in ten is refused (tests/chaos.rs) ----------
 # Full size here (PT4C_FULL_SIZE=1: 20 referrals); the test command runs 10.
 if step chaos; then
@@ -178,6 +193,14 @@ fi
         echo
         echo '```'
         cat "$OUT/heavy.txt"
+        echo '```'
+    fi
+    if [ -f "$OUT/store.txt" ]; then
+        echo
+        echo "## The store's contract suite on moto (the test command runs it on dynoxide)"
+        echo
+        echo '```'
+        cat "$OUT/store.txt"
         echo '```'
     fi
     # What a reader needs beyond the figures (which steps ran at which commit, what was cut short): written by hand.

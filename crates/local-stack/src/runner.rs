@@ -266,21 +266,6 @@ async fn audit(shared: &Shared) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::DailySchedule;
-
-    #[test]
-    fn a_daily_schedule_falls_at_eight_in_london_in_winter_and_summer() {
-        let s = DailySchedule::parse("cron(0 8 * * ? *)", "Europe/London").unwrap();
-        let t = |x: &str| x.parse::<jiff::Timestamp>().unwrap();
-        assert_eq!(s.latest_at_or_before(t("2026-11-25T08:00:00Z")), t("2026-11-25T08:00:00Z"));
-        assert_eq!(s.latest_at_or_before(t("2026-11-25T07:59:59Z")), t("2026-11-24T08:00:00Z"));
-        assert_eq!(s.latest_at_or_before(t("2027-07-01T07:30:00Z")), t("2027-07-01T07:00:00Z"), "08:00 BST");
-        assert!(DailySchedule::parse("rate(1 minute)", "UTC").is_err());
-    }
-}
-
 /// Invokes an HTTP function with an API Gateway HTTP API (v2) payload, answering as Lambda does.
 pub async fn invoke_http(api: axum::Router, payload: serde_json::Value) -> Result<serde_json::Value, InvokeError> {
     let bad = |m: &str| InvokeError::BadPayload("an HTTP function".into(), m.to_owned());
@@ -312,4 +297,19 @@ pub async fn invoke_http(api: axum::Router, payload: serde_json::Value) -> Resul
         Err(_) => serde_json::json!({"statusCode": status, "headers": headers,
             "body": base64::engine::general_purpose::STANDARD.encode(&bytes), "isBase64Encoded": true}),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DailySchedule;
+
+    #[test]
+    fn a_daily_schedule_falls_at_eight_in_london_in_winter_and_summer() {
+        let s = DailySchedule::parse("cron(0 8 * * ? *)", "Europe/London").unwrap();
+        let t = |x: &str| x.parse::<jiff::Timestamp>().unwrap();
+        assert_eq!(s.latest_at_or_before(t("2026-11-25T08:00:00Z")), t("2026-11-25T08:00:00Z"));
+        assert_eq!(s.latest_at_or_before(t("2026-11-25T07:59:59Z")), t("2026-11-24T08:00:00Z"));
+        assert_eq!(s.latest_at_or_before(t("2027-07-01T07:30:00Z")), t("2027-07-01T07:00:00Z"), "08:00 BST");
+        assert!(DailySchedule::parse("rate(1 minute)", "UTC").is_err());
+    }
 }
