@@ -9,6 +9,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::config::interceptors::{AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef};
 use aws_sdk_dynamodb::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 
+pub mod inspect;
 pub mod table;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -99,6 +100,22 @@ impl Intercept for Faults {
     }
 }
 
+/// A client for the DynamoDB at `endpoint` (dynoxide's, or moto's): eu-west-2, static test
+/// credentials, the SDK's own retries off so an injected fault reaches the code under test, and
+/// the [`Faults`] it answers to.
+pub fn client_for(endpoint: &str) -> (aws_sdk_dynamodb::Client, Faults) {
+    let faults = Faults::default();
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(Region::new("eu-west-2"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"))
+        .endpoint_url(endpoint)
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .interceptor(faults.clone())
+        .build();
+    (aws_sdk_dynamodb::Client::from_conf(config), faults)
+}
+
 /// One in-process DynamoDB with the project's table in it.
 pub struct Emulator {
     pub client: aws_sdk_dynamodb::Client,
@@ -117,16 +134,7 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("bind the emulator")?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         tokio::spawn(dynoxide::server::serve_on(listener, db.clone()));
-        let faults = Faults::default();
-        let config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-            .region(Region::new("eu-west-2"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"))
-            .endpoint_url(&endpoint)
-            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-            .interceptor(faults.clone())
-            .build();
-        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let (client, faults) = client_for(&endpoint);
         let table = "pt4c-test".to_owned();
         table::create(&client, &table, &table::TableSpec::project()?, true).await?;
         let stream_arn = client
@@ -139,6 +147,11 @@ impl Emulator {
             .and_then(|t| t.latest_stream_arn)
             .context("the table has no stream")?;
         Ok(Self { client, table, faults, db, stream_arn })
+    }
+
+    /// The table, to read back what the store wrote.
+    pub fn table(&self) -> inspect::Table {
+        inspect::Table { client: self.client.clone(), name: self.table.clone() }
     }
 
     /// Every item image ever written to the table, in the order written (DynamoDB JSON, from

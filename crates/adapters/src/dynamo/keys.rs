@@ -42,7 +42,7 @@ pub fn referral_pk(id: &ReferralId) -> String {
 pub(super) fn parent_sk(r: &ParentRef) -> String {
     format!("PARENT#{r}")
 }
-pub(super) fn notice_sk(r: &ParentRef, kind: NoticeKind, subject: &str) -> String {
+pub fn notice_sk(r: &ParentRef, kind: NoticeKind, subject: &str) -> String {
     format!("NOTICE#{r}#{}#{subject}", kind.as_str())
 }
 /// A parent's requests for a fresh link on one day (`ParentStore::count_link_request`; expires).

@@ -5,11 +5,9 @@
 use std::ops::Deref;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use jiff::{SignedDuration, Timestamp};
-use pt4c_adapters::dynamo::{keys, DynamoStore};
+use pt4c_adapters::dynamo::DynamoStore;
 use pt4c_domain::events::{DomainEvent, OutboxEvent, ParentActivated};
 use pt4c_domain::notice::NoticeKind;
 use pt4c_domain::ports::{ParentRecord, ParentStore, ReferralStore, WorkshopStore};
@@ -17,7 +15,7 @@ use pt4c_domain::referral::NewReferral;
 use pt4c_domain::workshop::{Mode, Trainer, Workshop, WorkshopStatus};
 use pt4c_domain::{ParentId, ReferralId};
 use pt4c_emulator::table::TableSpec;
-use pt4c_emulator::{Emulator, Faults, When};
+use pt4c_emulator::{inspect, Emulator, Faults, When};
 
 /// The DynamoDB to run the suite against instead of dynoxide in process (`http://127.0.0.1:5055`).
 pub(crate) const ENDPOINT_VAR: &str = "PT4C_STORE_ENDPOINT";
@@ -75,7 +73,7 @@ impl Harness {
     async fn start(lease: Option<Duration>) -> Harness {
         let (client, table, faults, emulator) = match std::env::var(ENDPOINT_VAR) {
             Ok(endpoint) if !endpoint.is_empty() => {
-                let (client, faults) = endpoint_client(&endpoint);
+                let (client, faults) = pt4c_emulator::client_for(&endpoint);
                 let table = format!("pt4c-store-{}", uuid::Uuid::new_v4().simple());
                 let spec = TableSpec::project().expect("the template's table");
                 pt4c_emulator::table::create(&client, &table, &spec, false).await.expect("the table created");
@@ -103,44 +101,24 @@ impl Harness {
     /// first (cases that need more say so with `needs_history!`).
     pub(crate) async fn outbox_events(&self) -> Vec<OutboxEvent> {
         match &self.emulator {
-            Some(db) => {
-                let written = db.written().expect("the table's stream");
-                written.iter().filter(|i| i["sk"]["S"] == keys::OUTBOX_DUE_PK).map(outbox_event).collect()
-            }
+            Some(db) => inspect::outbox_events(&db.written().expect("the table's stream")),
             None => self.pending_events().await,
         }
     }
 
     /// Events in the outbox now (written, not yet delivered), oldest first.
     pub(crate) async fn pending_events(&self) -> Vec<OutboxEvent> {
-        let items = self.scan("sk = :o", &[(":o", keys::OUTBOX_DUE_PK)]).await;
-        let mut events: Vec<OutboxEvent> = items.iter().map(|i| outbox_event(&item_json(i))).collect();
-        events.sort_by(|a, b| (a.created_at, &a.event_id).cmp(&(b.created_at, &b.event_id)));
-        events
+        self.table().pending_events().await
     }
 
     /// The (kind, subject) of every notice recorded sent to the parent, in the order sent.
     pub(crate) async fn notices_sent(&self, p: &ParentId) -> Vec<(NoticeKind, String)> {
-        let items = self.partition(keys::referral_pk(p.referral_id()), &format!("NOTICE#{}#", p.parent_ref())).await;
-        let mut sent: Vec<(u128, NoticeKind, String)> = items
-            .iter()
-            .filter(|i| i.contains_key("sentAt"))
-            .map(|i| {
-                let order = i.get("sentOrder").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or_default();
-                let kind = NoticeKind::parse(&text(i, "kind")).expect("a notice's kind");
-                (order, kind, text(i, "subject"))
-            })
-            .collect();
-        sent.sort_by_key(|(order, _, _)| *order);
-        sent.into_iter().map(|(_, kind, subject)| (kind, subject)).collect()
+        self.table().notices_sent(p).await
     }
 
     /// The provider's message id recorded for a notice sent.
     pub(crate) async fn notice_message_id(&self, p: &ParentId, kind: NoticeKind, subject: &str) -> Option<String> {
-        // `keys::notice_sk`, as the table's layout (`dynamo` module docs) gives it.
-        let sk = format!("NOTICE#{}#{}#{subject}", p.parent_ref(), kind.as_str());
-        let item = self.item(keys::referral_pk(p.referral_id()), sk).await?;
-        item.get("messageId").and_then(|v| v.as_s().ok()).cloned()
+        self.table().notice_message_id(p, kind, subject).await
     }
 
     /// Waits until every claim taken so far has run out of lease (the store has a short one).
@@ -152,26 +130,18 @@ impl Harness {
 
     /// Requests for a fresh link counted for the parent on `day`.
     pub(crate) async fn link_requests(&self, p: &ParentId, day: jiff::civil::Date) -> u32 {
-        let item = self.item(keys::referral_pk(p.referral_id()), keys::link_requests_sk(p.parent_ref(), day)).await;
-        item.and_then(|i| i.get("requests").and_then(|v| v.as_n().ok()).map(|n| n.parse().expect("a count"))).unwrap_or(0)
+        self.table().link_requests(p, day).await
     }
 
     /// The roster places (co-parent guards) on a workshop: (case number, parent).
     pub(crate) async fn roster_places(&self, w: &pt4c_domain::WorkshopId) -> Vec<(String, ParentId)> {
-        let places = self.partition(keys::workshop_pk(w), &keys::roster_sk("")).await;
-        places
-            .iter()
-            .map(|i| {
-                let case = text(i, "sk").trim_start_matches(&keys::roster_sk("")).to_owned();
-                (case, ParentId::parse(&text(i, "parentId")).expect("a parent id on the roster"))
-            })
-            .collect()
+        self.table().roster_places(w).await
     }
 
     /// Items stored under a referral (its partition): the referral, parents, notices, link counts,
     /// follow-ups and concerns.
     pub(crate) async fn referral_items(&self, id: &ReferralId) -> usize {
-        self.partition(keys::referral_pk(id), "").await.len()
+        self.table().referral_items(id).await
     }
 
     /// The workshop as stored.
@@ -181,13 +151,7 @@ impl Harness {
 
     /// The referral's mark in the due-index: `("CLOSING" | "ERASE", due)`.
     pub(crate) async fn referral_mark(&self, id: &ReferralId) -> Option<(&'static str, Timestamp)> {
-        let item = self.item(keys::referral_pk(id), "REFERRAL".into()).await?;
-        let mark = match text(&item, "duePk").as_str() {
-            "CLOSING" => "CLOSING",
-            "ERASE" => "ERASE",
-            _ => return None,
-        };
-        Some((mark, text(&item, "dueAt").parse().expect("a due key is a time")))
+        self.table().referral_mark(id).await
     }
 
     /// The next `operation` whose request carries `containing` fails before it reaches the table.
@@ -200,81 +164,9 @@ impl Harness {
         self.faults.fail_next(operation, containing, When::AfterCommit);
     }
 
-    async fn item(&self, pk: String, sk: String) -> Option<Item> {
-        let get = self.client.get_item().table_name(&self.table).key("pk", s(pk)).key("sk", s(sk)).consistent_read(true);
-        get.send().await.expect("get").item
+    fn table(&self) -> inspect::Table {
+        inspect::Table { client: self.client.clone(), name: self.table.clone() }
     }
-
-    /// Items in a partition, by sort-key prefix (all of them if it is empty: DynamoDB refuses an
-    /// empty key value, even in `begins_with`; dynoxide takes one).
-    async fn partition(&self, pk: String, prefix: &str) -> Vec<Item> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let q = self.client.query().table_name(&self.table).expression_attribute_values(":pk", s(&pk));
-            let q = match prefix {
-                "" => q.key_condition_expression("pk = :pk"),
-                _ => q.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(prefix)),
-            };
-            let out = q.consistent_read(true).set_exclusive_start_key(start).send().await.expect("query");
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return items,
-            }
-        }
-    }
-
-    async fn scan(&self, filter: &str, values: &[(&str, &str)]) -> Vec<Item> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut scan = self.client.scan().table_name(&self.table).filter_expression(filter).consistent_read(true);
-            for (k, v) in values {
-                scan = scan.expression_attribute_values(*k, s(*v));
-            }
-            let out = scan.set_exclusive_start_key(start).send().await.expect("scan");
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return items,
-            }
-        }
-    }
-}
-
-/// A client for the DynamoDB at `endpoint`, as `Emulator::start` makes one: no retries of the
-/// SDK's own, so an injected fault reaches the store.
-fn endpoint_client(endpoint: &str) -> (Client, Faults) {
-    let faults = Faults::default();
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-2"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "store-tests"))
-        .endpoint_url(endpoint)
-        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-        .interceptor(faults.clone())
-        .build();
-    (Client::from_conf(config), faults)
-}
-
-type Item = std::collections::HashMap<String, AttributeValue>;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn text(i: &Item, k: &str) -> String {
-    i.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
-}
-
-/// An item's text attributes as DynamoDB JSON (`{"a": {"S": "..."}}`), as the stream gives them.
-fn item_json(i: &Item) -> serde_json::Value {
-    i.iter().filter_map(|(k, v)| Some((k.clone(), serde_json::json!({"S": v.as_s().ok()?})))).collect::<serde_json::Map<_, _>>().into()
-}
-
-fn outbox_event(image: &serde_json::Value) -> OutboxEvent {
-    serde_json::from_str(image["event"]["S"].as_str().expect("an outbox item has its event")).expect("an outbox event")
 }
 
 pub(crate) fn at(s: &str) -> Timestamp {

@@ -7,7 +7,6 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use jiff::{SignedDuration, Timestamp};
-use pt4c_adapters::dynamo::keys;
 use pt4c_adapters::dynamo::DynamoStore;
 use pt4c_app::referrals::Taken;
 use pt4c_app::{App, Settings};
@@ -21,7 +20,7 @@ use pt4c_domain::referral::{NewReferral, ReferralRequest};
 use pt4c_domain::timings::Timings;
 use pt4c_domain::workshop::{Booking, Mode, Trainer, Workshop, WorkshopStatus};
 use pt4c_domain::{london_date, Clock, ParentId, ReferralId};
-use pt4c_emulator::{Emulator, When};
+use pt4c_emulator::{inspect, Emulator, When};
 use pt4c_memory::MemoryBus;
 
 /// The sample referral: parents A (online only) and B (either mode) of case ZW26P00123,
@@ -230,8 +229,7 @@ impl TestApp {
     /// Every event written with a change, in the order written (published since or not): the
     /// outbox items in the table's stream.
     pub fn outbox_events(&self) -> Vec<OutboxEvent> {
-        let written = self.db.written().expect("the table's stream");
-        written.iter().filter(|i| i["sk"]["S"] == keys::OUTBOX_DUE_PK).map(outbox_event).collect()
+        inspect::outbox_events(&self.db.written().expect("the table's stream"))
     }
 
     /// The domain events written with changes, in order.
@@ -241,55 +239,22 @@ impl TestApp {
 
     /// Events in the outbox now (written, not yet published), oldest first.
     pub async fn pending_events(&self) -> Vec<OutboxEvent> {
-        let out = self
-            .db
-            .client
-            .scan()
-            .table_name(&self.db.table)
-            .filter_expression("sk = :o")
-            .expression_attribute_values(":o", s(keys::OUTBOX_DUE_PK));
-        let items = out.send().await.expect("scan").items.unwrap_or_default();
-        let mut events: Vec<OutboxEvent> = items.iter().map(|i| outbox_event(&item_json(i))).collect();
-        events.sort_by(|a, b| (a.created_at, &a.event_id).cmp(&(b.created_at, &b.event_id)));
-        events
+        self.db.table().pending_events().await
     }
 
-    /// Items in a partition, by sort-key prefix (none: the whole partition; DynamoDB refuses an
-    /// empty `begins_with` on a key, which dynoxide lets through).
-    async fn partition(&self, pk: String, prefix: &str) -> Vec<Item> {
-        let q = self.db.client.query().table_name(&self.db.table).expression_attribute_values(":pk", s(&pk));
-        let q = match prefix {
-            "" => q.key_condition_expression("pk = :pk"),
-            p => q.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(p)),
-        };
-        q.send().await.expect("query").items.unwrap_or_default()
-    }
-
-    /// Items stored under a referral (its partition): the referral, parents, notices, link counts,
-    /// follow-ups, concerns, tasks.
+    /// Items stored under a referral (its partition).
     pub async fn referral_items(&self, id: &ReferralId) -> usize {
-        self.partition(keys::referral_pk(id), "").await.len()
+        self.db.table().referral_items(id).await
     }
 
     /// The roster places (co-parent guards) on a workshop: (case number, parent).
     pub async fn roster_places(&self, w: &pt4c_domain::WorkshopId) -> Vec<(String, ParentId)> {
-        let places = self.partition(keys::workshop_pk(w), &keys::roster_sk("")).await;
-        let text = |i: &Item, k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        places
-            .iter()
-            .map(|i| {
-                let case = text(i, "sk").trim_start_matches(&keys::roster_sk("")).to_owned();
-                (case, ParentId::parse(&text(i, "parentId")).expect("a parent id on the roster"))
-            })
-            .collect()
+        self.db.table().roster_places(w).await
     }
 
     /// Requests for a fresh link counted for the parent on `day`.
     pub async fn link_requests(&self, p: &ParentId, day: jiff::civil::Date) -> u32 {
-        let item = self.db.client.get_item().table_name(&self.db.table);
-        let item = item.key("pk", s(keys::referral_pk(p.referral_id()))).key("sk", s(keys::link_requests_sk(p.parent_ref(), day)));
-        let item = item.send().await.expect("get").item.unwrap_or_default();
-        item.get("requests").and_then(|v| v.as_n().ok()).map_or(0, |n| n.parse().expect("a count"))
+        self.db.table().link_requests(p, day).await
     }
 
     /// The parent's arrangement tasks, as the store answers them.
@@ -297,44 +262,14 @@ impl TestApp {
         pt4c_domain::ports::ArrangementStore::tasks_of(&self.store, p).await.expect("store answers")
     }
 
-    async fn scan(&self, filter: &str, values: &[(&str, &str)]) -> Vec<Item> {
-        let mut scan = self.db.client.scan().table_name(&self.db.table).filter_expression(filter);
-        for (k, v) in values {
-            scan = scan.expression_attribute_values(*k, s(*v));
-        }
-        scan.send().await.expect("scan").items.unwrap_or_default()
-    }
-
     /// The subjects of the emails of `kind` recorded sent to the coordinators, in the order sent.
     pub async fn coordinator_notices_sent(&self, kind: NoticeKind) -> Vec<String> {
-        let prefix = format!("STAFFNOTICE#{}#", kind.as_str());
-        let items = self.scan("begins_with(sk, :p) AND attribute_exists(sentAt)", &[(":p", &prefix)]).await;
-        let mut sent: Vec<(u64, String)> = items
-            .iter()
-            .map(|i| {
-                let order = i.get("sentOrder").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or_default();
-                let sk = i.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                (order, sk.trim_start_matches(&prefix).to_owned())
-            })
-            .collect();
-        sent.sort();
-        sent.into_iter().map(|(_, subject)| subject).collect()
+        self.db.table().coordinator_notices_sent(kind).await
     }
 
     /// The texts to the parent not sent because the number said STOP: (kind, subject).
     pub async fn texts_opted_out(&self, p: &ParentId) -> Vec<(NoticeKind, String)> {
-        let prefix = format!("NOTICE#{}#", p.parent_ref());
-        let items = self.partition(keys::referral_pk(p.referral_id()), &prefix).await;
-        items
-            .iter()
-            .filter(|i| i.get("state").and_then(|v| v.as_s().ok()).is_some_and(|st| st == "opted-out"))
-            .filter_map(|i| {
-                let sk = i.get("sk")?.as_s().ok()?;
-                // A text's subject ends `#sms` (`texting::sms_subject`).
-                let (kind, subject) = sk.strip_prefix(&prefix).filter(|k| k.ends_with("#sms"))?.split_once('#')?;
-                Some((NoticeKind::parse(kind)?, subject.to_owned()))
-            })
-            .collect()
+        self.db.table().texts_opted_out(p).await
     }
 
     /// The next `operation` whose request carries `containing` fails before it reaches the table.
@@ -351,21 +286,6 @@ impl TestApp {
     pub fn published(&self, detail_type: &str) -> Vec<DomainEvent> {
         self.bus.published_events().into_iter().filter(|e| e.detail_type() == detail_type).collect()
     }
-}
-
-type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
-
-fn s(v: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
-    aws_sdk_dynamodb::types::AttributeValue::S(v.into())
-}
-
-/// An item's text attributes as DynamoDB JSON (`{"a": {"S": "..."}}`), as the stream gives them.
-fn item_json(i: &Item) -> serde_json::Value {
-    i.iter().filter_map(|(k, v)| Some((k.clone(), serde_json::json!({"S": v.as_s().ok()?})))).collect::<serde_json::Map<_, _>>().into()
-}
-
-fn outbox_event(image: &serde_json::Value) -> OutboxEvent {
-    serde_json::from_str(image["event"]["S"].as_str().expect("an outbox item has its event")).expect("an outbox event")
 }
 
 pub fn referral_id() -> ReferralId {
