@@ -129,7 +129,7 @@ fi
 # The waiting-list race (30 parents, 20 rounds; 3 in the test command), the booking race (30
 # parents for 6 seats, 20 rounds; 5 in the test command) and the sweep over 10,000
 # stored referrals (1,000 in the test command), and the seat-race property over the store on the
-# in-process emulator (256 orders; 8 in the test command): each checks what it checks at both sizes.
+# in-process emulator (256 orders; 4 in the test command): each checks what it checks at both sizes.
 if step heavy; then
     : > "$OUT/heavy.txt"
     for t in 'booking::waiting::thirty_waiting_parents_race' 'booking::races::thirty_parents_from_fifteen_cases' 'deadlines::with_thousands_of_referrals_stored' 'seat_races::seats_booked_and_held'; do

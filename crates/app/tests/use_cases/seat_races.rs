@@ -236,13 +236,13 @@ fn cases() -> u32 {
     if std::env::var_os("PT4C_FULL_SIZE").is_some() {
         256
     } else {
-        8
+        4
     }
 }
 
 proptest! {
     // Each order runs on a database of its own through the real SDK (about 5 s): the test
-    // command tries 8, `PT4C_FULL_SIZE=1` (the bench's `heavy` step) 256.
+    // command tries 4, `PT4C_FULL_SIZE=1` (the bench's `heavy` step) 256.
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
