@@ -19,16 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use super::items::{from_item, to_item};
 use super::keys::{due_key, parent_sk, referral_pk, DUE_INDEX};
+use super::keys::{ledger_key, task_sk};
 use super::{s, sdk_error, wall_clock_millis, DynamoStore, Item};
 
 /// Open tasks in the due-index, by their workshop's start.
 const TASK_DUE_PK: &str = "TASK";
-/// Emails to the coordinators about the course as a whole.
-const COORDINATORS_PK: &str = "COORDINATORS";
-
-fn task_sk(parent: &ParentId, task_id: &str) -> String {
-    format!("TASK#{}#{task_id}", parent.parent_ref())
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -225,11 +220,6 @@ impl DynamoStore {
             Err(e) => Err(Settled::Failed(sdk_error("UpdateItem", e))),
         }
     }
-}
-
-fn ledger_key(about: Option<&ReferralId>, kind: NoticeKind, subject: &str) -> (String, String) {
-    let pk = about.map(referral_pk).unwrap_or_else(|| COORDINATORS_PK.into());
-    (pk, format!("STAFFNOTICE#{}#{subject}", kind.as_str()))
 }
 
 /// A claim on an email to the coordinators (no personal data: ids and a day).

@@ -19,18 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use super::items::{from_item, outbox_item, to_item};
 use super::keys::{due_key, parent_sk, referral_pk};
+use super::keys::{message_pk, unreachable_sk};
 use super::{s, sdk_error, DynamoStore, Item};
 
 const UNREACHABLE_DUE_PK: &str = "UNREACHABLE";
 /// SES reports within days; the lookup is kept a month.
 const MESSAGE_KEPT_SECS: i64 = 30 * 24 * 3600;
-
-fn message_pk(message_id: &str) -> String {
-    format!("MESSAGE#{message_id}")
-}
-fn unreachable_sk(r: &ParentRef) -> String {
-    format!("UNREACHABLE#{r}")
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -2,12 +2,17 @@
 
 use jiff::Timestamp;
 use pt4c_domain::notice::NoticeKind;
+use pt4c_domain::reporting::Month;
+use pt4c_domain::sms::UkMobile;
 use pt4c_domain::ParentId;
 use pt4c_domain::ParentRef;
 use pt4c_domain::ReferralId;
 use pt4c_domain::WorkshopId;
 
 pub const DUE_INDEX: &str = "due-index";
+
+/// Emails to the coordinators about the course as a whole.
+pub(super) const COORDINATORS_PK: &str = "COORDINATORS";
 
 /// Open workshops with a seat left, by start (see `workshop::bookable`): sparse, keyed on
 /// `bookablePk` and `bookableAt` (the due key of the start).
@@ -80,4 +85,35 @@ pub(super) fn named_parent_sk(parent: &ParentId) -> String {
 /// Key an item in the due-index sorts on: whole seconds, so the text sorts as the time does.
 pub fn due_key(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+pub(super) fn session_pk(key: &str) -> String {
+    format!("SESSION#{key}")
+}
+pub(super) fn task_sk(parent: &ParentId, task_id: &str) -> String {
+    format!("TASK#{}#{task_id}", parent.parent_ref())
+}
+pub(super) fn ledger_key(about: Option<&ReferralId>, kind: NoticeKind, subject: &str) -> (String, String) {
+    let pk = about.map(referral_pk).unwrap_or_else(|| COORDINATORS_PK.into());
+    (pk, format!("STAFFNOTICE#{}#{subject}", kind.as_str()))
+}
+pub(super) fn waiting_sk(parent: &ParentId) -> String {
+    format!("WAITING#{}", parent.parent_ref())
+}
+pub(super) fn month_sk(m: Month) -> String {
+    format!("MONTH#{m}")
+}
+pub(super) fn seats_pk(w: &WorkshopId) -> String {
+    format!("REPORT#SEATS#{w}")
+}
+pub(super) fn message_pk(message_id: &str) -> String {
+    format!("MESSAGE#{message_id}")
+}
+pub(super) fn unreachable_sk(r: &ParentRef) -> String {
+    format!("UNREACHABLE#{r}")
+}
+pub(super) fn opt_out_key(number: &UkMobile) -> (String, String) {
+    (format!("SMSOPTOUT#{}", number.digest()), "SMSOPTOUT".to_owned())
+}
+pub(super) fn workshop_notice_sk(kind: NoticeKind, subject: &str) -> String {
+    format!("NOTICE#{}#{subject}", kind.as_str())
 }

@@ -9,6 +9,7 @@ use pt4c_domain::{ParentId, WorkshopId};
 use serde::{Deserialize, Serialize};
 
 use super::items::{to_item, NoticeItem};
+use super::keys::workshop_notice_sk;
 use super::keys::{notice_sk, referral_pk, workshop_pk};
 use super::{s, sdk_error, wall_clock_millis, wall_clock_nanos, DynamoStore};
 
@@ -129,10 +130,6 @@ struct WorkshopNoticeItem {
     claimed_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lease_until: Option<u64>,
-}
-
-fn workshop_notice_sk(kind: NoticeKind, subject: &str) -> String {
-    format!("NOTICE#{}#{subject}", kind.as_str())
 }
 
 // The ledger's rules on one notice item, whatever partition keeps it.

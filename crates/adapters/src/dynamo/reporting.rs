@@ -18,18 +18,13 @@ use pt4c_domain::ports::{PortError, ReportingStore};
 use pt4c_domain::reporting::{Add, Counter, Figure, Histogram, Month, MonthFigures, SeatCount, Stage, Tally, WaitingGauge};
 use pt4c_domain::WorkshopId;
 
+use super::keys::{month_sk, seats_pk};
 use super::{s, sdk_error, DynamoStore, Item};
 
 const MONTHS_PK: &str = "REPORT#MONTHS";
 const WAITING_PK: &str = "REPORT#WAITING";
 const WAITING_SK: &str = "WAITING";
 
-fn month_sk(m: Month) -> String {
-    format!("MONTH#{m}")
-}
-fn seats_pk(w: &WorkshopId) -> String {
-    format!("REPORT#SEATS#{w}")
-}
 fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }

@@ -12,6 +12,7 @@ use pt4c_domain::{ClaimId, ParentId, ParentRef};
 use serde::Serialize;
 
 use super::items::to_item;
+use super::keys::opt_out_key;
 use super::keys::{notice_sk, referral_pk};
 use super::notice::{claim_condition_values, CLAIM_CONDITION};
 use super::{cancellation, s, sdk_error, wall_clock_millis, Cancelled, DynamoStore};
@@ -32,10 +33,6 @@ struct SmsNoticeItem {
     claimed_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     lease_until: Option<u64>,
-}
-
-fn opt_out_key(number: &UkMobile) -> (String, String) {
-    (format!("SMSOPTOUT#{}", number.digest()), "SMSOPTOUT".to_owned())
 }
 
 impl DynamoStore {

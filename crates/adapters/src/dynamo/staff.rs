@@ -15,6 +15,7 @@ use pt4c_domain::ParentId;
 use serde::{Deserialize, Serialize};
 
 use super::items::{from_item, to_item, ParentItem};
+use super::keys::session_pk;
 use super::keys::{due_key, referral_pk, CONCERN_DUE_PK, DUE_INDEX, PARENT_DUE_PK};
 use super::{s, sdk_error, DynamoStore};
 
@@ -48,10 +49,6 @@ struct AuditItem {
 struct ConcernRead {
     #[serde(flatten)]
     concern: Concern,
-}
-
-fn session_pk(key: &str) -> String {
-    format!("SESSION#{key}")
 }
 
 impl StaffStore for DynamoStore {

@@ -18,15 +18,12 @@ use pt4c_domain::{OfferId, ParentId};
 use serde::{Deserialize, Serialize};
 
 use super::items::{from_item, may_take_a_seat, outbox_item, parent_update, status_name, to_item};
+use super::keys::waiting_sk;
 use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk};
 use super::{s, Cancelled, DynamoStore};
 
 const WAITING_DUE_PK: &str = "WAITING";
 const OFFER_DUE_PK: &str = "OFFER";
-
-fn waiting_sk(parent: &ParentId) -> String {
-    format!("WAITING#{}", parent.parent_ref())
-}
 
 /// The list's sort key: the court's date, then the second they joined, then who (unique).
 fn list_key(e: &WaitingEntry) -> String {
