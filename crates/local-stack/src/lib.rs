@@ -16,6 +16,7 @@ pub mod ses_events;
 pub mod staff;
 pub mod template;
 pub mod template_pool;
+pub mod wake;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
@@ -106,7 +107,11 @@ pub struct StackConfig {
     pub timings: Timings,
     pub outbox_grace: SignedDuration,
     pub relay_every: Duration,
+    /// How often an idle event poller polls its queue unbidden (it is woken at once when the stack
+    /// puts an event or sends an email: `wake`).
     pub poll_every: Duration,
+    /// Off: events stay on their queues until a test invokes the functions itself (the AWS-calls bench).
+    pub deliver_events: bool,
     /// Runs the deadline sweep on its template schedule, on the stack's clock. Off by default: tests run
     /// the sweep themselves, at the moments they choose; `pt4c-local` turns it on.
     pub scheduled_sweep: bool,
@@ -129,7 +134,8 @@ impl StackConfig {
             timings: Timings::default(),
             outbox_grace: SignedDuration::from_secs(30),
             relay_every: Duration::from_millis(500),
-            poll_every: Duration::from_millis(100),
+            poll_every: wake::IDLE_POLL,
+            deliver_events: true,
             scheduled_sweep: false,
             new_links_per_day: 3,
             clock_starts_at: None,
@@ -172,6 +178,8 @@ pub struct Shared {
     pub api: Router,
     /// The accounts seeded at start, with their passwords: they sign in at once, without MFA.
     pub seeded_staff: Vec<staff::SeededStaff>,
+    /// Rung after every call that may fill a polled queue (`wake`).
+    pub bell: Arc<tokio::sync::Notify>,
 }
 
 pub struct Stack {
@@ -237,7 +245,8 @@ pub fn api_router(deps: Deps, cognito: Cognito) -> Router {
 pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
     let yaml = std::fs::read_to_string(&cfg.template_path).with_context(|| format!("read {}", cfg.template_path.display()))?;
     let template = template::Template::parse(&yaml)?;
-    let sdk = moto_sdk(&cfg.moto_endpoint).await;
+    let bell = Arc::new(tokio::sync::Notify::new());
+    let sdk = wake::waking(moto_sdk(&cfg.moto_endpoint).await, bell.clone());
     let created = resources::create(&sdk, &template, &cfg.prefix)
         .await
         .with_context(|| format!("create the template's resources in the AWS stand-in at {}", cfg.moto_endpoint))?;
@@ -290,6 +299,7 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         api: api_router(deps.clone(), cognito.clone()),
         cognito,
         seeded_staff,
+        bell,
     });
 
     let mut tasks = Vec::new();
@@ -305,8 +315,11 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
             tracing::error!(error = %e, "the control plane stopped");
         }
     }));
-    tasks.extend(runner::spawn(shared.clone(), cfg.poll_every, cfg.relay_every));
-    tasks.push(ses_events::spawn(shared.clone(), cfg.poll_every.max(std::time::Duration::from_millis(250))));
+    tasks.extend(runner::spawn(shared.clone(), cfg.relay_every));
+    if cfg.deliver_events {
+        tasks.extend(runner::spawn_pollers(shared.clone(), cfg.poll_every));
+        tasks.push(ses_events::spawn(shared.clone(), cfg.poll_every));
+    }
     if cfg.scheduled_sweep {
         tasks.extend(runner::spawn_daily_sweep(shared.clone())?);
     }

@@ -103,31 +103,38 @@ fn dead_letters(shared: &Shared, function: &str) -> Result<DeadLetterQueue, Invo
     Ok(DeadLetterQueue::new(shared.sqs.clone(), url))
 }
 
-pub fn spawn(shared: Arc<Shared>, poll_every: Duration, relay_every: Duration) -> Vec<JoinHandle<()>> {
+/// One poller per rule's queue and one for the audit queue: each delivers what its queue holds,
+/// then waits for the stack's bell (or `idle`).
+pub fn spawn_pollers(shared: Arc<Shared>, idle: Duration) -> Vec<JoinHandle<()>> {
     let mut tasks = Vec::new();
     for (i, _) in shared.created.rule_queues.iter().enumerate() {
         let shared = shared.clone();
         tasks.push(tokio::spawn(async move {
-            loop {
+            crate::wake::poll_forever(&shared.bell, idle, Duration::ZERO, || async {
                 let rule = &shared.created.rule_queues[i];
-                if let Err(e) = deliver_batch(&shared, rule).await {
+                deliver_batch(&shared, rule).await.unwrap_or_else(|e| {
                     tracing::warn!(function = %rule.function, error = %e, "event delivery poll failed");
-                }
-                tokio::time::sleep(poll_every).await;
-            }
+                    0
+                })
+            })
+            .await
         }));
     }
-    {
-        let shared = shared.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                if let Err(e) = audit(&shared).await {
-                    tracing::warn!(error = %e, "audit poll failed");
-                }
-                tokio::time::sleep(poll_every).await;
-            }
-        }));
-    }
+    tasks.push(tokio::spawn(async move {
+        crate::wake::poll_forever(&shared.bell, idle, Duration::ZERO, || async {
+            audit(&shared).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "audit poll failed");
+                0
+            })
+        })
+        .await
+    }));
+    tasks
+}
+
+/// The outbox relay on its schedule.
+pub fn spawn(shared: Arc<Shared>, relay_every: Duration) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
     if shared.template.schedules.iter().any(|s| s.function == "EventRelayFunction") {
         tasks.push(tokio::spawn(async move {
             loop {
@@ -199,7 +206,8 @@ impl DailySchedule {
     }
 }
 
-async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> {
+/// Delivers what the rule's queue holds (10 at most); how many messages it held.
+async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<usize> {
     let sqs = &shared.sqs;
     let out = sqs
         .receive_message()
@@ -208,7 +216,9 @@ async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> 
         .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
         .send()
         .await?;
-    let deliveries = out.messages.unwrap_or_default().into_iter().map(|m| {
+    let messages = out.messages.unwrap_or_default();
+    let held = messages.len();
+    let deliveries = messages.into_iter().map(|m| {
         let sqs = sqs.clone();
         async move {
             let body = m.body.clone().unwrap_or_default();
@@ -242,13 +252,15 @@ async fn deliver_batch(shared: &Shared, rule: &RuleQueue) -> anyhow::Result<()> 
         }
     });
     join_all(deliveries).await;
-    Ok(())
+    Ok(held)
 }
 
-async fn audit(shared: &Shared) -> anyhow::Result<()> {
+async fn audit(shared: &Shared) -> anyhow::Result<usize> {
     let sqs = &shared.sqs;
     let out = sqs.receive_message().queue_url(&shared.created.audit_queue).max_number_of_messages(10).send().await?;
-    for m in out.messages.unwrap_or_default() {
+    let messages = out.messages.unwrap_or_default();
+    let held = messages.len();
+    for m in messages {
         if let Ok(e) = serde_json::from_str::<EventBridgeEvent>(m.body().unwrap_or_default()) {
             shared.events.lock().unwrap_or_else(|e| e.into_inner()).push(SeenEvent {
                 detail_type: e.detail_type,
@@ -263,7 +275,7 @@ async fn audit(shared: &Shared) -> anyhow::Result<()> {
             .await
             .ok();
     }
-    Ok(())
+    Ok(held)
 }
 
 /// Invokes an HTTP function with an API Gateway HTTP API (v2) payload, answering as Lambda does.

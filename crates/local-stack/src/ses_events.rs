@@ -87,15 +87,20 @@ pub fn simulate(message_id: &str, source: &str, destinations: &[String], sent_at
 }
 
 /// Emits the simulator's events for each email to it that this stack sent, once each.
-pub fn spawn(shared: Arc<Shared>, every: Duration) -> JoinHandle<()> {
+/// Answers each email sent to the simulator, woken by the stack's bell when an email goes out.
+pub fn spawn(shared: Arc<Shared>, idle: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut seen = HashSet::new();
-        loop {
-            if let Err(e) = emit_new(&shared, &mut seen).await {
-                tracing::warn!(error = %e, "the SES simulator's events could not be emitted");
+        let seen = tokio::sync::Mutex::new(HashSet::new());
+        crate::wake::poll_forever(&shared.bell, idle, Duration::ZERO, || async {
+            match emit_new(&shared, &mut *seen.lock().await).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the SES simulator's events could not be emitted");
+                    0
+                }
             }
-            tokio::time::sleep(every).await;
-        }
+        })
+        .await
     })
 }
 
