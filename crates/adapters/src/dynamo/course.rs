@@ -16,13 +16,12 @@ use pt4c_domain::workshop::Booking;
 use pt4c_domain::{ParentId, ReferralId, WorkshopId};
 use serde::{Deserialize, Serialize};
 
-use super::items::{
-    from_item, outbox_item, parent_update, record_from, status_name, to_item, FollowUpItem, ParentItem, ReferralItem, RosterItem,
-};
+use super::items::{from_item, outbox_item, record_from, status_name, to_item, FollowUpItem, ParentItem, ReferralItem, RosterItem};
 use super::keys::{
     concern_sk, due_key, follow_up_sk, parent_sk, referral_pk, roster_sk, workshop_pk, CLOSING_DUE_PK, CONCERN_DUE_PK, ERASE_DUE_PK,
     FOLLOW_UP_DONE, FOLLOW_UP_DUE, FOLLOW_UP_LATE,
 };
+use super::update::parent_update;
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
 #[derive(Debug, Serialize, Deserialize)]

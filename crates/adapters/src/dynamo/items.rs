@@ -15,8 +15,8 @@ use pt4c_domain::WorkshopId;
 use pt4c_domain::{ParentId, ParentRef, ReferralId};
 use serde::{Deserialize, Serialize};
 
-use super::keys::{due_key, outbox_pk, workshop_pk, OUTBOX_DUE_PK, PARENT_DUE_PK, WORKSHOP_DUE_PK};
-use super::{s, Item};
+use super::keys::{due_key, outbox_pk, workshop_pk, OUTBOX_DUE_PK, WORKSHOP_DUE_PK};
+use super::Item;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -108,32 +108,6 @@ impl ParentItem {
             booking: self.booking.clone(),
         }
     }
-}
-
-/// The update-expression clauses that move a parent in the due-index (or take it out) and bump
-/// its revision, merged with a change's own SET and REMOVE clauses.
-pub(super) fn parent_update(sets: &[&str], removes: &[&str], due: Option<Timestamp>) -> (String, Vec<(&'static str, AttributeValue)>) {
-    let mut sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
-    let mut removes: Vec<String> = removes.iter().map(|x| x.to_string()).collect();
-    let mut values = vec![(":revOne", AttributeValue::N("1".into()))];
-    match due {
-        Some(at) => {
-            sets.push("duePk = :duePk".into());
-            sets.push("dueAt = :dueAt".into());
-            values.push((":duePk", s(PARENT_DUE_PK)));
-            values.push((":dueAt", s(due_key(at))));
-        }
-        None => removes.extend(["duePk".to_string(), "dueAt".to_string()]),
-    }
-    let mut expr = String::new();
-    if !sets.is_empty() {
-        expr.push_str(&format!("SET {} ", sets.join(", ")));
-    }
-    if !removes.is_empty() {
-        expr.push_str(&format!("REMOVE {} ", removes.join(", ")));
-    }
-    expr.push_str("ADD rev :revOne");
-    (expr, values)
 }
 
 /// A parent's status as the table spells it.

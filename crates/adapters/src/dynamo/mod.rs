@@ -58,6 +58,7 @@ mod reporting;
 mod sms;
 mod staff;
 mod sweep;
+mod update;
 mod waiting;
 mod workshop;
 

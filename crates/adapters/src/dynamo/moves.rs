@@ -10,8 +10,9 @@ use pt4c_domain::ports::{BookingOutcome, BookingUpdate, EditOutcome, ParentRecor
 use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::workshop::{BookingRefusal, Workshop, WorkshopStatus};
 
-use super::items::{outbox_item, parent_update, status_name};
+use super::items::{outbox_item, status_name};
 use super::keys::{due_key, parent_sk, referral_pk, workshop_pk, BOOKABLE_PK_OPEN};
+use super::update::{parent_update, UpdateExpr};
 use super::workshop::as_read;
 use super::{jittered_backoff, s, sdk_error, Cancelled, DynamoStore, CONFLICT_RETRIES};
 
@@ -118,10 +119,12 @@ impl DynamoStore {
         // The new seat and roster place, as `book` takes them.
         let (booking, [seat, guard]) = self.seat_taken(parent, to, now)?;
         // The parent: still holding the booking read, at the rev read.
-        let (expr, mut values) = parent_update(&["booking = :booking"], &[], due);
-        let expr = expr.replace("ADD rev :revOne", "ADD rev :revOne, rosteredOn :rostered");
+        let (expr, mut values) = UpdateExpr::parent(due)
+            .set("booking = :booking")
+            .add("rosteredOn :rostered")
+            .value(":rostered", AttributeValue::Ss(vec![to.workshop_id.to_string()]))
+            .build();
         values.extend([
-            (":rostered", AttributeValue::Ss(vec![to.workshop_id.to_string()])),
             (":booking", value(&booking)?),
             (":booked", s(status_name(ParentStatus::WorkshopBooked))),
             (":from", s(from.workshop_id.to_string())),

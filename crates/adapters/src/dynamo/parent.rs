@@ -12,8 +12,9 @@ use pt4c_domain::progress::ParentStatus;
 use pt4c_domain::referral::ParentDetails;
 use pt4c_domain::ParentId;
 
-use super::items::{from_item, outbox_item, parent_record, parent_update, status_name, ParentItem, ReferralItem};
+use super::items::{from_item, outbox_item, parent_record, status_name, ParentItem, ReferralItem};
 use super::keys::{link_requests_sk, parent_sk, referral_pk};
+use super::update::parent_update;
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
 impl ParentStore for DynamoStore {

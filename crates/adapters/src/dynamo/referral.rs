@@ -10,8 +10,9 @@ use pt4c_domain::progress::{ParentStatus, ProgressRecord, ReferralStatus};
 use pt4c_domain::referral::{surname_key, CaseNumber, NewReferral, NAMED_AT_MOST};
 use pt4c_domain::{ParentId, ReferralId};
 
-use super::items::{from_item, outbox_item, parent_update, record_from, status_name, to_item, ParentItem, ReferralItem};
+use super::items::{from_item, outbox_item, record_from, status_name, to_item, ParentItem, ReferralItem};
 use super::keys::{case_pk, due_key, name_pk, named_parent_sk, parent_sk, referral_pk, ERASE_DUE_PK, PARENT_DUE_PK};
+use super::update::parent_update;
 use super::{s, sdk_error, Cancelled, DynamoStore, Item};
 
 /// A withdrawal re-read this many times when its parents change under it.

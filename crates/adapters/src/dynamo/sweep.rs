@@ -12,11 +12,12 @@ use pt4c_domain::{ParentId, ReferralId};
 use serde::Deserialize;
 
 use super::items::FollowUpItem;
-use super::items::{from_item, outbox_item, parent_update, status_name, CancellingMark, ParentItem};
+use super::items::{from_item, outbox_item, status_name, CancellingMark, ParentItem};
 use super::keys::{
     case_pk, follow_up_sk, name_pk, named_parent_sk, parent_sk, referral_pk, workshop_pk, CANCELLING_DUE_PK, CLOSING_DUE_PK, ERASE_DUE_PK,
     FOLLOW_UP_DUE, FOLLOW_UP_LATE, PARENT_DUE_PK,
 };
+use super::update::parent_update;
 use super::{s, sdk_error, Cancelled, DynamoStore};
 
 #[derive(Deserialize)]

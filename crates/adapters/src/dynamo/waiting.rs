@@ -17,9 +17,10 @@ use pt4c_domain::workshop::Workshop;
 use pt4c_domain::{OfferId, ParentId};
 use serde::{Deserialize, Serialize};
 
-use super::items::{from_item, may_take_a_seat, outbox_item, parent_update, status_name, to_item};
+use super::items::{from_item, may_take_a_seat, outbox_item, status_name, to_item};
 use super::keys::waiting_sk;
 use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk};
+use super::update::parent_update;
 use super::{s, Cancelled, DynamoStore};
 
 const WAITING_DUE_PK: &str = "WAITING";

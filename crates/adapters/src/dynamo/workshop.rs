@@ -13,10 +13,9 @@ use pt4c_domain::workshop::{Booking, BookingRefusal, Workshop, WorkshopStatus};
 use pt4c_domain::ParentId;
 use pt4c_domain::WorkshopId;
 
-use super::items::{
-    from_item, may_take_a_seat, outbox_item, parent_update, status_name, to_item, CancellingMark, RosterItem, WorkshopItem,
-};
+use super::items::{from_item, may_take_a_seat, outbox_item, status_name, to_item, CancellingMark, RosterItem, WorkshopItem};
 use super::keys::{due_key, parent_sk, referral_pk, roster_sk, workshop_pk, CANCELLING_DUE_PK, CANCELLING_SK, DUE_INDEX, WORKSHOP_DUE_PK};
+use super::update::{parent_update, UpdateExpr};
 use super::{jittered_backoff, s, sdk_error, DynamoStore, CONFLICT_RETRIES};
 
 mod bookable;
@@ -208,9 +207,13 @@ impl WorkshopStore for DynamoStore {
     ) -> Result<BookingOutcome, PortError> {
         let (booking, [seat, guard]) = self.seat_taken(parent, w, now)?;
         let booking_value = serde_dynamo::to_attribute_value(&booking).map_err(|e| PortError::Permanent(e.to_string()))?;
-        let (expr, mut values) = parent_update(&["booking = :booking", "#status = :booked"], &["attended"], due);
-        let expr = expr.replace("ADD rev :revOne", "ADD rev :revOne, rosteredOn :rostered");
-        values.push((":rostered", AttributeValue::Ss(vec![w.workshop_id.to_string()])));
+        let (expr, mut values) = UpdateExpr::parent(due)
+            .set("booking = :booking")
+            .set("#status = :booked")
+            .remove("attended")
+            .add("rosteredOn :rostered")
+            .value(":rostered", AttributeValue::Ss(vec![w.workshop_id.to_string()]))
+            .build();
         values.extend([(":booking", booking_value), (":booked", s(status_name(ParentStatus::WorkshopBooked)))]);
         let (may_book, may_book_values) = may_take_a_seat();
         values.extend(may_book_values);
