@@ -110,7 +110,7 @@ pub fn spawn_pollers(shared: Arc<Shared>, idle: Duration) -> Vec<JoinHandle<()>>
     for (i, _) in shared.created.rule_queues.iter().enumerate() {
         let shared = shared.clone();
         tasks.push(tokio::spawn(async move {
-            crate::wake::poll_forever(&shared.bell, idle, Duration::ZERO, || async {
+            crate::wake::poll_forever(&shared.bell, idle, || async {
                 let rule = &shared.created.rule_queues[i];
                 deliver_batch(&shared, rule).await.unwrap_or_else(|e| {
                     tracing::warn!(function = %rule.function, error = %e, "event delivery poll failed");
@@ -121,7 +121,7 @@ pub fn spawn_pollers(shared: Arc<Shared>, idle: Duration) -> Vec<JoinHandle<()>>
         }));
     }
     tasks.push(tokio::spawn(async move {
-        crate::wake::poll_forever(&shared.bell, idle, Duration::ZERO, || async {
+        crate::wake::poll_forever(&shared.bell, idle, || async {
             audit(&shared).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "audit poll failed");
                 0

@@ -86,19 +86,17 @@ pub fn simulate(message_id: &str, source: &str, destinations: &[String], sent_at
     events
 }
 
-/// Emits the simulator's events for each email to it that this stack sent, once each.
-/// Answers each email sent to the simulator, woken by the stack's bell when an email goes out.
+/// Emits the simulator's events for each email to it that this stack sent, once each; woken by
+/// the stack's bell when an email goes out.
 pub fn spawn(shared: Arc<Shared>, idle: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let seen = tokio::sync::Mutex::new(HashSet::new());
-        crate::wake::poll_forever(&shared.bell, idle, Duration::ZERO, || async {
-            match emit_new(&shared, &mut *seen.lock().await).await {
-                Ok(()) => 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "the SES simulator's events could not be emitted");
-                    0
-                }
+        crate::wake::poll_forever(&shared.bell, idle, || async {
+            if let Err(e) = emit_new(&shared, &mut *seen.lock().await).await {
+                tracing::warn!(error = %e, "the SES simulator's events could not be emitted");
             }
+            // Its own PutEvents rings the bell: no need to report work found.
+            0
         })
         .await
     })

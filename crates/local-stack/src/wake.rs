@@ -29,9 +29,8 @@ pub fn waking(sdk: aws_config::SdkConfig, bell: Arc<Notify>) -> aws_config::SdkC
     sdk.into_builder().http_client(Waking { inner, bell }).build()
 }
 
-/// Runs `poll` until it finds nothing, then waits for the bell (or `idle`) and polls again.
-/// `busy_pause` spaces polls that found work (0: at once).
-pub async fn poll_forever<F, Fut>(bell: &Notify, idle: Duration, busy_pause: Duration, mut poll: F) -> !
+/// Runs `poll` again at once while it finds work, then waits for the bell (or `idle`).
+pub async fn poll_forever<F, Fut>(bell: &Notify, idle: Duration, mut poll: F) -> !
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = usize>,
@@ -42,7 +41,6 @@ where
         tokio::pin!(rung);
         rung.as_mut().enable();
         if poll().await > 0 {
-            tokio::time::sleep(busy_pause).await;
             continue;
         }
         tokio::select! {
@@ -132,7 +130,7 @@ mod tests {
         let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (counted, bell) = (polls.clone(), bell.clone());
         let task = tokio::spawn(async move {
-            poll_forever(&bell, idle, Duration::ZERO, || {
+            poll_forever(&bell, idle, || {
                 counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 async { 0 }
             })
