@@ -31,7 +31,7 @@ fn referrals() -> usize {
 fn never_activated_b(i: usize) -> bool {
     i == referrals() / 2 - 1 || i == referrals() - 1
 }
-/// Seeds the stand-in's faults: the same seed refuses the same share of calls (their order varies
+/// Seeds the stack's chaos (`pt4c_local::faults`): the same seed refuses the same share of calls (their order varies
 /// with the machine's timing, so the exact calls do too).
 const SEED: u64 = 20261128;
 
@@ -88,7 +88,7 @@ async fn referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refused() {
     let created = &app.stack.shared.created;
     let chaos = json!({"seed": SEED, "rate": 0.1, "services": ["dynamodb", "events", "ses"],
         "match": [created.table, created.bus, created.sender]});
-    let res = app.http.post(format!("{}/_pt4c/chaos", app.moto)).json(&chaos).send().await.unwrap();
+    let res = app.http.post(format!("{}/_pt4c/chaos", app.stack.control_url)).json(&chaos).send().await.unwrap();
     assert!(res.status().is_success(), "chaos on: {}", res.status());
 
     // Day 0: Cafcass refers the cases; court dates 21 to 25 December.
@@ -251,9 +251,9 @@ async fn referrals_run_the_whole_course_while_one_aws_call_in_ten_is_refused() {
         }
     }
 
-    // The faults stop; the relay and the sweep run until nothing is left to do. (The stand-in's figures
+    // The faults stop; the relay and the sweep run until nothing is left to do. (The chaos figures
     // and the relay's summary are read as JSON: they are the machinery's, not the API's.)
-    let figures: Value = app.http.delete(format!("{}/_pt4c/chaos", app.moto)).send().await.unwrap().json().await.unwrap();
+    let figures: Value = app.http.delete(format!("{}/_pt4c/chaos", app.stack.control_url)).send().await.unwrap().json().await.unwrap();
     let end = at("2026-12-28T08:00:00Z");
     run_sweep(&app, &mut f, end).await;
     for _ in 0..20 {

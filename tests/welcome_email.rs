@@ -160,7 +160,7 @@ async fn deliver_from_the_bus(app: &pt4c_tests::TestApp, function: &str, event: 
 /// DynamoDB Queries this stack made that name `text` (each delivery of a link request reads the
 /// referral's partition once per try).
 async fn queries_naming(app: &pt4c_tests::TestApp, text: &str) -> u64 {
-    let url = format!("{}/_pt4c/requests", app.moto);
+    let url = format!("{}/_pt4c/requests", app.stack.control_url);
     let query = [("action", "DynamoDB_20120810.Query"), ("match", text)];
     let seen: serde_json::Value = app.http.get(url).query(&query).send().await.expect("stand-in").json().await.expect("json");
     seen["count"].as_u64().unwrap_or_default()

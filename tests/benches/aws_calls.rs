@@ -166,7 +166,7 @@ impl Calls {
 /// The AWS calls this stack made so far (the stand-in's log, this stack's resources only; SQS is
 /// the local runner's plumbing, not the product's).
 async fn calls(app: &TestApp) -> Calls {
-    let url = format!("{}/_pt4c/requests?match={}", app.moto, app.stack.shared.created.table.split('-').next().unwrap_or(""));
+    let url = format!("{}/_pt4c/requests?match={}", app.stack.control_url, app.stack.shared.created.table.split('-').next().unwrap_or(""));
     let v: Value = app.http.get(url).send().await.unwrap().json().await.unwrap();
     let keep = |k: &str| !k.starts_with("AmazonSQS") && !k.contains("Action=ReceiveMessage");
     let map = |key: &str| {

@@ -26,7 +26,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// The DynamoDB calls on this stack's table since the stand-in's request log was last cleared, by action.
 async fn dynamo_calls(app: &TestApp) -> BTreeMap<String, u64> {
-    let url = format!("{}/_pt4c/requests?match={}", app.moto, app.stack.shared.created.table);
+    let url = format!("{}/_pt4c/requests?match={}", app.stack.control_url, app.stack.shared.created.table);
     let v: Value = app.http.get(url).send().await.unwrap().json().await.unwrap();
     v["byAction"]
         .as_object()
@@ -39,7 +39,7 @@ async fn dynamo_calls(app: &TestApp) -> BTreeMap<String, u64> {
 async fn calls_per_page(app: &TestApp, browser: &mut Browser<'_>, path: &str) -> BTreeMap<String, u64> {
     let mut fewest: Option<BTreeMap<String, u64>> = None;
     for _ in 0..5 {
-        app.http.delete(format!("{}/_pt4c/requests", app.moto)).send().await.unwrap();
+        app.http.delete(format!("{}/_pt4c/requests", app.stack.control_url)).send().await.unwrap();
         assert_eq!(browser.get(path).await.status, 200, "{path}");
         let calls = dynamo_calls(app).await;
         if fewest.as_ref().is_none_or(|f| calls.values().sum::<u64>() < f.values().sum::<u64>()) {

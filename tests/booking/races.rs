@@ -78,7 +78,7 @@ async fn a_transaction_conflict_in_a_booking_rush_is_tried_again_and_a_failing_f
     let w = online_in(&app, 10).await;
     let spec = json!({"action": "DynamoDB_20120810.TransactWriteItems", "match": [app.stack.shared.created.table, w], "times": 2,
         "transactionConflict": true});
-    let res = app.http.post(format!("{}/_pt4c/faults", app.moto)).json(&spec).send().await.unwrap();
+    let res = app.http.post(format!("{}/_pt4c/faults", app.stack.control_url)).json(&spec).send().await.unwrap();
     assert!(res.status().is_success());
 
     // Then the parent is booked all the same

@@ -231,13 +231,15 @@ impl TestApp {
         }
     }
 
-    /// Makes the stand-in answer the next `times` matching AWS requests with a canned response.
+    /// Makes the stack's wire answer the next `times` matching AWS calls with a canned response
+    /// (`pt4c_local::faults`).
     pub async fn fault(&self, action: &str, matching: Value, times: u32, status: u16, body: Value, content_type: Option<&str>) {
         let mut spec = json!({"action": action, "match": matching, "times": times, "status": status, "body": body});
         if let Some(ct) = content_type {
             spec["contentType"] = ct.into();
         }
-        let res = self.http.post(format!("{}/_pt4c/faults", self.moto)).json(&spec).send().await.expect("stand-in answers");
+        let res =
+            self.http.post(format!("{}/_pt4c/faults", self.stack.control_url)).json(&spec).send().await.expect("the control plane answers");
         assert!(res.status().is_success(), "fault not registered: {}", res.status());
     }
 

@@ -116,6 +116,16 @@ pub fn client_for(endpoint: &str) -> (aws_sdk_dynamodb::Client, Faults) {
     (aws_sdk_dynamodb::Client::from_conf(config), faults)
 }
 
+/// A fresh DynamoDB in memory, served on a loopback port of its own on the calling runtime: its
+/// endpoint (`http://127.0.0.1:port`), the database, and the server's task (aborting it stops it).
+pub async fn serve_in_memory() -> anyhow::Result<(String, dynoxide::Database, tokio::task::JoinHandle<()>)> {
+    let db = dynoxide::Database::memory().context("dynoxide in memory")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("bind the emulator")?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(dynoxide::server::serve_on(listener, db.clone()));
+    Ok((endpoint, db, server))
+}
+
 /// One in-process DynamoDB with the project's table in it.
 pub struct Emulator {
     pub client: aws_sdk_dynamodb::Client,
@@ -130,10 +140,7 @@ impl Emulator {
     /// keeps a stream of new images ([`Emulator::written`]). The SDK's own retries are off, so an
     /// injected fault reaches the code under test.
     pub async fn start() -> anyhow::Result<Self> {
-        let db = dynoxide::Database::memory().context("dynoxide in memory")?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("bind the emulator")?;
-        let endpoint = format!("http://{}", listener.local_addr()?);
-        tokio::spawn(dynoxide::server::serve_on(listener, db.clone()));
+        let (endpoint, db, _server) = serve_in_memory().await?;
         let (client, faults) = client_for(&endpoint);
         let table = "pt4c-test".to_owned();
         table::create(&client, &table, &table::TableSpec::project()?, true).await?;

@@ -12,6 +12,7 @@ use pt4c_adapters::problem::Problem;
 use pt4c_domain::staff::StaffRole;
 use pt4c_domain::FieldError;
 
+use crate::faults::{Chaos, ChaosSpec, Fault};
 use crate::runner::{invoke, InvokeError};
 use crate::{mailbox, Shared};
 
@@ -24,6 +25,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/clock", put(set_clock).delete(reset_clock).get(read_clock))
         .route("/events", get(events))
         .route("/staff-users", post(create_staff_user))
+        .route("/_pt4c/faults", post(add_fault).get(list_faults).delete(clear_faults))
+        .route("/_pt4c/chaos", post(chaos_on).get(chaos_figures).delete(chaos_off))
+        .route("/_pt4c/requests", get(requests).delete(forget_requests))
         .with_state(shared)
 }
 
@@ -209,4 +213,70 @@ async fn create_staff_user(State(shared): State<Arc<Shared>>, body: axum::body::
             Problem::unavailable().into_response()
         }
     }
+}
+
+fn wire(shared: &Shared) -> std::sync::MutexGuard<'_, crate::faults::Wire> {
+    shared.wire.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn refused(reason: impl std::fmt::Display) -> Response {
+    (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": reason.to_string()}))).into_response()
+}
+
+/// A canned answer for the next matching AWS calls of this stack (`faults::Fault`).
+async fn add_fault(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<Fault>(&body).map_err(|e| e.to_string()).and_then(Fault::checked) {
+        Ok(fault) => {
+            wire(&shared).faults.push(fault);
+            (StatusCode::CREATED, Json(serde_json::json!({"ok": true}))).into_response()
+        }
+        Err(e) => refused(e),
+    }
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(wire(&shared).faults.clone()).into_response()
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    wire(&shared).faults.clear();
+    Json(serde_json::json!({"ok": true})).into_response()
+}
+
+/// Refuses AWS calls at random from a seed (`faults::ChaosSpec`); answers its figures.
+async fn chaos_on(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<ChaosSpec>(&body).map_err(|e| e.to_string()).and_then(Chaos::new) {
+        Ok(chaos) => {
+            let figures = chaos.describe();
+            wire(&shared).chaos = Some(chaos);
+            (StatusCode::CREATED, Json(figures)).into_response()
+        }
+        Err(e) => refused(e),
+    }
+}
+
+async fn chaos_figures(State(shared): State<Arc<Shared>>) -> Response {
+    let w = wire(&shared);
+    Json(w.chaos.as_ref().map(Chaos::describe).unwrap_or_else(|| serde_json::json!({"on": false}))).into_response()
+}
+
+async fn chaos_off(State(shared): State<Arc<Shared>>) -> Response {
+    Json(wire(&shared).chaos_off()).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct RequestsQuery {
+    action: Option<String>,
+    #[serde(rename = "match", default)]
+    needle: String,
+}
+
+/// The AWS calls this stack made: `{"count", "byAction", "items"}` (`?action=&match=`).
+async fn requests(State(shared): State<Arc<Shared>>, axum::extract::Query(q): axum::extract::Query<RequestsQuery>) -> Response {
+    Json(wire(&shared).requests(q.action.as_deref(), &q.needle)).into_response()
+}
+
+async fn forget_requests(State(shared): State<Arc<Shared>>) -> Response {
+    wire(&shared).forget_requests();
+    Json(serde_json::json!({"ok": true})).into_response()
 }

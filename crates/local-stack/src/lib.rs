@@ -1,14 +1,16 @@
-//! The local stack: every function's handler in one process, wired to the moto stand-in as
-//! `template.yaml` wires them in AWS.
+//! The local stack: every function's handler in one process, wired as `template.yaml` wires them
+//! in AWS: DynamoDB in process (dynoxide), the other services in the moto stand-in (`wire`).
 //!
 //! - the API: each HTTP function's router, on one port, as API Gateway serves them;
 //! - EventBridge rules created in moto with SQS targets, polled and delivered to the consumer
 //!   handlers as Lambda delivers them (retries, then the function's dead-letter queue);
 //! - scheduled functions run on a timer (the outbox relay) or on invoke (sweeps);
-//! - the control plane: the Lambda Invoke API, the mailbox, the clock and staff accounts;
+//! - the control plane: the Lambda Invoke API, the mailbox, the clock, staff accounts, and the
+//!   faults and chaos the stack's AWS calls meet (`faults`);
 //! - the staff user pool (Cognito in the stand-in), with a coordinator and a trainer seeded.
 
 pub mod control;
+pub mod faults;
 pub mod mailbox;
 pub mod resources;
 pub mod runner;
@@ -17,6 +19,7 @@ pub mod staff;
 pub mod template;
 pub mod template_pool;
 pub mod wake;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
@@ -180,6 +183,8 @@ pub struct Shared {
     pub seeded_staff: Vec<staff::SeededStaff>,
     /// Rung after every call that may fill a polled queue (`wake`).
     pub bell: Arc<tokio::sync::Notify>,
+    /// The faults and chaos the stack's AWS calls meet, and the calls made (`faults`).
+    pub wire: Arc<Mutex<faults::Wire>>,
 }
 
 pub struct Stack {
@@ -246,7 +251,11 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
     let yaml = std::fs::read_to_string(&cfg.template_path).with_context(|| format!("read {}", cfg.template_path.display()))?;
     let template = template::Template::parse(&yaml)?;
     let bell = Arc::new(tokio::sync::Notify::new());
-    let sdk = wake::waking(moto_sdk(&cfg.moto_endpoint).await, bell.clone());
+    // The stack's DynamoDB, in process (the stand-in serves the other services).
+    let (dynamodb, _db, dynamodb_server) = pt4c_emulator::serve_in_memory().await?;
+    let wire = Arc::new(Mutex::new(faults::Wire::default()));
+    let wiring = wire::Wiring { bell: bell.clone(), dynamodb, faults: wire.clone() };
+    let sdk = wire::wired(moto_sdk(&cfg.moto_endpoint).await, wiring);
     let created = resources::create(&sdk, &template, &cfg.prefix)
         .await
         .with_context(|| format!("create the template's resources in the AWS stand-in at {}", cfg.moto_endpoint))?;
@@ -300,9 +309,10 @@ pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
         cognito,
         seeded_staff,
         bell,
+        wire,
     });
 
-    let mut tasks = Vec::new();
+    let mut tasks = vec![dynamodb_server];
     let api_app = shared.api.clone();
     tasks.push(tokio::spawn(async move {
         if let Err(e) = axum::serve(api, api_app).await {
