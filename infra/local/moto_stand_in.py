@@ -19,78 +19,9 @@ Why a wrapper and not stock ``moto_server``:
   GET    /_pt4c/sns/sms?to=NUMBER          -> every text SNS accepted (Publish to a phone
          number), oldest first: [{"messageId", "to", "text", "sentAt"}] (to: only those to it)
   DELETE /_pt4c/sns/sms                    -> forget them (moto's SNS backends too)
-  POST   /_pt4c/faults                     -> register a canned answer (see below)
-  GET    /_pt4c/faults                     -> the faults, with their remaining counts
-  DELETE /_pt4c/faults                     -> clear all faults
-  GET    /_pt4c/requests?action=A&match=M  -> {"count": n, "byAction": {A: n}, "items": {A: n}}:
-                                              requests seen (items: a DynamoDB call's items)
-  DELETE /_pt4c/requests                   -> forget the requests seen
-  POST   /_pt4c/chaos                      -> refuse AWS calls at random (see below)
-  GET    /_pt4c/chaos                      -> is chaos on, and what has it refused
-  DELETE /_pt4c/chaos                      -> turn it off; answers the figures as GET does
 
-A request's *action* is its ``X-Amz-Target`` header (``AWSEvents.PutEvents``,
-``DynamoDB_20120810.TransactWriteItems``, ``AmazonSQS.SendMessage``) or, for the
-query protocol (SES, and SQS's old protocol), its ``Action`` form field
-(``SendRawEmail``).  Anything else (REST services) is ``"<METHOD> <path>"``.
-Its *decoded body* is the body as UTF-8 for JSON protocols, and the URL-decoded
-form for form bodies; for SES's ``RawMessage.Data`` the base64-decoded MIME
-message is appended too, so a match can name a recipient, a subject, ...
-
-A fault ``{"action", "match", "times", "status", "body", "contentType"?,
-"headers"?}`` answers the next ``times`` requests whose action equals
-``action`` and whose decoded body contains ``match`` (empty: any) with
-``status`` and ``body`` (a string is sent as is; anything else as JSON) instead
-of letting them reach moto.
-
-A fault ``{"action": "DynamoDB_20120810.TransactWriteItems", "match", "times",
-"transactionConflict": true, "conflictAt"?: i}`` (``action`` may be left out)
-answers as DynamoDB does when a concurrent transaction holds one of the items:
-HTTP 400, ``application/x-amz-json-1.0``, ``{"__type":
-"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", "Message":
-"Transaction cancelled, please refer cancellation reasons for specific reasons
-[None, TransactionConflict]", "CancellationReasons": [{"Code": "None"},
-{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the
-item"}]}``: one reason per item of the request's ``TransactItems``,
-TransactionConflict at index ``conflictAt`` (default 0; past the end: the last
-item).  ``status`` and ``body`` are ignored; nothing is written.
-
-Chaos: ``POST /_pt4c/chaos {"seed": 42, "rate": 0.1, "services"?: ["dynamodb",
-"events", "ses"], "match"?: ["table-x", "bus-x", "sender@x"],
-"retryableShare"?: 0.8}`` (201, answers the figures) refuses each later AWS
-request to one of ``services`` (default: all three) whose decoded body contains
-ANY of ``match`` (absent or empty: every request) with probability ``rate``.
-The draws come from ``random.Random(seed)``, taken under the lock in request
-order (only requests that match draw), so one seed and one request sequence
-refuse the same requests.  A refused request never reaches moto (nothing is
-written) and gets the service's own error; ``retryableShare`` of the refusals
-(default 0.8) are ones a client should retry:
-
-  dynamodb  retryable: ProvisionedThroughputExceededException (400),
-            ThrottlingException (400), InternalServerError (500) and, for
-            TransactWriteItems, TransactionCanceledException with one
-            TransactionConflict reason (as above, at a random item);
-            not retryable: AccessDeniedException (400)
-  events    retryable: PutEvents' 200 with every entry failed
-            (``FailedEntryCount`` = entries, ``{"ErrorCode": "InternalFailure",
-            "ErrorMessage": "chaos"}``; codes name it "InternalFailure"; other
-            actions never get it), InternalException (500);
-            not retryable: AccessDeniedException (400)
-  ses       (v1, query protocol, text/xml) retryable: Throttling (400,
-            "Maximum sending rate exceeded."), InternalFailure (500);
-            not retryable: MessageRejected (400, naming no address) for the
-            Send* actions, AccessDenied (403) for the others
-
-A request's service comes from its X-Amz-Target prefix or, failing that, from
-its signature's credential scope (``service_of``); control requests and other
-services (SQS, SSM, SES v2's REST API, ...) are never refused, and explicit
-faults come first (a request a fault answers does not draw).  The figures:
-``{"on", "seed", "rate", "retryableShare", "services", "match", "seen",
-"refused", "byService": {"dynamodb": {"seen", "refused", "retryable",
-"codes": {"ThrottlingException": n, ...}}, ...}}`` (seen: requests that
-matched and drew).  After DELETE, GET keeps answering the last run's figures
-with ``"on": false`` until the next POST; before any POST it answers
-``{"on": false, "seed": null, "rate": 0.0, "seen": 0, "refused": 0, "byService": {}}``.
+Faults, chaos and the log of calls are the local stack's own (its wire, in Rust:
+crates/local-stack/src/faults.rs): the stack's calls meet them before they leave it.
 
 Run: python infra/local/moto_stand_in.py --host 127.0.0.1 --port 5000
 """
@@ -98,30 +29,22 @@ Run: python infra/local/moto_stand_in.py --host 127.0.0.1 --port 5000
 from __future__ import annotations
 
 import argparse
-import base64
-import collections
 import datetime
 import email
 import email.message
 import email.utils
 import io
-import itertools
 import json
 import logging
 import os
-import random
-import re
 import signal
 import sys
 import threading
 import traceback
-import uuid
-import zlib
 from typing import Any, Callable, Iterable
-from urllib.parse import parse_qs, unquote_plus
+from urllib.parse import parse_qs
 
 PREFIX = "/_pt4c/"
-MAX_REQUEST_LOG = 20000
 MAX_BODY_BYTES = 64 * 1024 * 1024
 SES_SEND_ACTIONS = {
     "SendRawEmail",
@@ -129,22 +52,6 @@ SES_SEND_ACTIONS = {
     "SendTemplatedEmail",
     "SendBulkTemplatedEmail",
 }
-TRANSACT_WRITE = "DynamoDB_20120810.TransactWriteItems"
-CHAOS_SERVICES = ("dynamodb", "events", "ses")
-_SIGNING_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-
-def _sent_to_domain(message: Any, domain: str) -> bool:
-    """Was ``message`` addressed to anyone at ``domain`` (cheap: no MIME parsing)?"""
-    try:
-        addresses = _bare_addresses(getattr(message, "destinations", None) or [])
-    except Exception:
-        return False
-    return any(a.lower().endswith("@" + domain) for a in addresses)
-
-
-# (status line, headers, body) of an answer given instead of moto's
-Answer = tuple[str, list[tuple[str, str]], bytes]
-
 
 def _now_rfc3339() -> str:
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -202,342 +109,21 @@ def _is_form(environ: dict[str, Any]) -> bool:
     )
 
 
-def classify(environ: dict[str, Any], body: bytes) -> tuple[str, str]:
-    """Return (action, decoded body) for a request bound for moto."""
-    text = body.decode("utf-8", errors="replace")
+def classify(environ: dict[str, Any], body: bytes) -> str:
+    """The action of a request bound for moto: its X-Amz-Target, or its form's or query's
+    ``Action`` (the query protocol: SES, SNS), or "<METHOD> <path>" (REST APIs)."""
     target = environ.get("HTTP_X_AMZ_TARGET")
-    form: dict[str, list[str]] = {}
-    decoded = text
-    if _is_form(environ) or (not target and "Action=" in text and "{" not in text[:1]):
-        try:
-            form = parse_qs(text, keep_blank_values=True)
-        except Exception:
-            form = {}
-        decoded = unquote_plus(text)
-        for raw in form.get("RawMessage.Data", []):
-            try:
-                decoded += "\n" + base64.b64decode(raw, validate=False).decode(
-                    "utf-8", errors="replace"
-                )
-            except Exception:
-                pass
     if target:
-        return target.strip(), decoded
-    if form.get("Action"):
-        return form["Action"][0], decoded
+        return target.strip()
+    text = body.decode("utf-8", errors="replace")
+    if _is_form(environ) or ("Action=" in text and "{" not in text[:1]):
+        action = parse_qs(text, keep_blank_values=True).get("Action")
+        if action:
+            return action[0]
     query = parse_qs(environ.get("QUERY_STRING") or "")
     if query.get("Action"):
-        return query["Action"][0], decoded
-    return f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}", decoded
-
-
-def service_of(environ: dict[str, Any], action: str) -> str:
-    """The service a classified request is for: "dynamodb", "events", "ses" (v1), ...
-
-    JSON protocols by their X-Amz-Target prefix; the query protocol and REST
-    APIs by the service in the signature's credential scope (SQS's old protocol
-    also has an ``Action``); an unsigned SES send by its action.
-    """
-    target = environ.get("HTTP_X_AMZ_TARGET")
-    if target:
-        if action.startswith("DynamoDB_"):
-            return "dynamodb"
-        if action.startswith("AWSEvents."):
-            return "events"
-        return action.split(".")[0]  # AmazonSQS, AmazonSSM, DynamoDBStreams_20120810, ...
-    scope = _SIGNING_SCOPE.search(environ.get("HTTP_AUTHORIZATION") or "")
-    service = scope.group(1) if scope else ""
-    if not service and (action in SES_SEND_ACTIONS or "outbound-email" in action):
-        service = "ses"
-    if service == "ses" and " " in action:  # "POST /v2/email/outbound-emails": SES v2, REST JSON
-        return "sesv2"
-    return service
-
-
-def _answer(status: int, content_type: str, payload: bytes, request_id: str | None = None,
-            extra: Iterable[tuple[str, str]] = ()) -> Answer:
-    headers = [
-        ("Content-Type", content_type),
-        ("Content-Length", str(len(payload))),
-        ("x-amzn-RequestId", request_id or str(uuid.uuid4())),
-    ]
-    headers.extend(extra)
-    return _status_line(status), headers, payload
-
-
-def _aws_json(version: str, status: int, payload: dict[str, Any]) -> Answer:
-    """An answer in the AWS JSON protocol (1.0: DynamoDB, which also sends a CRC32)."""
-    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-    extra = [("x-amz-crc32", str(zlib.crc32(body)))] if version == "1.0" else []
-    return _answer(status, f"application/x-amz-json-{version}", body, extra=extra)
-
-
-def _count_in(decoded: str, key: str) -> int:
-    """len(body[key]) of a JSON request body (TransactItems, Entries), at least 1."""
-    try:
-        value = json.loads(decoded).get(key)
-    except (ValueError, AttributeError):
-        return 1
-    return len(value) if isinstance(value, list) and value else 1
-
-
-def transaction_conflict(decoded: str, conflict_at: int) -> Answer:
-    """DynamoDB's answer to a TransactWriteItems that met a concurrent transaction."""
-    count = _count_in(decoded, "TransactItems")
-    at = min(conflict_at, count - 1)
-    reasons = [
-        {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
-        if i == at
-        else {"Code": "None"}
-        for i in range(count)
-    ]
-    codes = ", ".join(r["Code"] for r in reasons)
-    return _aws_json("1.0", 400, {
-        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-        "Message": f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-        "CancellationReasons": reasons,
-    })
-
-
-def _ses_error(status: int, code: str, message: str) -> Answer:
-    """An SES (query protocol) error document."""
-    request_id = str(uuid.uuid4())
-    kind = "Receiver" if status >= 500 else "Sender"
-    body = (
-        '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/">'
-        f"<Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-    ).encode("utf-8")
-    return _answer(status, "text/xml", body, request_id)
-
-
-class Fault:
-    _ids = itertools.count(1)
-
-    def __init__(self, spec: dict[str, Any]):
-        if not isinstance(spec, dict):
-            raise ValueError("the fault must be a JSON object")
-        conflict = spec.get("transactionConflict", False)
-        if not isinstance(conflict, bool):
-            raise ValueError("'transactionConflict' must be true or false")
-        conflict_at = spec.get("conflictAt", 0)
-        if isinstance(conflict_at, bool) or not isinstance(conflict_at, int) or conflict_at < 0:
-            raise ValueError("'conflictAt' must be an integer >= 0")
-        action = spec.get("action") or (TRANSACT_WRITE if conflict else None)
-        if conflict and action != TRANSACT_WRITE:
-            raise ValueError(f"'transactionConflict' is for {TRANSACT_WRITE} only")
-        if not isinstance(action, str) or not action:
-            raise ValueError("'action' must be a non-empty string")
-        match = spec.get("match") or ""
-        # a list: every one of its strings must be in the body (e.g. a sender and a recipient)
-        if isinstance(match, list):
-            if not all(isinstance(m, str) for m in match):
-                raise ValueError("'match' must be a string or a list of strings")
-        elif not isinstance(match, str):
-            raise ValueError("'match' must be a string or a list of strings")
-        times = spec.get("times", 1)
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError("'times' must be an integer >= 1")
-        status = 400 if conflict else spec.get("status", 500)
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError("'status' must be an HTTP status code")
-        headers = spec.get("headers") or {}
-        if not isinstance(headers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-        ):
-            raise ValueError("'headers' must map strings to strings")
-        content_type = spec.get("contentType")
-        if content_type is not None and not isinstance(content_type, str):
-            raise ValueError("'contentType' must be a string")
-        self.id = f"fault-{next(Fault._ids)}"
-        self.action = action
-        self.match = match
-        self.times = times
-        self.remaining = times
-        self.status = status
-        self.body = spec.get("body", "")
-        self.content_type = content_type
-        self.headers = headers
-        self.transaction_conflict = conflict
-        self.conflict_at = conflict_at
-
-    def matches(self, action: str, decoded: str) -> bool:
-        needles = self.match if isinstance(self.match, list) else [self.match]
-        return self.remaining > 0 and action == self.action and all(n in decoded for n in needles)
-
-    def render(self, request_content_type: str, decoded: str) -> Answer:
-        if self.transaction_conflict:
-            return transaction_conflict(decoded, self.conflict_at)
-        if isinstance(self.body, str):
-            payload = self.body.encode("utf-8")
-            looks_xml = self.body.lstrip().startswith("<")
-        else:
-            payload = json.dumps(self.body).encode("utf-8")
-            looks_xml = False
-        content_type = self.content_type
-        if not content_type:
-            if looks_xml:
-                content_type = "text/xml"
-            elif request_content_type.startswith("application/x-amz-json"):
-                content_type = request_content_type.split(";")[0]
-            else:
-                content_type = "application/json"
-        headers = [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(payload))),
-            ("x-amzn-RequestId", str(uuid.uuid4())),
-        ]
-        headers.extend(self.headers.items())
-        return _status_line(self.status), headers, payload
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "action": self.action,
-            "match": self.match,
-            "times": self.times,
-            "remaining": self.remaining,
-            "status": self.status,
-            "body": self.body,
-            "contentType": self.content_type,
-            "headers": self.headers,
-            "transactionConflict": self.transaction_conflict,
-            "conflictAt": self.conflict_at,
-        }
-
-
-# code -> (HTTP status, __type namespace, message) of DynamoDB's refusals
-_DYNAMODB_CHAOS = {
-    "ProvisionedThroughputExceededException": (
-        400, "com.amazonaws.dynamodb.v20120810#",
-        "The level of configured provisioned throughput for the table was exceeded. "
-        "Consider increasing your provisioning level with the UpdateTable API.",
-    ),
-    "ThrottlingException": (400, "com.amazon.coral.availability#", "Rate of requests exceeds the allowed throughput."),
-    "InternalServerError": (500, "com.amazonaws.dynamodb.v20120810#", "Internal server error"),
-    # Stands for a transient IAM/KMS refusal (a role's policy being replaced, a KMS
-    # grant not yet propagated): a correct client reports it and does not retry it,
-    # and nothing is left half done.
-    "AccessDeniedException": (
-        400, "com.amazon.coral.service#",
-        "User is not authorized to perform this operation on this resource (stand-in chaos)",
-    ),
-}
-# code -> (HTTP status, message) of EventBridge's and SES's refusals
-_EVENTS_CHAOS = {
-    "InternalException": (500, "Internal service error (stand-in chaos)"),
-    "AccessDeniedException": (400, "User is not authorized to perform this operation (stand-in chaos)"),
-}
-_SES_CHAOS = {
-    "Throttling": (400, "Maximum sending rate exceeded."),
-    "InternalFailure": (500, "An internal failure occurred (stand-in chaos)."),
-    "MessageRejected": (400, "Email rejected (stand-in chaos)."),  # no address: it would be logged
-    "AccessDenied": (403, "User is not authorized to perform this operation (stand-in chaos)."),
-}
-
-
-def _chaos_codes(service: str, action: str, retryable: bool) -> list[str]:
-    """The errors chaos may pick from for one request."""
-    if service == "dynamodb":
-        if not retryable:
-            return ["AccessDeniedException"]
-        codes = ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"]
-        return codes + ["TransactionCanceledException"] if action == TRANSACT_WRITE else codes
-    if service == "events":
-        if not retryable:
-            return ["AccessDeniedException"]
-        return ["InternalFailure", "InternalException"] if action == "AWSEvents.PutEvents" else ["InternalException"]
-    if not retryable:
-        return ["MessageRejected"] if action in SES_SEND_ACTIONS else ["AccessDenied"]
-    return ["Throttling", "InternalFailure"]
-
-
-def _chaos_answer(service: str, code: str, decoded: str, rng: random.Random) -> Answer:
-    if service == "dynamodb":
-        if code == "TransactionCanceledException":
-            return transaction_conflict(decoded, rng.randrange(_count_in(decoded, "TransactItems")))
-        status, namespace, message = _DYNAMODB_CHAOS[code]
-        return _aws_json("1.0", status, {"__type": namespace + code, "message": message})
-    if service == "events":
-        if code == "InternalFailure":  # PutEvents: HTTP 200, every entry failed
-            entries = _count_in(decoded, "Entries")
-            failed = [{"ErrorCode": "InternalFailure", "ErrorMessage": "chaos"} for _ in range(entries)]
-            return _aws_json("1.1", 200, {"FailedEntryCount": entries, "Entries": failed})
-        status, message = _EVENTS_CHAOS[code]
-        return _aws_json("1.1", status, {"__type": code, "message": message})
-    status, message = _SES_CHAOS[code]
-    return _ses_error(status, code, message)
-
-
-def _number(spec: dict[str, Any], key: str, default: float | None = None) -> float:
-    value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"'{key}' must be a number from 0 to 1")
-    return float(value)
-
-
-class Chaos:
-    """Seeded random refusals (POST /_pt4c/chaos); used under StandIn.state_lock."""
-
-    def __init__(self, spec: dict[str, Any]):
-        if not isinstance(spec, dict):
-            raise ValueError("the chaos settings must be a JSON object")
-        seed = spec.get("seed")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError("'seed' must be an integer")
-        services = spec.get("services", list(CHAOS_SERVICES))
-        if not isinstance(services, list) or not services or not all(s in CHAOS_SERVICES for s in services):
-            raise ValueError(f"'services' must be a non-empty list of {', '.join(CHAOS_SERVICES)}")
-        match = spec.get("match") or []
-        if isinstance(match, str):
-            match = [match]
-        if not isinstance(match, list) or not all(isinstance(m, str) for m in match):
-            raise ValueError("'match' must be a string or a list of strings")
-        self.seed = seed
-        self.rate = _number(spec, "rate")
-        self.retryable_share = _number(spec, "retryableShare", 0.8)
-        self.services = list(dict.fromkeys(services))
-        self.match = match
-        self.rng = random.Random(seed)
-        self.on = True
-        self.figures = {
-            s: {"seen": 0, "refused": 0, "retryable": 0, "codes": collections.Counter()} for s in self.services
-        }
-
-    def decide(self, service: str, action: str, decoded: str) -> Answer | None:
-        """Draw for a request; the error to answer it with, or None to let it through."""
-        if not self.on or service not in self.figures:
-            return None
-        if self.match and not any(m in decoded for m in self.match):
-            return None
-        figures = self.figures[service]
-        figures["seen"] += 1
-        if self.rng.random() >= self.rate:
-            return None
-        retryable = self.rng.random() < self.retryable_share
-        code = self.rng.choice(_chaos_codes(service, action, retryable))
-        figures["refused"] += 1
-        figures["retryable"] += int(retryable)
-        figures["codes"][code] += 1
-        status, headers, payload = _chaos_answer(service, code, decoded, self.rng)
-        return status, headers + [("x-pt4c-chaos", code)], payload
-
-    def describe(self) -> dict[str, Any]:
-        by_service = {s: dict(f, codes=dict(f["codes"])) for s, f in self.figures.items()}
-        return {
-            "on": self.on,
-            "seed": self.seed,
-            "rate": self.rate,
-            "retryableShare": self.retryable_share,
-            "services": self.services,
-            "match": self.match,
-            "seen": sum(f["seen"] for f in by_service.values()),
-            "refused": sum(f["refused"] for f in by_service.values()),
-            "byService": by_service,
-        }
-
-
-CHAOS_NEVER_ON = {"on": False, "seed": None, "rate": 0.0, "seen": 0, "refused": 0, "byService": {}}
+        return query["Action"][0]
+    return f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}"
 
 
 def _bare_addresses(values: Iterable[str]) -> list[str]:
@@ -551,18 +137,17 @@ def _bare_addresses(values: Iterable[str]) -> list[str]:
 
 
 class StandIn:
-    """The WSGI application: /_pt4c/ endpoints, faults, then moto under a lock."""
+    """The WSGI application: /_pt4c/ endpoints, then moto under a lock."""
 
     def __init__(self, moto_app: Callable):
         self.moto_app = moto_app
         self.moto_lock = threading.Lock()  # one AWS call at a time
-        self.state_lock = threading.Lock()  # faults, request log, SES timestamps
-        self.faults: list[Fault] = []
-        self.chaos: Chaos | None = None
-        self.requests: collections.deque[tuple[str, str]] = collections.deque(
-            maxlen=MAX_REQUEST_LOG
-        )
-        self.ses_sent_at: dict[str, str] = {}
+        self.state_lock = threading.Lock()  # SES and SNS timestamps
+        # Every email SES accepted, described once when sent, in send order, and by sender: a
+        # stack asks for its own sender's mail many times a second, and a run sends thousands.
+        self.ses_items: list[dict[str, Any]] = []
+        self.ses_by_source: dict[str, list[dict[str, Any]]] = {}
+        self.ses_indexed: dict[int, int] = {}  # id(backend) -> its sent_messages described so far
         self.sms_sent_at: dict[str, str] = {}
 
     # ---------------------------------------------------------------- WSGI
@@ -582,24 +167,7 @@ class StandIn:
                 return [b""]
 
     def _aws(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        body = _read_body(environ)
-        action, decoded = classify(environ, body)
-        service = service_of(environ, action)
-        refusal: Answer | None = None
-        with self.state_lock:
-            self.requests.append((action, decoded))
-            fault = next((f for f in self.faults if f.matches(action, decoded)), None)
-            if fault is not None:  # explicit faults come before chaos
-                fault.remaining -= 1
-            elif self.chaos is not None:
-                refusal = self.chaos.decide(service, action, decoded)
-        if fault is not None:
-            refusal = fault.render(environ.get("CONTENT_TYPE") or "", decoded)
-        if refusal is not None:
-            status, headers, payload = refusal
-            start_response(status, headers)
-            return [payload]
-
+        action = classify(environ, _read_body(environ))
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -649,64 +217,6 @@ class StandIn:
                 return _json_response(start_response, 200, self._sms_messages(query.get("to")))
             if method == "DELETE":
                 self._sms_clear()
-                return _json_response(start_response, 200, {"ok": True})
-
-        if route == "faults":
-            if method == "POST":
-                raw = _read_body(environ)
-                try:
-                    fault = Fault(json.loads(raw.decode("utf-8") or "null"))
-                except (ValueError, UnicodeDecodeError) as exc:
-                    return _json_response(start_response, 400, {"error": str(exc)})
-                with self.state_lock:
-                    self.faults.append(fault)
-                return _json_response(start_response, 201, {"id": fault.id})
-            if method == "GET":
-                with self.state_lock:
-                    listed = [f.describe() for f in self.faults]
-                return _json_response(start_response, 200, listed)
-            if method == "DELETE":
-                with self.state_lock:
-                    self.faults.clear()
-                return _json_response(start_response, 200, {"ok": True})
-
-        if route == "chaos":
-            if method == "POST":
-                raw = _read_body(environ)
-                try:
-                    chaos = Chaos(json.loads(raw.decode("utf-8") or "null"))
-                except (ValueError, UnicodeDecodeError) as exc:
-                    return _json_response(start_response, 400, {"error": str(exc)})
-                with self.state_lock:
-                    self.chaos = chaos
-                    figures = chaos.describe()
-                return _json_response(start_response, 201, figures)
-            if method in ("GET", "DELETE"):
-                with self.state_lock:
-                    if self.chaos is not None and method == "DELETE":
-                        self.chaos.on = False
-                    figures = self.chaos.describe() if self.chaos is not None else CHAOS_NEVER_ON
-                return _json_response(start_response, 200, figures)
-
-        if route == "requests":
-            if method == "GET":
-                action = query.get("action")
-                match = query.get("match") or ""
-                with self.state_lock:
-                    snapshot = list(self.requests)
-                seen = [(a, b) for a, b in snapshot if (action is None or a == action) and match in b]
-                by_action = collections.Counter(a for a, _ in seen)
-                items = collections.Counter()
-                for a, b in seen:
-                    items[a] += _items_in(a, b)
-                return _json_response(
-                    start_response,
-                    200,
-                    {"count": len(seen), "byAction": dict(by_action), "items": dict(items)},
-                )
-            if method == "DELETE":
-                with self.state_lock:
-                    self.requests.clear()
                 return _json_response(start_response, 200, {"ok": True})
 
         return _json_response(
@@ -763,55 +273,46 @@ class StandIn:
             for backend in list(dict.values(account_backends)):
                 yield backend
 
-    @staticmethod
-    def _message_ids(message: Any) -> list[str]:
-        ident = getattr(message, "id", None)
-        return [ident] if ident else []
-
     def _stamp_new_ses_messages(self) -> None:
+        """Describes the emails SES accepted since the last call (called under moto_lock)."""
         now = _now_rfc3339()
-        with self.state_lock:
-            for backend in self._ses_backends():
-                for message in list(backend.sent_messages):
-                    for ident in self._message_ids(message):
-                        self.ses_sent_at.setdefault(ident, now)
+        for backend in self._ses_backends():
+            messages = backend.sent_messages
+            start = self.ses_indexed.get(id(backend), 0)
+            for message in list(messages[start:]):
+                try:
+                    item = self._describe_ses(message)
+                except Exception:
+                    traceback.print_exc(file=sys.stderr)
+                    continue
+                item["sentAt"] = now
+                sender = email.utils.parseaddr(item["source"] or "")[1].lower()
+                with self.state_lock:
+                    self.ses_items.append(item)
+                    self.ses_by_source.setdefault(sender, []).append(item)
+            self.ses_indexed[id(backend)] = len(messages)
 
     def _ses_clear(self) -> None:
         with self.moto_lock:
             for backend in self._ses_backends():
                 backend.sent_messages.clear()
-        with self.state_lock:
-            self.ses_sent_at.clear()
+            self.ses_indexed.clear()
+            with self.state_lock:
+                self.ses_items.clear()
+                self.ses_by_source.clear()
 
     def _ses_messages(
         self, source: str | None, recipient_domain: str | None = None
     ) -> list[dict[str, Any]]:
-        want = (source or "").strip()
-        want_addr = email.utils.parseaddr(want)[1].lower() if want else ""
+        """The emails SES accepted, oldest first: only ``source``'s (by its bare address) and only
+        those to someone at ``recipient_domain``, when given."""
+        want = email.utils.parseaddr((source or "").strip())[1].lower()
         domain = (recipient_domain or "").strip().lower()
-        out: list[dict[str, Any]] = []
-        with self.moto_lock:
-            messages = [m for b in self._ses_backends() for m in list(b.sent_messages)]
-        now = _now_rfc3339()
-        for message in messages:
-            if domain and not _sent_to_domain(message, domain):
-                continue
-            try:
-                item = self._describe_ses(message)
-            except Exception:
-                traceback.print_exc(file=sys.stderr)
-                continue
-            if want:
-                src = item["source"] or ""
-                src_addr = email.utils.parseaddr(src)[1].lower()
-                if src != want and src_addr != want_addr:
-                    continue
-            with self.state_lock:
-                item["sentAt"] = self.ses_sent_at.setdefault(item["messageId"], now)
-            out.append(item)
-        # oldest first (stable: equal stamps keep moto's order, which is send order)
-        out.sort(key=lambda m: m["sentAt"])
-        return out
+        with self.state_lock:
+            items = list(self.ses_by_source.get(want, [])) if want else list(self.ses_items)
+        if domain:
+            items = [m for m in items if any(d.lower().endswith("@" + domain) for d in m["destinations"])]
+        return items
 
     @staticmethod
     def _describe_ses(message: Any) -> dict[str, Any]:
@@ -861,24 +362,6 @@ class StandIn:
             "destinations": _bare_addresses(flat),
             "raw": mime.as_string(),
         }
-
-
-def _items_in(action: str, decoded: str) -> int:
-    """Items a DynamoDB call names (a transaction's or a batch's; 1 for the rest)."""
-    if not action.startswith("DynamoDB_"):
-        return 1
-    try:
-        body = json.loads(decoded)
-    except ValueError:
-        return 1
-    if "TransactItems" in body:
-        return len(body["TransactItems"])
-    if "RequestItems" in body:
-        total = 0
-        for value in body["RequestItems"].values():
-            total += len(value["Keys"]) if isinstance(value, dict) else len(value)
-        return total
-    return 1
 
 
 def patch_transactions() -> None:
@@ -1071,11 +554,37 @@ def patch_queries() -> None:
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
 
 
+def patch_lookups() -> None:
+    """Makes two of moto's per-request lookups once-only (measured with cProfile over the booking
+    races and the welcome-email tests: 3,774 calls took 100 s of moto's CPU, these two 56 s).
+
+    - Every request finds its backend by listing moto's package directory and stat-ing each
+      entry (``backends.list_of_moto_modules``: 7.5 ms a request); the directory never changes
+      while the server runs, so it is listed once.
+    - Every event EventBridge delivers to a target builds its input by parsing the target's
+      JSONPath input paths, and jsonpath_ng builds its whole parser each time (``jsonpath_ng.ext
+      .parse``: 60 ms a PutEvents); a parsed path is kept per expression (``find`` does not change
+      it). Same answers either way.
+    """
+    import functools
+
+    import jsonpath_ng.ext
+    from moto import backends
+
+    if getattr(backends, "_pt4c_patched", False):
+        return
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    backends._pt4c_patched = True  # type: ignore[attr-defined]
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)  # type: ignore[assignment]
+
+
 def build_app() -> StandIn:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     patch_transactions()
     patch_queries()
+    patch_lookups()
     return StandIn(DomainDispatcherApplication(create_backend_app))
 
 

@@ -120,4 +120,91 @@ mod tests {
         assert!(!may_fill_a_queue(&call("DynamoDB_20120810.Query", "{}")));
         assert!(!may_fill_a_queue(&call("", "Action=GetSendQuota")));
     }
+
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+
+    /// A DynamoDB client over a wire whose other services would go to an address nothing serves.
+    async fn wired_dynamodb() -> (aws_sdk_dynamodb::Client, Arc<Mutex<crate::faults::Wire>>, tokio::task::JoinHandle<()>) {
+        let (dynamodb, _db, server) = pt4c_emulator::serve_in_memory().await.expect("dynoxide");
+        let faults = Arc::new(Mutex::new(crate::faults::Wire::default()));
+        let wiring = Wiring { bell: Arc::new(Notify::new()), dynamodb, faults: faults.clone() };
+        let sdk = wired(crate::moto_sdk("http://127.0.0.1:9").await, wiring);
+        let config =
+            aws_sdk_dynamodb::config::Builder::from(&sdk).retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled()).build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let spec = pt4c_emulator::table::TableSpec::project().expect("the template's table");
+        pt4c_emulator::table::create(&client, "t-table", &spec, false).await.expect("the table, in the stack's own DynamoDB");
+        (client, faults, server)
+    }
+
+    fn put(sk: &str) -> TransactWriteItem {
+        let item = Put::builder()
+            .table_name("t-table")
+            .item("pk", AttributeValue::S("REFERRAL#R1".into()))
+            .item("sk", AttributeValue::S(sk.into()))
+            .build()
+            .expect("a put");
+        TransactWriteItem::builder().put(item).build()
+    }
+
+    async fn stored(client: &aws_sdk_dynamodb::Client) -> i32 {
+        let out = client.scan().table_name("t-table").send().await.expect("a scan");
+        out.count
+    }
+
+    #[tokio::test]
+    async fn dynamodb_calls_reach_the_stacks_own_database_and_canned_answers_reach_the_sdk_as_aws_errors() {
+        // Given the stack's wire (DynamoDB in process; the stand-in's address serves nothing)
+        let (client, faults, server) = wired_dynamodb().await;
+        let lock = || faults.lock().unwrap();
+
+        // When a transaction meets a conflict the wire was told of
+        let conflict: crate::faults::Fault =
+            serde_json::from_value(serde_json::json!({"transactionConflict": true, "conflictAt": 1})).unwrap();
+        lock().faults.push(conflict.checked().unwrap());
+        let err = client.transact_write_items().transact_items(put("PARENT#A")).transact_items(put("PARENT#B")).send().await.unwrap_err();
+        // Then the SDK reads DynamoDB's own error, a reason per item, and nothing was written
+        let err = err.into_service_error();
+        assert_eq!(err.code(), Some("TransactionCanceledException"));
+        let reasons: Vec<_> = match &err {
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => {
+                e.cancellation_reasons().iter().map(|r| r.code().unwrap_or_default().to_owned()).collect()
+            }
+            other => panic!("not a cancellation: {other:?}"),
+        };
+        assert_eq!(reasons, ["None", "TransactionConflict"]);
+        assert_eq!(stored(&client).await, 0);
+
+        // When chaos refuses every DynamoDB call, retryable ones only
+        let spec =
+            serde_json::from_value(serde_json::json!({"seed": 1, "rate": 1.0, "retryableShare": 1.0, "services": ["dynamodb"]})).unwrap();
+        lock().chaos = Some(crate::faults::Chaos::new(spec).unwrap());
+        let err = client
+            .get_item()
+            .table_name("t-table")
+            .key("pk", AttributeValue::S("x".into()))
+            .key("sk", AttributeValue::S("y".into()))
+            .send()
+            .await
+            .unwrap_err();
+        let code = err.into_service_error().code().map(str::to_owned);
+        assert!(
+            matches!(code.as_deref(), Some("ProvisionedThroughputExceededException" | "ThrottlingException" | "InternalServerError")),
+            "{code:?}"
+        );
+        // and a fault set then comes first
+        let refusal: crate::faults::Fault = serde_json::from_value(serde_json::json!({"action": "DynamoDB_20120810.Scan", "status": 400,
+            "body": {"__type": "com.amazon.coral.validate#ValidationException", "message": "injected"}}))
+        .unwrap();
+        lock().faults.push(refusal.checked().unwrap());
+        let err = client.scan().table_name("t-table").send().await.unwrap_err();
+        assert_eq!(err.into_service_error().code(), Some("ValidationException"));
+
+        // When chaos stops, the transaction goes through to the stack's database
+        lock().chaos_off();
+        client.transact_write_items().transact_items(put("PARENT#A")).transact_items(put("PARENT#B")).send().await.expect("written");
+        assert_eq!(stored(&client).await, 2);
+        server.abort();
+    }
 }
