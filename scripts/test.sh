@@ -2,19 +2,19 @@
 # PT4C Hub's test command (also what CI runs, through .ci/run):
 #   1. scripts/setup.sh (node_modules first, then `cargo build --workspace --all-targets` starts in
 #      the background while the rest installs and the template is linted: step "build" waits for it)
-#   2. cfn-lint template.yaml
-#   3. sam validate --lint
-#   4. the AWS stand-in's own tests (pytest infra/local/test_moto_stand_in.py)
-#   4a. house rules: cargo fmt --check (rustfmt.toml) and cargo clippy -D warnings ([workspace.lints])
+#   2-4. side by side (single-threaded Python, beside the build): cfn-lint template.yaml,
+#      sam validate --lint, and the AWS stand-in's own tests (pytest infra/local/test_moto_stand_in.py)
+#   4a. house rules: cargo fmt --check (rustfmt.toml) and cargo clippy -D warnings ([workspace.lints],
+#      started beside nextest once its test binaries are built)
 #   5. cargo nextest run --workspace --no-fail-fast "$@", with one stand-in per nextest slot
 #      (PT4C_TEST_THREADS, default 2) from 127.0.0.1:${PT4C_TEST_MOTO_PORT:-5055} up, listed in
 #      PT4C_MOTO_ENDPOINTS (the first also as PT4C_MOTO_ENDPOINT); every stack's clock starts at
 #      PT4C_TEST_NOW
-# At the end: the ten slowest tests and each step's time.
-#   5a. contract: schemathesis checks openapi.yaml against the local stack (scripts/contract.sh)
-#   6. browser: the local stack (target/debug/pt4c-local, over the same stand-in, on free ports)
-#      and `node --test tests/browser/` against it in Chromium (axe-core; screenshots in
-#      tests/artifacts/)
+#   5a-6. side by side, each over a stand-in of its own: contract (schemathesis checks openapi.yaml
+#      against the local stack: scripts/contract.sh) and browser (the local stack,
+#      target/debug/pt4c-local on free ports, and `node --test tests/browser/` against it in
+#      Chromium: axe-core; screenshots in tests/artifacts/)
+# At the end: the ten slowest tests and each step's time (a step run beside others: its own).
 # The stand-ins are started once, by the first step that needs them, and stopped at exit.
 # Every step runs even if an earlier one failed; exits non-zero if any failed.
 set -euo pipefail
@@ -258,13 +258,60 @@ browser_tests() {
     return "$rc"
 }
 
-trap 'kill "$PREBUILD_PID" ${CLIPPY_PID:+"$CLIPPY_PID"} 2>/dev/null || true; stop_stack; stop_moto' EXIT
+trap 'kill "$PREBUILD_PID" ${CLIPPY_PID:+"$CLIPPY_PID"} ${BESIDE_PIDS[@]+"${BESIDE_PIDS[@]}"} 2>/dev/null || true; stop_stack; stop_moto' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-step cfn-lint cfn_lint
-step sam-validate sam_validate
-step stand-in-tests stand_in_tests
+# Steps that run beside others: started in the background, their output kept in .local/NAME.log,
+# and reported (output, then pass or fail) by `step NAME finish NAME`, in the usual order. A step's
+# time in the summary is its own, from its start to its end.
+declare -A BESIDE_PID=() BESIDE_T0=()
+BESIDE_PIDS=()
+beside() {
+    local name="$1"
+    shift
+    BESIDE_T0[$name]=$SECONDS
+    (
+        local t0=$SECONDS rc=0
+        "$@" || rc=$?
+        echo "$((SECONDS - t0))" >"$ROOT/.local/$name.took"
+        exit "$rc"
+    ) >"$ROOT/.local/$name.log" 2>&1 &
+    BESIDE_PID[$name]=$!
+    BESIDE_PIDS+=($!)
+}
+finish() {
+    local name="$1" rc=0
+    wait "${BESIDE_PID[$name]}" || rc=$?
+    cat "$ROOT/.local/$name.log"
+    return "$rc"
+}
+# As `step`, for a step that ran beside others: its own time, not the wait.
+step_beside() {
+    local name="$1"
+    printf '\n==> %s (ran beside the others)\n' "$name"
+    local rc=0
+    finish "$name" || rc=$?
+    local took
+    took="$(cat "$ROOT/.local/$name.took" 2>/dev/null || echo 0)"
+    if ((rc == 0)); then
+        PASSED+=("$name")
+        TIMES+=("$(printf '%-16s %5d s  ok' "$name" "$took")")
+    else
+        printf '==> %s FAILED (exit %s)\n' "$name" "$rc"
+        FAILED+=("$name")
+        TIMES+=("$(printf '%-16s %5d s  FAILED' "$name" "$took")")
+    fi
+}
+
+# The template's linters and the stand-in's tests are single-threaded Python: all three at once,
+# beside the Rust build (cold) or each other (warm).
+beside cfn-lint cfn_lint
+beside sam-validate sam_validate
+beside stand-in-tests stand_in_tests
+step_beside cfn-lint
+step_beside sam-validate
+step_beside stand-in-tests
 prebuild() {
     local rc=0
     wait "$PREBUILD_PID" || rc=$?
@@ -273,31 +320,44 @@ prebuild() {
 }
 step fmt cargo fmt --all --check
 step build prebuild
-# clippy runs beside the nextest step, whose tests mostly wait on the stand-ins' one request at a
-# time; in target/clippy, so the two never wait on one lock (its check units are its own either
-# way; only build scripts and proc macros are built twice). Its answer is the clippy step's,
-# printed after nextest's.
+# clippy runs beside the nextest step, whose tests mostly wait on the stand-ins, in the same target
+# directory (so the build scripts that compile C, aws-lc-sys and SQLite, and the proc macros are
+# built once, not twice): it starts once nextest has its test binaries (cargo's lock on target/ is
+# free then: nextest runs them without cargo). Its answer is the clippy step's, printed after nextest's.
 CLIPPY_LOG="$ROOT/.local/clippy.log"
+NEXTEST_LOG="$ROOT/.local/nextest.log"
 CLIPPY_PID=""
 start_clippy() {
-    cargo clippy --workspace --all-targets --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}/clippy" -- -D warnings \
-        >"$CLIPPY_LOG" 2>&1 &
+    cargo clippy --workspace --all-targets -- -D warnings >"$CLIPPY_LOG" 2>&1 &
     CLIPPY_PID=$!
 }
 clippy_result() {
+    [[ -n "$CLIPPY_PID" ]] || start_clippy
     local rc=0
     wait "$CLIPPY_PID" || rc=$?
     grep -Ev '^ +(Checking|Compiling|Blocking) ' "$CLIPPY_LOG" | tail -n 60
     return "$rc"
 }
 nextest_beside_clippy() {
+    local rc=0
+    : >"$NEXTEST_LOG"
+    ensure_moto || return 1 # here, not in the background: the stand-ins are this shell's to stop
+    rust_tests "$@" > >(tee "$NEXTEST_LOG") 2>&1 &
+    local pid=$!
+    # nextest prints "Starting N tests across M binaries" once its build is done
+    while kill -0 "$pid" 2>/dev/null && ! grep -q '^ *Starting [0-9]' "$NEXTEST_LOG"; do sleep 1; done
     start_clippy
-    rust_tests "$@"
+    wait "$pid" || rc=$?
+    return "$rc"
 }
 step nextest nextest_beside_clippy "$@"
 step clippy clippy_result
-step contract contract_tests
-step browser browser_tests
+# The contract and browser steps each run their own local stack, over a stand-in each: side by side.
+ensure_moto || true # contract_tests reports it if they did not start
+beside contract contract_tests
+browser_stand_in() { MOTO_PORT="${MOTO_PORTS[1]:-$MOTO_PORT}" browser_tests; }
+step browser browser_stand_in
+step_beside contract
 
 summary
 ((${#FAILED[@]} == 0))
